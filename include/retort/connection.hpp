@@ -1,0 +1,181 @@
+// One connection to a database: the interface both backends implement.
+//
+// Parameters are always bound, never spliced into SQL text. Placeholders are $1, $2, ... on both
+// backends (SQLite also accepts ?). Text parameters holding a NUL byte or invalid UTF-8 are
+// refused with InvalidInput before anything is sent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retort/settings.hpp"
+#include "retort/value.hpp"
+
+namespace retort {
+
+class Result;
+
+// A row of a Result (or the current row of a stream). Valid while its Result lives.
+class Row {
+ public:
+  Row(const Result& result, std::size_t index) : result_(&result), index_(index) {}
+  std::size_t size() const noexcept;
+  const Value& operator[](std::size_t column) const;
+  const Value& operator[](std::string_view column_name) const;  // throws UsageError if unknown
+  template <class T>
+  T get(std::size_t column) const {
+    return (*this)[column].get<T>();
+  }
+  template <class T>
+  T get(std::string_view column_name) const {
+    return (*this)[column_name].get<T>();
+  }
+
+ private:
+  const Result* result_;
+  std::size_t index_;
+};
+
+// The rows a statement returned, fully materialised (use Connection::stream for large results).
+class Result {
+ public:
+  Result() = default;
+  Result(std::vector<std::string> columns, std::vector<Value> cells, std::int64_t affected_rows);
+
+  const std::vector<std::string>& columns() const noexcept { return columns_; }
+  std::size_t column_index(std::string_view name) const;  // throws UsageError if unknown
+  std::size_t size() const noexcept { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
+  bool empty() const noexcept { return size() == 0; }
+  Row operator[](std::size_t row) const { return Row(*this, row); }
+  Row at(std::size_t row) const;  // throws UsageError if out of range
+  const Value& cell(std::size_t row, std::size_t column) const {
+    return cells_[row * columns_.size() + column];
+  }
+  // Rows inserted/updated/deleted (or returned by a SELECT).
+  std::int64_t affected_rows() const noexcept { return affected_rows_; }
+
+  class Iterator {
+   public:
+    Iterator(const Result* r, std::size_t i) : r_(r), i_(i) {}
+    Row operator*() const { return Row(*r_, i_); }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const Iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const Result* r_;
+    std::size_t i_;
+  };
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size()); }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<Value> cells_;
+  std::int64_t affected_rows_ = 0;
+};
+
+// One statement with its parameters, for pipelines.
+struct Statement {
+  std::string sql;
+  std::vector<Value> params;
+};
+
+enum class IsolationLevel { default_level, read_committed, repeatable_read, serializable };
+
+struct TransactionOptions {
+  IsolationLevel isolation = IsolationLevel::default_level;
+  bool read_only = false;
+};
+
+// Bulk writer: COPY ... FROM STDIN on PostgreSQL, one prepared INSERT on SQLite.
+// finish() must be called; destroying an unfinished writer abandons the copy (nothing stored).
+class CopyWriter {
+ public:
+  virtual ~CopyWriter() = default;
+  // Buffers one row; values in the column order given to copy_in.
+  virtual void write_row(std::span<const Value> row) = 0;
+  // Sends what is buffered and ends the copy; returns the number of rows stored.
+  virtual std::int64_t finish() = 0;
+};
+
+struct ConnectionOptions {
+  // false: every statement is sent unnamed (PQexecParams), as PgBouncer's transaction pooling
+  // requires; true: statements are prepared once per connection and cached.
+  bool prepared_statements = true;
+  std::size_t statement_cache_size = 256;
+  // SQLite: how long a writer waits for a lock before failing with LockNotAvailable.
+  std::chrono::milliseconds busy_timeout{5000};
+  // PostgreSQL: application_name when the URL sets none.
+  std::string application_name = "retort";
+  // PostgreSQL: connect_timeout (seconds) when the URL sets none.
+  int connect_timeout_seconds = 10;
+};
+
+using RowCallback = std::function<void(const Row& row)>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  virtual Dialect dialect() const noexcept = 0;
+
+  // Runs one statement with bound parameters and returns its rows.
+  virtual Result execute(std::string_view sql, std::span<const Value> params) = 0;
+  Result execute(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return execute(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+
+  // Runs SQL text that may hold several statements and no parameters (DDL scripts).
+  virtual void execute_script(std::string_view sql) = 0;
+
+  // Runs a query and hands each row to on_row as it arrives, keeping one row in memory
+  // (single-row mode on PostgreSQL, stepping on SQLite).
+  virtual void stream(std::string_view sql, std::span<const Value> params,
+                      const RowCallback& on_row) = 0;
+
+  // Sends independent statements together and returns one Result each, in order. PostgreSQL
+  // sends them in one round trip (pipeline mode). Outside a transaction the batch is atomic;
+  // the first failure is thrown and nothing of the batch is kept.
+  virtual std::vector<Result> pipeline(std::span<const Statement> statements) = 0;
+
+  // Starts a bulk write into table(columns).
+  virtual std::unique_ptr<CopyWriter> copy_in(std::string_view table,
+                                              std::span<const std::string> columns) = 0;
+
+  // Transactions. begin() may be deferred until the first statement (saves a round trip);
+  // savepoints nest inside a transaction.
+  virtual void begin(const TransactionOptions& options) = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual bool in_transaction() const noexcept = 0;
+  void savepoint(std::string_view name);
+  void release_savepoint(std::string_view name);
+  void rollback_to_savepoint(std::string_view name);
+
+  // True once the connection is known to be unusable (it must not be reused).
+  virtual bool is_broken() const noexcept = 0;
+  // Cheap liveness check without a round trip where possible (reads what the server already
+  // sent, e.g. a termination notice). Returns false and marks the connection broken if dead.
+  virtual bool check_alive() noexcept = 0;
+
+  // Quotes an identifier for this dialect ("name" with doubled quotes).
+  static std::string quote_identifier(std::string_view name);
+};
+
+// Opens a connection for url; throws ConnectionError (with the redacted URL) on failure.
+std::unique_ptr<Connection> connect(const DatabaseUrl& url, const ConnectionOptions& options = {});
+
+}  // namespace retort

@@ -1,0 +1,148 @@
+// A database: a URL, a pool, and sessions (the seed's db_session).
+//
+//   retort::Database db = retort::Database::open("sqlite:///app.db");
+//   db.transaction([&](retort::Session& s) {           // commits on return,
+//     s.execute("INSERT INTO t(v) VALUES ($1)", {42});   // rolls back and rethrows on exception
+//   });
+//   retort::Session s = db.session();                   // RAII form
+//   s.execute("UPDATE t SET v = v + 1");
+//   s.commit();                                         // without commit(): rolled back
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "retort/connection.hpp"
+#include "retort/pool.hpp"
+#include "retort/settings.hpp"
+
+namespace retort {
+
+struct DatabaseOptions {
+  PoolOptions pool;
+  ConnectionOptions connection;
+};
+
+class Session;
+
+// A nested scope inside a session: a SAVEPOINT, released by commit(), rolled back to if
+// destroyed without commit().
+class Savepoint {
+ public:
+  Savepoint(Savepoint&& other) noexcept;
+  Savepoint& operator=(Savepoint&&) = delete;
+  ~Savepoint();
+  void commit();
+  void rollback();
+
+ private:
+  friend class Session;
+  Savepoint(Session& session, std::string name);
+  Session* session_;
+  std::string name_;
+  bool done_ = false;
+};
+
+// A transaction on one pooled connection. Created by Database::session() or
+// Database::transaction(). Not thread-safe: one thread at a time.
+class Session {
+ public:
+  Session(Session&& other) noexcept;
+  Session& operator=(Session&&) = delete;
+  // Rolls back if neither commit() nor rollback() was called; never throws.
+  ~Session();
+
+  Dialect dialect() const noexcept { return connection_->dialect(); }
+
+  Result execute(std::string_view sql, std::span<const Value> params);
+  Result execute(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return execute(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+  void execute_script(std::string_view sql);
+  void stream(std::string_view sql, std::span<const Value> params, const RowCallback& on_row);
+  std::vector<Result> pipeline(std::span<const Statement> statements);
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns);
+
+  // Ends the transaction. After either, the session accepts no more statements.
+  void commit();
+  void rollback();
+  bool finished() const noexcept { return finished_; }
+
+  // Nested scope as a savepoint: RAII form and callable form.
+  Savepoint savepoint();
+  template <class F>
+  decltype(auto) transaction(F&& work);
+
+  // The underlying connection, for what the session does not wrap.
+  Connection& connection();
+
+ private:
+  friend class Database;
+  friend class Savepoint;
+  Session(PooledConnection connection, const TransactionOptions& options);
+  void require_open() const;
+
+  PooledConnection connection_;
+  bool finished_ = false;
+  int savepoint_counter_ = 0;
+};
+
+class Database {
+ public:
+  // Opens the pool (min_size connections now). Throws ConfigError / ConnectionError.
+  explicit Database(DatabaseUrl url, DatabaseOptions options = {});
+  static Database open(std::string_view url, DatabaseOptions options = {});
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  Dialect dialect() const noexcept;
+  const DatabaseUrl& url() const noexcept;
+  Pool& pool() noexcept;
+
+  // Begins a transaction on a pooled connection (RAII; call commit()).
+  Session session(const TransactionOptions& options = {});
+
+  // Runs work(Session&) in a transaction: commits if it returns, rolls back and rethrows if it
+  // throws. Returns what work returns.
+  template <class F>
+  decltype(auto) transaction(F&& work, const TransactionOptions& options = {});
+
+  // A pooled connection in autocommit mode (each statement commits on its own).
+  PooledConnection connection();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+template <class F>
+decltype(auto) Database::transaction(F&& work, const TransactionOptions& options) {
+  Session s = session(options);
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, Session&>>) {
+    work(s);
+    s.commit();
+  } else {
+    decltype(auto) result = work(s);
+    s.commit();
+    return result;
+  }
+}
+
+template <class F>
+decltype(auto) Session::transaction(F&& work) {
+  Savepoint sp = savepoint();
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, Session&>>) {
+    work(*this);
+    sp.commit();
+  } else {
+    decltype(auto) result = work(*this);
+    sp.commit();
+    return result;
+  }
+}
+
+}  // namespace retort

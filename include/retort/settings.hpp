@@ -1,0 +1,100 @@
+// Where the database is: URL parsing and the resolution order of settings.
+//
+// The seeds' DatabaseUtils / init_settings_and_get_uri: one function decides which database to
+// use, from (highest first) an explicit URL, RETORT_DATABASE_URL, DATABASE_URL, the DB_USER /
+// DB_PASSWORD / DB_HOST / DB_PORT / DB_NAME / DB_SSLMODE variables, the config file retort.toml,
+// and finally the embedded default, a SQLite file retort.db in the current directory.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "retort/value.hpp"
+
+namespace retort {
+
+// A parsed database location.
+//
+// PostgreSQL: the libpq connection keywords the URL named (host, port, dbname, user, password,
+// sslmode, application_name, options, ...). Parts the URL leaves out are absent, so libpq's own
+// environment (PGHOST, PGPASSFILE/.pgpass, PGSERVICE, PGSSLMODE, ...) still applies.
+// SQLite: a file path, or ":memory:".
+class DatabaseUrl {
+ public:
+  using Params = std::vector<std::pair<std::string, std::string>>;
+
+  static DatabaseUrl postgresql(Params params);
+  static DatabaseUrl sqlite(std::string path);
+
+  Dialect dialect() const noexcept { return dialect_; }
+
+  // PostgreSQL keywords, in the order the URL gave them.
+  const Params& params() const noexcept { return params_; }
+  std::optional<std::string> param(std::string_view keyword) const;
+  // Sets (replaces) a keyword, e.g. set_param("application_name", "worker").
+  void set_param(std::string_view keyword, std::string value);
+
+  // SQLite: the file path (relative paths are relative to the working directory), or ":memory:".
+  const std::string& path() const noexcept { return path_; }
+  bool is_memory() const noexcept { return dialect_ == Dialect::sqlite && path_ == ":memory:"; }
+
+  // The URL in printable form with the password shown as "***": safe for logs and errors.
+  std::string redacted() const;
+
+ private:
+  Dialect dialect_ = Dialect::sqlite;
+  Params params_;
+  std::string path_;
+};
+
+// Parses any accepted form; throws ConfigError saying what is wrong, never echoing a password:
+//   postgresql://user:pass@host:5432/db?sslmode=require&application_name=x   (also postgres://,
+//       postgresql+psycopg2:// and postgresql+asyncpg:// as SQLAlchemy writes them; percent-encoded
+//       credentials; [::1] IPv6 hosts; a percent-encoded absolute path as host = unix socket dir)
+//   host=localhost port=5432 dbname=app user=app      (a libpq keyword/value string)
+//   sqlite:///relative.db   sqlite:////absolute/path.db   sqlite://:memory:   sqlite://
+// Registers the password, if any, as a secret (see redact.hpp) so no log line can show it.
+DatabaseUrl parse_database_url(std::string_view text);
+
+// Which setting decided the database.
+enum class UrlSource {
+  argument,             // --url or an explicit argument
+  retort_database_url,  // $RETORT_DATABASE_URL
+  database_url,         // $DATABASE_URL
+  components,           // $DB_USER, $DB_PASSWORD, $DB_HOST, $DB_PORT, $DB_NAME, $DB_SSLMODE
+  config_file,          // [database] in retort.toml
+  default_sqlite,       // ./retort.db
+};
+
+std::string_view url_source_name(UrlSource source) noexcept;
+
+struct ResolvedUrl {
+  DatabaseUrl url;
+  UrlSource source;
+  std::string origin;  // e.g. "environment variable RETORT_DATABASE_URL", "config file ./retort.toml"
+};
+
+// Everything resolution may look at; tests substitute the environment and directory.
+struct SettingsInputs {
+  std::optional<std::string> explicit_url;           // --url
+  std::optional<std::filesystem::path> config_path;  // -c/--config (must exist if given)
+  // Environment lookup; defaults to std::getenv.
+  std::function<std::optional<std::string>(const char* name)> getenv;
+  // Where retort.toml and the default retort.db are looked for; defaults to the working dir.
+  std::optional<std::filesystem::path> working_directory;
+};
+
+// The config file that applies: -c/--config, else $RETORT_CONFIG, else ./retort.toml if it exists.
+// Throws ConfigError if an explicitly named file does not exist.
+std::optional<std::filesystem::path> find_config_file(const SettingsInputs& inputs);
+
+// Resolves the database URL in the documented order. Throws ConfigError for a malformed value,
+// naming the source that held it (e.g. "DATABASE_URL: bad port 'x'").
+ResolvedUrl resolve_database_url(const SettingsInputs& inputs = {});
+
+}  // namespace retort

@@ -1,0 +1,23 @@
+// Secrets that must never be printed.
+//
+// Whoever learns a secret (URL parsing learns passwords, the secrets layer learns tokens)
+// registers it here; every log line and every driver error message passes through scrub().
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace retort::redact {
+
+inline constexpr std::string_view kMask = "***";
+
+// Remembers secret (process-wide, thread-safe). Empty strings are ignored.
+void register_secret(std::string_view secret);
+
+// text with every registered secret replaced by "***".
+std::string scrub(std::string_view text);
+
+// Forgets every secret (tests only).
+void clear_secrets_for_testing();
+
+}  // namespace retort::redact
