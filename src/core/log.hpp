@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -14,6 +16,11 @@ void set_level(Level level);
 Level level() noexcept;
 // Writes one line (after redact::scrub) if level is enabled.
 void write(Level level, std::string_view message);
+
+// Sends lines (already scrubbed) to sink instead of stderr; an empty function restores stderr.
+// For tests that check what was logged, and for embedding applications with their own logger.
+using Sink = std::function<void(Level level, const std::string& line)>;
+void set_sink(Sink sink);
 
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {

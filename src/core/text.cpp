@@ -1,0 +1,66 @@
+#include "core/text.hpp"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <cstring>
+
+#include "retort/error.hpp"
+
+namespace retort::text {
+namespace {
+
+// Length of the UTF-8 sequence starting at s[i], or 0 if it is not valid (RFC 3629: no
+// overlongs, no surrogates, nothing above U+10FFFF).
+std::size_t valid_sequence_length(std::string_view s, std::size_t i) noexcept {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  const std::size_t left = s.size() - i;
+  const auto cont = [&](std::size_t k) { return (byte(i + k) & 0xC0) == 0x80; };
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (left < 3 || !cont(1) || !cont(2)) return 0;
+    const unsigned char b1 = byte(i + 1);
+    if (b0 == 0xE0 && b1 < 0xA0) return 0;  // overlong
+    if (b0 == 0xED && b1 > 0x9F) return 0;  // surrogate
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+    const unsigned char b1 = byte(i + 1);
+    if (b0 == 0xF0 && b1 < 0x90) return 0;  // overlong
+    if (b0 == 0xF4 && b1 > 0x8F) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
+  // The SIMD check answers the common case (valid) fast; the scalar scan finds the offset.
+  if (simdjson::validate_utf8(text.data(), text.size())) return std::nullopt;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = valid_sequence_length(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+void require_valid_text(std::string_view text, std::string_view field) {
+  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
+    const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+    throw InvalidInput(std::string(field), "text contains a NUL byte", offset);
+  }
+  if (auto bad = find_invalid_utf8(text)) {
+    throw InvalidInput(std::string(field), "text is not valid UTF-8", *bad);
+  }
+}
+
+std::string parameter_name(std::size_t zero_based_index) {
+  return fmt::format("parameter ${}", zero_based_index + 1);
+}
+
+}  // namespace retort::text
