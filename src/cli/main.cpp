@@ -1,1 +1,82 @@
-int main() { return 0; }
+// retort: the command-line tool.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/context.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "retort/error.hpp"
+
+namespace retort::cli {
+
+const ResolvedUrl& Context::resolved() {
+  if (!resolved_) {
+    SettingsInputs inputs;
+    inputs.explicit_url = options.url;
+    if (options.config) inputs.config_path = *options.config;
+    resolved_ = resolve_database_url(inputs);
+    if (options.verbose) {
+      std::cerr << "database: " << resolved_->url.redacted() << " (from " << resolved_->origin
+                << ")\n";
+    }
+  }
+  return *resolved_;
+}
+
+Database Context::open_database() {
+  DatabaseOptions db_options;
+  db_options.pool.max_size = 4;
+  return Database(resolved().url, db_options);
+}
+
+namespace {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{
+      "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
+      "SQLite.\nWith no database configured, retort uses the SQLite file retort.db here."};
+  app.set_version_flag("--version", std::string(RETORT_VERSION));
+  Context context;
+  app.add_option("--url", context.options.url,
+                 "Database URL (postgresql://user@host/db, sqlite:///file.db, ...); overrides "
+                 "RETORT_DATABASE_URL, DATABASE_URL, DB_* variables and the config file");
+  app.add_option("-c,--config", context.options.config,
+                 "Config file (default: $RETORT_CONFIG, else ./retort.toml if present)");
+  app.add_flag("-v,--verbose", context.options.verbose,
+               "Say which setting chose the database; log each step");
+  app.add_flag("-q,--quiet", context.options.quiet, "Print errors only");
+  app.require_subcommand(1);
+
+  Command run;
+  add_settings_command(app, context, run);
+  add_ping_command(app, context, run);
+  add_sql_command(app, context, run);
+  add_demo_command(app, context, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  log::set_level(context.options.quiet     ? log::Level::error
+                 : context.options.verbose ? log::Level::info
+                                           : log::Level::warn);
+  return run();
+}
+
+}  // namespace
+}  // namespace retort::cli
+
+int main(int argc, char** argv) {
+  try {
+    return retort::cli::run_cli(argc, argv);
+  } catch (const retort::Error& e) {
+    // Messages are scrubbed once more: a secret must not leak even from an unexpected path.
+    std::cerr << "retort: error: " << retort::redact::scrub(e.what()) << '\n';
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "retort: internal error: " << retort::redact::scrub(e.what()) << '\n';
+    return 3;
+  }
+}

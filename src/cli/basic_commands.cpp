@@ -1,0 +1,81 @@
+// settings, ping, sql: look at where retort points and talk to it.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+
+namespace retort::cli {
+namespace {
+
+std::string server_version(Connection& connection) {
+  const char* sql = connection.dialect() == Dialect::postgresql
+                        ? "SELECT current_setting('server_version')"
+                        : "SELECT 'SQLite ' || sqlite_version()";
+  return connection.execute(sql).at(0)[0].to_display();
+}
+
+}  // namespace
+
+void add_settings_command(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand("settings", "Show which database retort would use and why");
+  cmd->callback([&] {
+    run = [&] {
+      const ResolvedUrl& r = context.resolved();
+      std::cout << "url:     " << r.url.redacted() << '\n'
+                << "dialect: " << dialect_name(r.url.dialect()) << '\n'
+                << "source:  " << url_source_name(r.source) << " (" << r.origin << ")\n";
+      return 0;
+    };
+  });
+}
+
+void add_ping_command(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand("ping", "Connect to the database and report its version");
+  cmd->callback([&] {
+    run = [&] {
+      const auto start = std::chrono::steady_clock::now();
+      Database db = context.open_database();
+      PooledConnection connection = db.connection();
+      const std::string version = server_version(*connection);
+      const auto elapsed = std::chrono::duration<double, std::milli>(
+          std::chrono::steady_clock::now() - start);
+      std::cout << "ok: " << db.url().redacted() << " answered (" << version << ") in "
+                << static_cast<long>(elapsed.count()) << " ms\n";
+      return 0;
+    };
+  });
+}
+
+void add_sql_command(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand(
+      "sql", "Run one SQL statement, parameters bound as $1, $2, ... (in one transaction)");
+  struct Options {
+    std::string sql;
+    std::vector<std::string> params;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  cmd->add_option("statement", opts->sql, "The SQL statement")->required();
+  cmd->add_option("-p,--param", opts->params, "A parameter value (text; repeat for $1, $2, ...)");
+  cmd->add_flag("--json", opts->json, "Print rows as JSON Lines instead of a table");
+  cmd->callback([&, opts] {
+    run = [&, opts] {
+      Database db = context.open_database();
+      std::vector<Value> values(opts->params.begin(), opts->params.end());
+      Result result = db.transaction([&](Session& s) { return s.execute(opts->sql, values); });
+      if (opts->json) {
+        print_json_lines(std::cout, result);
+      } else if (!result.columns().empty()) {
+        print_table(std::cout, result);
+      } else if (!context.options.quiet) {
+        std::cout << "ok (" << result.affected_rows() << " rows affected)\n";
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace retort::cli

@@ -1,0 +1,45 @@
+// What every command shares: the global options and the database they select.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "retort/database.hpp"
+#include "retort/settings.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace retort::cli {
+
+struct GlobalOptions {
+  std::optional<std::string> url;
+  std::optional<std::string> config;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+class Context {
+ public:
+  GlobalOptions options;
+
+  // Resolves the database (once); with --verbose, says on stderr which setting decided it.
+  const ResolvedUrl& resolved();
+  // Opens the selected database with a small pool.
+  Database open_database();
+
+ private:
+  std::optional<ResolvedUrl> resolved_;
+};
+
+using Command = std::function<int()>;
+
+// Each registers a subcommand on app; when it is chosen, parsing stores its action in `run`.
+void add_settings_command(CLI::App& app, Context& context, Command& run);
+void add_ping_command(CLI::App& app, Context& context, Command& run);
+void add_sql_command(CLI::App& app, Context& context, Command& run);
+void add_demo_command(CLI::App& app, Context& context, Command& run);
+
+}  // namespace retort::cli

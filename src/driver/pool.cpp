@@ -1,0 +1,150 @@
+#include "retort/pool.hpp"
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "retort/error.hpp"
+
+namespace retort {
+
+using Clock = std::chrono::steady_clock;
+
+PooledConnection::PooledConnection(Pool* pool, std::unique_ptr<Connection> connection,
+                                   Clock::time_point created)
+    : pool_(pool), connection_(std::move(connection)), created_(created) {}
+
+PooledConnection::PooledConnection(PooledConnection&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)),
+      connection_(std::move(other.connection_)),
+      created_(other.created_) {}
+
+PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept {
+  if (this != &other) {
+    release();
+    pool_ = std::exchange(other.pool_, nullptr);
+    connection_ = std::move(other.connection_);
+    created_ = other.created_;
+  }
+  return *this;
+}
+
+PooledConnection::~PooledConnection() { release(); }
+
+void PooledConnection::release() noexcept {
+  if (pool_ != nullptr && connection_ != nullptr) {
+    pool_->give_back(std::move(connection_), created_);
+  }
+  pool_ = nullptr;
+  connection_.reset();
+}
+
+Pool::Pool(Factory factory, PoolOptions options)
+    : factory_(std::move(factory)), options_(options) {
+  if (options_.max_size == 0) throw UsageError("pool max_size must be at least 1");
+  if (options_.min_size > options_.max_size) {
+    throw UsageError(fmt::format("pool min_size {} exceeds max_size {}", options_.min_size,
+                                 options_.max_size));
+  }
+  for (std::size_t i = 0; i < options_.min_size; ++i) {
+    const Clock::time_point now = Clock::now();
+    idle_.push_back(Idle{factory_(), now, now});
+    ++open_;
+    ++created_;
+  }
+}
+
+Pool::~Pool() {
+  std::lock_guard lock(mutex_);
+  idle_.clear();
+}
+
+bool Pool::expired(const Idle& idle, Clock::time_point now) const noexcept {
+  if (options_.max_lifetime.count() > 0 && now - idle.created >= options_.max_lifetime) return true;
+  return options_.max_idle.count() > 0 && now - idle.returned >= options_.max_idle;
+}
+
+PooledConnection Pool::acquire() {
+  const Clock::time_point deadline = Clock::now() + options_.acquire_timeout;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    while (!idle_.empty()) {
+      Idle item = std::move(idle_.back());
+      idle_.pop_back();
+      // The liveness check reads what the server already sent (e.g. a termination notice from
+      // pg_terminate_backend) without a round trip, so a dead link is never handed out.
+      if (!expired(item, Clock::now()) && item.connection->check_alive()) {
+        return PooledConnection(this, std::move(item.connection), item.created);
+      }
+      --open_;
+      ++discarded_;
+      log::debug("pool: discarded an expired or broken idle connection");
+      lock.unlock();
+      item.connection.reset();  // closing may touch the network: not under the lock
+      lock.lock();
+    }
+    if (open_ < options_.max_size) {
+      ++open_;
+      lock.unlock();
+      try {
+        std::unique_ptr<Connection> fresh = factory_();
+        lock.lock();
+        ++created_;
+        return PooledConnection(this, std::move(fresh), Clock::now());
+      } catch (...) {
+        lock.lock();
+        --open_;
+        available_.notify_one();
+        throw;
+      }
+    }
+    const bool woke = available_.wait_until(lock, deadline, [&] {
+      return !idle_.empty() || open_ < options_.max_size;
+    });
+    if (!woke) {
+      throw PoolTimeout(fmt::format(
+          "connection pool exhausted: all {} connections (max_size {}) stayed in use for {} ms "
+          "(acquire_timeout)",
+          open_, options_.max_size, options_.acquire_timeout.count()));
+    }
+  }
+}
+
+void Pool::give_back(std::unique_ptr<Connection> connection, Clock::time_point created) noexcept {
+  bool keep = !connection->is_broken();
+  if (keep && connection->in_transaction()) {
+    // A caller left a transaction open: never hand its half-done work to the next user.
+    try {
+      connection->rollback();
+    } catch (...) {
+      keep = false;
+    }
+  }
+  const Clock::time_point now = Clock::now();
+  if (keep && options_.max_lifetime.count() > 0 && now - created >= options_.max_lifetime) {
+    keep = false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (keep) {
+      idle_.push_back(Idle{std::move(connection), created, now});
+    } else {
+      --open_;
+      ++discarded_;
+    }
+  }
+  available_.notify_one();
+  connection.reset();  // a discarded connection closes outside the lock
+}
+
+Pool::Stats Pool::stats() const {
+  std::lock_guard lock(mutex_);
+  Stats s;
+  s.open = open_;
+  s.idle = idle_.size();
+  s.in_use = open_ - idle_.size();
+  s.created = created_;
+  s.discarded = discarded_;
+  return s;
+}
+
+}  // namespace retort
