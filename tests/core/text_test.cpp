@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include "core/text.hpp"
+#include "retort/error.hpp"
+
+namespace retort {
+namespace {
+
+TEST(Text, AcceptsValidUtf8) {
+  EXPECT_FALSE(text::find_invalid_utf8("plain ascii").has_value());
+  EXPECT_FALSE(text::find_invalid_utf8("Grüße, мир, 世界, 🎉").has_value());
+  EXPECT_NO_THROW(text::require_valid_text("Grüße", "parameter $1"));
+}
+
+TEST(Text, FindsTheFirstInvalidByte) {
+  EXPECT_EQ(text::find_invalid_utf8("ab\xff"), 2u);
+  EXPECT_EQ(text::find_invalid_utf8("\xc3"), 0u);              // truncated sequence
+  EXPECT_EQ(text::find_invalid_utf8("x\xc0\xaf"), 1u);         // overlong '/'
+  EXPECT_EQ(text::find_invalid_utf8("xy\xed\xa0\x80"), 2u);    // UTF-16 surrogate
+  EXPECT_EQ(text::find_invalid_utf8("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(text::find_invalid_utf8("ok\xe2\x82"), 2u);
+}
+
+TEST(Text, RefusesNulAndInvalidUtf8NamingFieldAndOffset) {
+  try {
+    text::require_valid_text(std::string_view("abc\0def", 7), text::parameter_name(2));
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "parameter $3");
+    EXPECT_EQ(e.offset(), 3u);
+    EXPECT_STREQ(e.what(), "invalid parameter $3: text contains a NUL byte at byte 3");
+  }
+  try {
+    text::require_valid_text("caf\xe9", "data");
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.offset(), 3u);
+    EXPECT_NE(std::string(e.what()).find("not valid UTF-8"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace retort
