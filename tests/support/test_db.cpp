@@ -81,4 +81,16 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+TestDatabase::TestDatabase(Dialect dialect) {
+  if (dialect == Dialect::postgresql) {
+    schema_ = std::make_unique<PgSchema>();
+    url_ = schema_->url();
+  } else {
+    dir_ = std::make_unique<TempDir>();
+    url_ = DatabaseUrl::sqlite((dir_->path() / "test.db").string());
+  }
+}
+
+TestDatabase::~TestDatabase() = default;
+
 }  // namespace retort::testing

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "retort/settings.hpp"
@@ -42,6 +43,32 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A throwaway database of either dialect: a schema on the test server, or a SQLite file in a
+// temporary directory. For tests that must behave the same on both backends.
+class TestDatabase {
+ public:
+  explicit TestDatabase(Dialect dialect);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+  const DatabaseUrl& url() const { return url_; }
+  Dialect dialect() const { return url_.dialect(); }
+
+ private:
+  std::unique_ptr<PgSchema> schema_;
+  std::unique_ptr<TempDir> dir_;
+  DatabaseUrl url_;
+};
+
+// For INSTANTIATE_TEST_SUITE_P(..., ::testing::Values(Dialect::sqlite, Dialect::postgresql),
+//                              DialectName).
+struct DialectName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return std::string(dialect_name(info.param));
+  }
 };
 
 }  // namespace retort::testing
