@@ -1,0 +1,34 @@
+// Internals of parse_database_url, shared by the files that parse each form.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "retort/settings.hpp"
+
+namespace retort::config {
+
+// True if libpq knows the connection keyword (from libpq itself, so new libpq releases add
+// keywords without a change here).
+bool is_libpq_keyword(std::string_view keyword);
+
+// True for keywords whose value is a secret (password, sslpassword): libpq marks them as
+// "display as ***" in its option table.
+bool is_secret_keyword(std::string_view keyword);
+
+// The first entry of a libpq port list ("5432" or "5432,,5433") that is not a number from 1 to
+// 65535, or nullopt. Empty entries are allowed: libpq reads them as "the default port".
+std::optional<std::string> first_bad_port(std::string_view ports);
+
+// True if text starts like "keyword =" (libpq's key/value connection string).
+bool looks_like_keyword_string(std::string_view text) noexcept;
+
+// "host=localhost port=5432 dbname=app user=app password='a b'", parsed by libpq itself.
+DatabaseUrl parse_keyword_string(std::string_view text);
+
+// A postgresql:// URL; authority_start is the offset just after "://".
+DatabaseUrl parse_postgresql_url(std::string_view url, std::size_t authority_start);
+
+}  // namespace retort::config
