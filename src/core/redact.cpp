@@ -21,7 +21,7 @@ Registry& registry() {
 }  // namespace
 
 void register_secret(std::string_view secret) {
-  if (secret.empty()) return;
+  if (secret.size() < kMinSecretLength) return;
   Registry& r = registry();
   std::unique_lock lock(r.mutex);
   if (std::find(r.secrets.begin(), r.secrets.end(), secret) != r.secrets.end()) return;

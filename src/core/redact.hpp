@@ -4,6 +4,7 @@
 // registers it here; every log line and every driver error message passes through scrub().
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -11,7 +12,10 @@ namespace retort::redact {
 
 inline constexpr std::string_view kMask = "***";
 
-// Remembers secret (process-wide, thread-safe). Empty strings are ignored.
+// Remembers secret (process-wide, thread-safe). Secrets shorter than kMinSecretLength are not
+// scrubbed from free text: masking every "p" or "ab" would mangle all messages while hiding
+// nothing a guesser could not try first. URLs still mask every password structurally.
+inline constexpr std::size_t kMinSecretLength = 4;
 void register_secret(std::string_view secret);
 
 // text with every registered secret replaced by "***".

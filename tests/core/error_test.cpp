@@ -69,9 +69,14 @@ TEST(Redact, ScrubsRegisteredSecretsFromErrorsAndLogs) {
 }
 
 TEST(Redact, LongerSecretWinsOverItsPrefix) {
-  redact::register_secret("abc");
-  redact::register_secret("abcdef");
-  EXPECT_EQ(redact::scrub("x abcdef y abc"), "x *** y ***");
+  redact::register_secret("abcd");
+  redact::register_secret("abcdefgh");
+  EXPECT_EQ(redact::scrub("x abcdefgh y abcd"), "x *** y ***");
+}
+
+TEST(Redact, VeryShortSecretsDoNotMangleText) {
+  redact::register_secret("p");
+  EXPECT_EQ(redact::scrub("invalid connection option"), "invalid connection option");
 }
 
 }  // namespace
