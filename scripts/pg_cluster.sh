@@ -31,10 +31,11 @@ PG_CLUSTER_PREFIX=/tmp/retort-pg.
 _pgc_as_owner() {
   local log=$1
   shift
+  # From /: postgres may not be allowed into our working directory (a clone under /root).
   if [[ $EUID -eq 0 ]]; then
-    runuser -u postgres -- "$@" >>"$log" 2>&1
+    (cd / && exec runuser -u postgres -- "$@" >>"$log" 2>&1)
   else
-    "$@" >>"$log" 2>&1
+    (cd / && exec "$@" >>"$log" 2>&1)
   fi
 }
 
