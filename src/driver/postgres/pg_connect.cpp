@@ -1,0 +1,89 @@
+// Opening a PostgreSQL connection: driver::connect_postgresql.
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/redact.hpp"
+#include "driver/backends.hpp"
+#include "driver/postgres/pg_connection.hpp"
+
+namespace retort::driver {
+namespace {
+
+using Params = DatabaseUrl::Params;
+
+std::string* find_param(Params& params, std::string_view keyword) {
+  for (auto& [key, value] : params) {
+    if (key == keyword) return &value;
+  }
+  return nullptr;
+}
+
+// The keywords handed to libpq: what the URL named, plus the session settings the driver
+// relies on. Keywords the URL left out stay out, so libpq's environment (PGHOST, PGPASSFILE,
+// PGSERVICE, PGSSLMODE, ...) still applies to them.
+Params connection_params(const DatabaseUrl& url, const ConnectionOptions& options) {
+  Params params = url.params();
+  // Timestamps are decoded from text: make the server print them in UTC and ISO form,
+  // whatever the server or the role defaults to. Appended, so the URL's options still apply.
+  std::string session = "-c TimeZone=UTC -c DateStyle=ISO";
+  if (std::string* user_options = find_param(params, "options")) {
+    *user_options = user_options->empty() ? session : *user_options + " " + session;
+  } else {
+    params.emplace_back("options", std::move(session));
+  }
+  // fallback_application_name rather than application_name: PGAPPNAME still wins over it.
+  if (find_param(params, "application_name") == nullptr &&
+      find_param(params, "fallback_application_name") == nullptr &&
+      !options.application_name.empty()) {
+    params.emplace_back("fallback_application_name", options.application_name);
+  }
+  if (find_param(params, "connect_timeout") == nullptr &&
+      std::getenv("PGCONNECT_TIMEOUT") == nullptr && options.connect_timeout_seconds > 0) {
+    params.emplace_back("connect_timeout", std::to_string(options.connect_timeout_seconds));
+  }
+  // Text is validated as UTF-8 on the way in and decoded as UTF-8 on the way out.
+  if (find_param(params, "client_encoding") == nullptr) {
+    params.emplace_back("client_encoding", "UTF8");
+  }
+  return params;
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
+                                               const ConnectionOptions& options) {
+  const Params params = connection_params(url, options);
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (const auto& [key, value] : params) {
+    // A URL built by hand may not have registered its password: libpq must not leak it either.
+    if (key == "password") redact::register_secret(value);
+    keywords.push_back(key.c_str());
+    values.push_back(value.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+
+  // expand_dbname = 0: a dbname holding "postgresql://..." is a name, not another URL.
+  PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 0);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    ErrorInfo info;
+    info.sqlstate = "08001";
+    info.message =
+        fmt::format("cannot connect to {}: {}", url.redacted(), pg::connection_message(conn));
+    PQfinish(conn);
+    throw ConnectionError(std::move(info));
+  }
+  try {
+    return std::make_unique<pg::PgConnection>(conn, options);
+  } catch (...) {
+    PQfinish(conn);
+    throw;
+  }
+}
+
+}  // namespace retort::driver

@@ -1,0 +1,123 @@
+// The PostgreSQL Connection: libpq, extended protocol, prepared statement cache, pipelines.
+//
+// Split across files by concern: pg_connection.cpp (statements, transactions, liveness),
+// pg_pipeline.cpp (batches sent in pipeline mode), pg_stream.cpp (single-row mode),
+// pg_copy.cpp (COPY FROM STDIN), pg_connect.cpp (opening the connection).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driver/postgres/pg_errors.hpp"
+#include "driver/postgres/pg_statement_cache.hpp"
+#include "driver/postgres/pg_values.hpp"
+#include "retort/connection.hpp"
+
+namespace retort::driver::pg {
+
+class PgCopyWriter;
+
+// One statement of a batch, its parameters already encoded.
+struct BatchStatement {
+  std::string_view sql;
+  const EncodedParams* params;
+};
+
+// One protocol command queued in a pipeline, and what the server answered.
+struct PipelineCommand {
+  enum class Kind { begin, prepare, execute, deallocate };
+  Kind kind;
+  std::string sql;   // text sent; for prepare/execute the user's statement
+  std::string name;  // prepared statement name; empty: the unnamed statement
+  const EncodedParams* params = nullptr;
+  std::size_t statement = 0;  // index of the user statement served (prepare/execute)
+  bool sync_after = false;    // a Sync follows: the end of an implicit transaction
+  PgResult result;
+};
+
+class PgConnection final : public Connection {
+ public:
+  PgConnection(PGconn* conn, const ConnectionOptions& options);
+  ~PgConnection() override;
+
+  Dialect dialect() const noexcept override { return Dialect::postgresql; }
+  Result execute(std::string_view sql, std::span<const Value> params) override;
+  using Connection::execute;
+  void execute_script(std::string_view sql) override;
+  void stream(std::string_view sql, std::span<const Value> params,
+              const RowCallback& on_row) override;
+  std::vector<Result> pipeline(std::span<const Statement> statements) override;
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table,
+                                      std::span<const std::string> columns) override;
+  void begin(const TransactionOptions& options) override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const noexcept override { return tx_ != TxState::none; }
+  bool is_broken() const noexcept override;
+  bool check_alive() noexcept override;
+
+  // --- for PgCopyWriter ---
+  PGconn* raw() const noexcept { return conn_; }
+  // The writer is done with the connection (finished or abandoned).
+  void copy_ended() noexcept { active_copy_ = nullptr; }
+  // Reads results until libpq has none left (ending any COPY state); returns the first
+  // failed one, and the last successful one in *last_ok if given.
+  PgResult drain_results(PgResult* last_ok = nullptr);
+  // Throws for a failed result (res may be null: libpq's own error), marking the connection
+  // broken when the link is gone.
+  [[noreturn]] void fail(const PGresult* res, std::string_view sql);
+
+ private:
+  enum class TxState { none, pending, open };
+
+  void ensure_usable() const;
+  bool use_prepared() const noexcept { return options_.prepared_statements && cache_.enabled(); }
+  // The deferred BEGIN text if it has not been sent yet; from now on it counts as sent.
+  std::optional<std::string> take_pending_begin();
+  void send_pending_begin();
+  [[noreturn]] void raise(ErrorInfo info);
+  [[noreturn]] void link_failed(std::string_view what);
+  // A cached statement the server no longer accepts is forgotten so the next call re-prepares.
+  void forget_if_stale(const PGresult* res, const std::string& name);
+  Result finish_single(PgResult res, std::string_view sql, const std::string& cached_name);
+  [[noreturn]] void refuse_copy(ExecStatusType status, std::string_view sql);
+  void cancel_and_drain() noexcept;
+
+  // pg_pipeline.cpp
+  std::vector<Result> run_batch(std::span<const BatchStatement> statements, bool annotate);
+  std::vector<PipelineCommand> plan_batch(std::span<const BatchStatement> statements);
+  void run_pipeline(std::vector<PipelineCommand>& commands);
+  void send_commands(std::vector<PipelineCommand>& commands);
+  void flush_nonblocking();
+  void collect_results(std::vector<PipelineCommand>& commands);
+  void settle_cache(const std::vector<PipelineCommand>& commands);
+  void throw_first_failure(const std::vector<PipelineCommand>& commands, std::size_t count,
+                           bool annotate);
+
+  PGconn* conn_;
+  ConnectionOptions options_;
+  StatementCache cache_;
+  // Evicted statement names still to DEALLOCATE (sent with the next batch).
+  std::vector<std::string> pending_deallocations_;
+  TxState tx_ = TxState::none;
+  std::string begin_sql_;
+  bool broken_ = false;
+  // Set by the notice receiver when the server announces FATAL (e.g. pg_terminate_backend).
+  bool fatal_seen_ = false;
+  PgCopyWriter* active_copy_ = nullptr;
+  friend class PgCopyWriter;
+};
+
+// SQL text as a C string; throws InvalidInput if it holds a NUL byte or invalid UTF-8.
+std::string checked_sql(std::string_view sql);
+// Statement cache key: the SQL and the parameter types it was prepared for.
+std::string cache_key(std::string_view sql, const EncodedParams& params);
+bool is_success(const PGresult* res) noexcept;
+
+}  // namespace retort::driver::pg

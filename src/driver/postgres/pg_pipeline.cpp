@@ -1,0 +1,254 @@
+// Batches in libpq pipeline mode: every command of a batch is sent before any result is read,
+// so a batch costs one round trip however many statements (and PREPAREs, and the deferred
+// BEGIN) it holds.
+//
+// Layout of a batch: [BEGIN] ([PREPARE rN] EXECUTE)... SYNC, then one "DEALLOCATE rN; SYNC" per
+// evicted statement. Up to the first Sync the commands form one implicit transaction when no
+// transaction is open, which is what makes pipeline() atomic. Each DEALLOCATE gets its own
+// Sync so that its failure (it should not fail) can neither undo nor block the user's work.
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "driver/postgres/pg_connection.hpp"
+
+namespace retort::driver::pg {
+namespace {
+
+// Restores blocking mode however the pipeline ends.
+class NonBlocking {
+ public:
+  explicit NonBlocking(PGconn* conn) : conn_(conn) { ok_ = PQsetnonblocking(conn_, 1) == 0; }
+  ~NonBlocking() { release(); }
+  NonBlocking(const NonBlocking&) = delete;
+  NonBlocking& operator=(const NonBlocking&) = delete;
+  bool ok() const noexcept { return ok_; }
+  void release() noexcept {
+    if (ok_) PQsetnonblocking(conn_, 0);
+    ok_ = false;
+  }
+
+ private:
+  PGconn* conn_;
+  bool ok_ = false;
+};
+
+bool is_failure(const PGresult* res) {
+  return res != nullptr && PQresultStatus(res) == PGRES_FATAL_ERROR;
+}
+
+}  // namespace
+
+std::vector<Result> PgConnection::pipeline(std::span<const Statement> statements) {
+  ensure_usable();
+  if (statements.empty()) return {};
+  std::vector<std::string> texts;
+  std::vector<EncodedParams> encoded;
+  texts.reserve(statements.size());
+  encoded.reserve(statements.size());
+  // Everything is checked before anything is sent.
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    try {
+      texts.push_back(checked_sql(statements[i].sql));
+      encoded.push_back(encode_params(statements[i].params));
+    } catch (const InvalidInput& e) {
+      throw InvalidInput(fmt::format("pipeline statement {}: {}", i, e.field()), e.reason(),
+                         e.offset());
+    }
+  }
+  std::vector<BatchStatement> batch;
+  batch.reserve(statements.size());
+  for (std::size_t i = 0; i < statements.size(); ++i) batch.push_back({texts[i], &encoded[i]});
+  return run_batch(batch, true);
+}
+
+std::vector<Result> PgConnection::run_batch(std::span<const BatchStatement> statements,
+                                            bool annotate) {
+  std::vector<PipelineCommand> commands = plan_batch(statements);
+  run_pipeline(commands);
+  settle_cache(commands);
+  throw_first_failure(commands, statements.size(), annotate);
+  std::vector<Result> results;
+  results.reserve(statements.size());
+  for (const PipelineCommand& command : commands) {
+    if (command.kind == PipelineCommand::Kind::execute) {
+      results.push_back(to_result(command.result.get()));
+    }
+  }
+  return results;
+}
+
+std::vector<PipelineCommand> PgConnection::plan_batch(std::span<const BatchStatement> statements) {
+  std::vector<PipelineCommand> commands;
+  commands.reserve(statements.size() * 2 + 1);
+  if (auto begin = take_pending_begin()) {
+    commands.push_back(
+        {PipelineCommand::Kind::begin, std::move(*begin), {}, nullptr, 0, false, {}});
+  }
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const BatchStatement& statement = statements[i];
+    std::string name;
+    if (use_prepared()) {
+      const std::string key = cache_key(statement.sql, *statement.params);
+      if (auto cached = cache_.find(key)) {
+        name = std::move(*cached);
+      } else {
+        name = cache_.insert(key, pending_deallocations_);
+        commands.push_back({PipelineCommand::Kind::prepare,
+                            std::string(statement.sql),
+                            name,
+                            statement.params,
+                            i,
+                            false,
+                            {}});
+      }
+    }
+    commands.push_back({PipelineCommand::Kind::execute,
+                        std::string(statement.sql),
+                        std::move(name),
+                        statement.params,
+                        i,
+                        false,
+                        {}});
+  }
+  commands.back().sync_after = true;
+  // A failed transaction refuses DEALLOCATE too: keep them for a later batch.
+  if (PQtransactionStatus(conn_) != PQTRANS_INERROR) {
+    for (const std::string& name : pending_deallocations_) {
+      commands.push_back(
+          {PipelineCommand::Kind::deallocate, "DEALLOCATE " + name, name, nullptr, 0, true, {}});
+    }
+  }
+  return commands;
+}
+
+void PgConnection::run_pipeline(std::vector<PipelineCommand>& commands) {
+  if (PQenterPipelineMode(conn_) != 1) fail(nullptr, "pipeline");
+  try {
+    {
+      NonBlocking nonblocking(conn_);
+      if (!nonblocking.ok()) link_failed("pipeline");
+      send_commands(commands);
+      flush_nonblocking();
+    }
+    collect_results(commands);
+    if (PQexitPipelineMode(conn_) != 1) link_failed("pipeline");
+  } catch (...) {
+    // Whatever went wrong, libpq and the server may disagree about what is pending now.
+    broken_ = true;
+    throw;
+  }
+}
+
+void PgConnection::send_commands(std::vector<PipelineCommand>& commands) {
+  for (PipelineCommand& command : commands) {
+    const EncodedParams* p = command.params;
+    int sent = 0;
+    switch (command.kind) {
+      case PipelineCommand::Kind::begin:
+      case PipelineCommand::Kind::deallocate:
+        // Pipeline mode allows only the extended protocol, hence not PQsendQuery.
+        sent =
+            PQsendQueryParams(conn_, command.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+        break;
+      case PipelineCommand::Kind::prepare:
+        sent =
+            PQsendPrepare(conn_, command.name.c_str(), command.sql.c_str(), p->count(), p->types());
+        break;
+      case PipelineCommand::Kind::execute:
+        sent = command.name.empty()
+                   ? PQsendQueryParams(conn_, command.sql.c_str(), p->count(), p->types(),
+                                       p->values(), p->lengths(), p->formats(), 0)
+                   : PQsendQueryPrepared(conn_, command.name.c_str(), p->count(), p->values(),
+                                         p->lengths(), p->formats(), 0);
+        break;
+    }
+    if (sent != 1) link_failed(command.sql);
+    if (command.sync_after && PQpipelineSync(conn_) != 1) link_failed(command.sql);
+  }
+}
+
+// Sends libpq's buffered output without ever blocking on a full socket: while the server
+// cannot take more (because it is busy writing results we have not read), read them, so
+// neither side waits on the other.
+void PgConnection::flush_nonblocking() {
+  for (;;) {
+    const int pending = PQflush(conn_);
+    if (pending == 0) return;
+    if (pending < 0) link_failed("pipeline");
+    pollfd fd{PQsocket(conn_), POLLIN | POLLOUT, 0};
+    const int ready = poll(&fd, 1, -1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) link_failed("pipeline");
+    if ((fd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 && PQconsumeInput(conn_) == 0) {
+      link_failed("pipeline");
+    }
+  }
+}
+
+// Each command yields one result then NULL (PGRES_PIPELINE_ABORTED after an earlier failure
+// up to the Sync); each Sync yields PGRES_PIPELINE_SYNC.
+void PgConnection::collect_results(std::vector<PipelineCommand>& commands) {
+  for (PipelineCommand& command : commands) {
+    command.result.reset(PQgetResult(conn_));
+    if (!command.result || PQresultStatus(command.result.get()) == PGRES_PIPELINE_SYNC) {
+      link_failed(command.sql);
+    }
+    while (PgResult extra{PQgetResult(conn_)}) {
+      if (is_failure(extra.get()) && !is_failure(command.result.get())) {
+        command.result = std::move(extra);
+      }
+    }
+    if (command.sync_after) {
+      PgResult sync(PQgetResult(conn_));
+      if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) link_failed(command.sql);
+    }
+  }
+}
+
+// Brings the statement cache in line with what the server now holds.
+void PgConnection::settle_cache(const std::vector<PipelineCommand>& commands) {
+  const auto drop_pending = [this](const std::string& name) {
+    std::erase(pending_deallocations_, name);
+  };
+  for (const PipelineCommand& command : commands) {
+    const bool ok = is_success(command.result.get());
+    switch (command.kind) {
+      case PipelineCommand::Kind::prepare:
+        if (!ok) {
+          // Never created on the server: neither cached nor to be deallocated.
+          cache_.erase_name(command.name);
+          drop_pending(command.name);
+        }
+        break;
+      case PipelineCommand::Kind::execute:
+        if (!ok) forget_if_stale(command.result.get(), command.name);
+        break;
+      case PipelineCommand::Kind::deallocate:
+        if (ok || sqlstate_of(command.result.get()) == "26000") {
+          drop_pending(command.name);
+        }
+        break;
+      case PipelineCommand::Kind::begin:
+        break;
+    }
+  }
+}
+
+void PgConnection::throw_first_failure(const std::vector<PipelineCommand>& commands,
+                                       std::size_t count, bool annotate) {
+  for (const PipelineCommand& command : commands) {
+    if (command.kind == PipelineCommand::Kind::deallocate) break;
+    if (!is_failure(command.result.get())) continue;
+    ErrorInfo info = error_info(command.result.get(), conn_, command.sql);
+    if (annotate && command.kind != PipelineCommand::Kind::begin) {
+      info.message += fmt::format(" (pipeline statement index {} of {})", command.statement, count);
+    }
+    raise(std::move(info));
+  }
+}
+
+}  // namespace retort::driver::pg
