@@ -11,13 +11,13 @@
 namespace retort {
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code;
   std::string output;  // stdout and stderr together
 };
 
 // Runs build/retort with args in dir (a shell command line; arguments must be quoted by caller).
-Run run_retort(const std::string& args, const std::filesystem::path& dir,
+CliRun run_retort(const std::string& args, const std::filesystem::path& dir,
                const std::string& env = "") {
   const std::string command = "cd '" + dir.string() + "' && env -u RETORT_DATABASE_URL -u DATABASE_URL " +
                               "-u DB_USER -u DB_HOST -u DB_NAME -u DB_PASSWORD -u RETORT_CONFIG " +
@@ -28,13 +28,13 @@ Run run_retort(const std::string& args, const std::filesystem::path& dir,
   std::array<char, 4096> buffer;
   while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
   const int status = pclose(pipe);
-  return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 constexpr const char* kPassword = "Zq9:s3cret@/x%";
 constexpr const char* kPasswordEncoded = "Zq9%3As3cret%40%2Fx%25";
 
-void expect_no_password(const Run& run) {
+void expect_no_password(const CliRun& run) {
   EXPECT_EQ(run.output.find("s3cret"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find(kPasswordEncoded), std::string::npos) << run.output;
 }
@@ -45,7 +45,7 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, DefaultsToSqliteFileInWorkingDirectory) {
-  const Run run = run_retort("settings", dir_.path());
+  const CliRun run = run_retort("settings", dir_.path());
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("sqlite"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("retort.db"), std::string::npos) << run.output;
@@ -53,7 +53,7 @@ TEST_F(CliTest, DefaultsToSqliteFileInWorkingDirectory) {
 }
 
 TEST_F(CliTest, UrlOptionWinsAndPasswordIsMasked) {
-  const Run run = run_retort(std::string("--verbose --url 'postgresql://app:") + kPasswordEncoded +
+  const CliRun run = run_retort(std::string("--verbose --url 'postgresql://app:") + kPasswordEncoded +
                                  "@db.example.com:6432/app?sslmode=require' settings",
                              dir_.path(), "DATABASE_URL=sqlite:///other.db");
   EXPECT_EQ(run.exit_code, 0) << run.output;
@@ -64,14 +64,14 @@ TEST_F(CliTest, UrlOptionWinsAndPasswordIsMasked) {
 }
 
 TEST_F(CliTest, EnvironmentSourceIsReported) {
-  const Run run = run_retort("settings", dir_.path(), "DATABASE_URL=sqlite:///from_env.db");
+  const CliRun run = run_retort("settings", dir_.path(), "DATABASE_URL=sqlite:///from_env.db");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("from_env.db"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("DATABASE_URL"), std::string::npos) << run.output;
 }
 
 TEST_F(CliTest, BadUrlFailsWithoutEchoingThePassword) {
-  const Run run = run_retort(std::string("--url 'postgresql://app:") + kPasswordEncoded +
+  const CliRun run = run_retort(std::string("--url 'postgresql://app:") + kPasswordEncoded +
                                  "@db:notaport/app' ping",
                              dir_.path());
   EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -80,13 +80,13 @@ TEST_F(CliTest, BadUrlFailsWithoutEchoingThePassword) {
 }
 
 TEST_F(CliTest, UnknownSchemeIsNamed) {
-  const Run run = run_retort("--url 'mysql://u@h/db' ping", dir_.path());
+  const CliRun run = run_retort("--url 'mysql://u@h/db' ping", dir_.path());
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("mysql"), std::string::npos) << run.output;
 }
 
 TEST_F(CliTest, FailedConnectionNamesTheServerNotThePassword) {
-  const Run run = run_retort(std::string("--url 'postgresql://app:") + kPasswordEncoded +
+  const CliRun run = run_retort(std::string("--url 'postgresql://app:") + kPasswordEncoded +
                                  "@127.0.0.1:1/app?connect_timeout=2' ping",
                              dir_.path());
   EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -99,14 +99,14 @@ TEST_F(CliTest, WrongPasswordOnTheRealServerIsNotEchoed) {
   url.set_param("password", kPassword);
   std::string text = url.redacted();
   text.replace(text.find("***"), 3, kPasswordEncoded);
-  const Run run = run_retort("--url '" + text + "' ping", dir_.path());
+  const CliRun run = run_retort("--url '" + text + "' ping", dir_.path());
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("password authentication failed"), std::string::npos) << run.output;
   expect_no_password(run);
 }
 
 TEST_F(CliTest, HelpShowsNoPasswordEvenWhenOneIsConfigured) {
-  const Run run = run_retort("--help", dir_.path(),
+  const CliRun run = run_retort("--help", dir_.path(),
                              std::string("RETORT_DATABASE_URL='postgresql://u:") + kPasswordEncoded + "@h/db'");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("--url"), std::string::npos);
@@ -117,30 +117,30 @@ TEST_F(CliTest, SqlCommandBindsParametersAndPrintsJson) {
   ASSERT_EQ(run_retort("sql 'CREATE TABLE t (v TEXT)'", dir_.path()).exit_code, 0);
   const std::string evil = "x'); DROP TABLE t; --";
   ASSERT_EQ(run_retort("sql 'INSERT INTO t VALUES ($1)' -p \"" + evil + "\"", dir_.path()).exit_code, 0);
-  const Run run = run_retort("sql 'SELECT v FROM t' --json", dir_.path());
+  const CliRun run = run_retort("sql 'SELECT v FROM t' --json", dir_.path());
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output, "{\"v\":\"x'); DROP TABLE t; --\"}\n");
 }
 
 TEST_F(CliTest, SqlErrorExitsNonZeroWithSqlstate) {
-  const Run run = run_retort("sql 'SELECT * FROM missing_table'", dir_.path());
+  const CliRun run = run_retort("sql 'SELECT * FROM missing_table'", dir_.path());
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("42P01"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("missing_table"), std::string::npos) << run.output;
 }
 
 TEST_F(CliTest, DemoRunsOnTheDefaultDatabase) {
-  const Run run = run_retort("demo", dir_.path());
+  const CliRun run = run_retort("demo", dir_.path());
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("UniqueViolation"), std::string::npos) << run.output;
   EXPECT_TRUE(std::filesystem::exists(dir_ / "retort.db"));
-  const Run count = run_retort("sql 'SELECT count(*) AS n FROM demo_events' --json", dir_.path());
+  const CliRun count = run_retort("sql 'SELECT count(*) AS n FROM demo_events' --json", dir_.path());
   EXPECT_EQ(count.output, "{\"n\":5}\n");
 }
 
 TEST_F(CliTest, DemoAgainstPostgres) {
   testing::PgSchema schema;
-  const Run run = run_retort("--url '" + schema.url_text() + "' demo", dir_.path());
+  const CliRun run = run_retort("--url '" + schema.url_text() + "' demo", dir_.path());
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("PostgreSQL 15"), std::string::npos) << run.output;
   expect_no_password(run);

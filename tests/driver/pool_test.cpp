@@ -136,7 +136,7 @@ class PgPoolTest : public ::testing::Test {
   }
   static void terminate(std::int64_t pid) {
     auto admin = connect(parse_database_url(testing::pg_server_url()));
-    admin->execute("SELECT pg_terminate_backend($1)", {pid});
+    admin->execute("SELECT pg_terminate_backend($1::int)", {pid});
     // The termination message reaches the victim's socket asynchronously.
     std::this_thread::sleep_for(100ms);
   }
