@@ -1,0 +1,62 @@
+// One migration revision: what its file declares, plus its SQL sections.
+//
+// A Revision is plain data; graph facts (children, heads, propagated branch labels) live in
+// RevisionMap, which owns the revisions once loaded.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace retort::migrate {
+
+enum class Direction { upgrade, downgrade };
+
+// One `-- +upgrade [dialect]` / `-- +downgrade [dialect]` block of a revision file.
+struct Section {
+  Direction direction = Direction::upgrade;
+  std::string dialect;  // empty: runs on every database; else "postgresql" or "sqlite"
+  int line = 0;         // 1-based line of the first line after the marker
+  std::string sql;      // the text up to the next marker (line structure kept)
+};
+
+// 1-based lines of the header fields, for error messages (0: not present / not from a file).
+struct HeaderLines {
+  int revision = 0;
+  int down_revision = 0;
+  int branch_labels = 0;
+  int depends_on = 0;
+};
+
+struct Revision {
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty: a root; several: a merge
+  std::vector<std::string> branch_labels;   // as declared (RevisionMap adds inherited ones)
+  std::vector<std::string> depends_on;      // revision ids or branch labels
+  std::string message;
+  std::string create_date;
+  bool transactional = true;  // false: the runner executes it outside a transaction
+
+  std::string path;  // the file it was read from; empty for revisions built in code
+  HeaderLines lines;
+  std::vector<Section> sections;
+  std::string checksum;  // "v1:" + SHA-256 of the normalised file content
+
+  // The sections to run for `direction` on `dialect`: the common one first, then the
+  // dialect's own (either may be absent).
+  std::vector<const Section*> sections_for(Direction direction, std::string_view dialect) const;
+
+  // "id" or "id (path)" for messages.
+  std::string describe() const;
+};
+
+// Why `id` is not usable as a revision identifier, or an empty string when it is.
+// Alembic forbids '@', '-', '+' (they are identifier syntax) and, since 1.17, ':' (range
+// syntax); retort also refuses whitespace and ',' (list separator of the file format) and the
+// symbolic names head, heads, base and current, which would shadow the symbols.
+std::string invalid_revision_id_reason(std::string_view id);
+
+// Same for a branch label: no '@' (label@rev syntax), whitespace or ',', and not a symbol.
+std::string invalid_branch_label_reason(std::string_view label);
+
+}  // namespace retort::migrate
