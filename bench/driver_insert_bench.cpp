@@ -3,6 +3,7 @@
 //
 //   retort_bench_driver --url URL --mode autocommit|session|pipeline|copy|threads
 //                       [--seconds S] [--rows N] [--batch B] [--threads T] [--table NAME]
+//                       [--id v7|v4]
 //   retort_bench_driver --print-payload I          the JSON payload of row I (pgbench's -D)
 //   retort_bench_driver --write-copy-file FILE --rows N
 //                                                  the rows copy mode sends, as COPY text (psql)
@@ -11,7 +12,8 @@
 // default now()), created (and truncated between runs) by the runner script. Every row is the
 // reference helpdesk-ticket payload of ../shared/anchors/ingest/seed_repo.py (571-572 bytes of JSON,
 // json.dumps formatting), its numbers fixed-width so every row has the same size, with a
-// client-side UUIDv7 id.
+// client-side UUIDv7 id (--id v4: a random one, distributed over the primary key as pgbench's
+// gen_random_uuid() ids are).
 //
 // Modes (each prints one line: RESULT mode=... rows=... seconds=... rate=...):
 //   autocommit  one INSERT per statement on a pooled connection, each commits on its own
@@ -56,13 +58,19 @@ struct Options {
   int threads = 8;
   std::int64_t print_payload = -1;
   std::string write_copy_file;
+  bool random_ids = false;  // --id v4: random ids (like gen_random_uuid()) instead of UUIDv7
 };
+
+bool g_random_ids = false;
+
+retort::Uuid new_id() { return g_random_ids ? retort::Uuid::v4() : retort::Uuid::v7(); }
 
 [[noreturn]] void usage(std::string_view error) {
   if (!error.empty()) std::fprintf(stderr, "retort_bench_driver: %.*s\n", static_cast<int>(error.size()), error.data());
   std::fprintf(stderr,
                "usage: retort_bench_driver --url URL --mode autocommit|session|pipeline|copy|threads\n"
                "                           [--seconds S] [--rows N] [--batch B] [--threads T] [--table NAME]\n"
+               "                           [--id v7|v4]\n"
                "       retort_bench_driver --print-payload I\n"
                "       retort_bench_driver --write-copy-file FILE --rows N\n");
   std::exit(2);
@@ -104,6 +112,10 @@ Options parse_args(int argc, char** argv) {
       o.threads = static_cast<int>(parse_int(arg, value()));
     } else if (arg == "--print-payload") {
       o.print_payload = parse_int(arg, value());
+    } else if (arg == "--id") {
+      const std::string_view kind = value();
+      if (kind != "v4" && kind != "v7") usage("--id: expected v4 or v7");
+      o.random_ids = kind == "v4";
     } else if (arg == "--write-copy-file") {
       o.write_copy_file = value();
     } else if (arg == "-h" || arg == "--help") {
@@ -149,7 +161,7 @@ int write_copy_file(const Options& o) {
   std::string line;
   for (std::int64_t i = 0; i < o.rows; ++i) {
     line.clear();
-    line += retort::Uuid::v7().to_string();
+    line += new_id().to_string();
     line += '\t';
     append_copy_field(line, payload(i));
     line += '\n';
@@ -179,7 +191,7 @@ Outcome run_autocommit(retort::Database& db, const std::string& sql, const Optio
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(duration);
   while (Clock::now() < deadline) {
-    std::array<retort::Value, 2> params{retort::Value(retort::Uuid::v7()),
+    std::array<retort::Value, 2> params{retort::Value(new_id()),
                                         retort::Value(retort::JsonText{payload(i)})};
     conn->execute(sql, params);
     ++i;
@@ -193,7 +205,7 @@ Outcome run_session(retort::Database& db, const std::string& sql, const Options&
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(duration);
   while (Clock::now() < deadline) {
-    std::array<retort::Value, 2> params{retort::Value(retort::Uuid::v7()),
+    std::array<retort::Value, 2> params{retort::Value(new_id()),
                                         retort::Value(retort::JsonText{payload(i)})};
     db.transaction([&](retort::Session& s) { s.execute(sql, params); });
     ++i;
@@ -212,7 +224,7 @@ Outcome run_pipeline(retort::Database& db, const std::string& sql, const Options
   while (Clock::now() < deadline) {
     for (auto& st : batch) {
       st.params.clear();
-      st.params.emplace_back(retort::Uuid::v7());
+      st.params.emplace_back(new_id());
       st.params.emplace_back(retort::JsonText{payload(i++)});
     }
     conn->pipeline(batch);
@@ -227,7 +239,7 @@ Outcome run_copy(retort::Database& db, const Options& o) {
   auto writer = conn->copy_in(o.table, columns);
   std::array<retort::Value, 2> row;
   for (std::int64_t i = 0; i < o.rows; ++i) {
-    row[0] = retort::Value(retort::Uuid::v7());
+    row[0] = retort::Value(new_id());
     row[1] = retort::Value(retort::JsonText{payload(i)});
     writer->write_row(row);
   }
@@ -255,7 +267,7 @@ Outcome run_threads(retort::Database& db, const std::string& sql, const Options&
         retort::PooledConnection conn = db.connection();
         while (!failed.load(std::memory_order_relaxed) && Clock::now() < deadline) {
           const std::int64_t i = next.fetch_add(1, std::memory_order_relaxed);
-          std::array<retort::Value, 2> params{retort::Value(retort::Uuid::v7()),
+          std::array<retort::Value, 2> params{retort::Value(new_id()),
                                               retort::Value(retort::JsonText{payload(i)})};
           conn->execute(sql, params);
         }
@@ -276,6 +288,7 @@ Outcome run_threads(retort::Database& db, const std::string& sql, const Options&
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
+  g_random_ids = o.random_ids;
   if (o.print_payload >= 0) {
     std::fputs(payload(o.print_payload).c_str(), stdout);
     std::fputc('\n', stdout);
