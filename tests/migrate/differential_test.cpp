@@ -143,6 +143,9 @@ json make_cases(const GenGraph& g, std::uint64_t seed) {
     cases.push_back({{"cmd", "show"}, {"current", state()}, {"target", target}});
   }
   cases.push_back({{"cmd", "show"}, {"current", state()}, {"target", "current"}});
+  for (const char* cmd : {"upgrade", "downgrade", "show"}) {  // a row no revision file knows
+    cases.push_back({{"cmd", cmd}, {"current", {"deadbeef0000"}}, {"target", ids[rng() % ids.size()]}});
+  }
   cases.push_back({{"cmd", "stamp"}, {"current", state()}, {"target", json::array({ids[rng() % ids.size()], ids[rng() % ids.size()]})}});
   cases.push_back({{"cmd", "stamp"}, {"current", state()}, {"target", json::array()}});
   for (auto [base, head] : std::vector<std::pair<std::string, std::string>>{
@@ -163,8 +166,9 @@ std::string kind_name(RevisionErrorKind k) {
 }
 
 json plan_json(const RevisionMap& map, const Plan& plan) {
-  json steps = json::array(), ops = json::array();
+  json steps = json::array(), ops = json::array(), per_step = json::array();
   for (const Step& s : plan.steps) {
+    per_step.push_back(s.ops.size());
     if (s.kind == StepKind::stamp) {
       steps.push_back({{"kind", "stamp"}, {"from", s.from}, {"to", s.to}, {"upgrade", s.stamp_upgrade},
                        {"branch_move", s.branch_move}});
@@ -179,7 +183,7 @@ json plan_json(const RevisionMap& map, const Plan& plan) {
       }
     }
   }
-  return {{"steps", steps}, {"ops", ops}, {"final", plan.final_rows}};
+  return {{"steps", steps}, {"ops", ops}, {"ops_per_step", per_step}, {"final", plan.final_rows}};
 }
 
 json revisions_json(const RevisionMap& map, const std::vector<RevIndex>& revs) {
@@ -271,6 +275,21 @@ struct Tally {
   std::vector<std::string> reports;
 };
 
+// What the plans exercised: row operations, and steps that merge or unmerge rows.
+void count_shapes(const json& want, Tally& t) {
+  if (!want.contains("ops_per_step")) {
+    return;
+  }
+  std::size_t at = 0;
+  for (const json& n : want["ops_per_step"]) {
+    std::string shape;
+    for (std::size_t k = 0; k < n.get<std::size_t>(); ++k, ++at) {
+      shape += want["ops"][at][0].get<std::string>()[0];
+    }
+    ++t.outcomes["step:" + (shape.empty() ? std::string("-") : shape)];
+  }
+}
+
 void compare_graph(const GenGraph& g, const fs::path& dir, const json& cases, const json& oracle, Tally& t) {
   ++t.graphs;
   auto report = [&](const std::string& what, const json& c, const json& want, const json& got) {
@@ -304,7 +323,8 @@ void compare_graph(const GenGraph& g, const fs::path& dir, const json& cases, co
     ++t.cases;
     const json& want = oracle["results"][i];
     const json got = run_case(*map, cases[i]);
-    ++t.outcomes[want.contains("error") ? std::string(want["error"]["kind"]) : "plan"];
+    ++t.outcomes[want.contains("error") ? std::string(want["error"]["kind"]) : "ok"];
+    count_shapes(want, t);
     if (!same_result(want, got)) {
       report("case " + std::to_string(i), cases[i], want, got);
     }

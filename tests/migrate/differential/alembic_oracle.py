@@ -233,10 +233,12 @@ def step_json(step):
 
 def run_steps(steps, current):
     maintainer = RecordingHeadMaintainer(current)
-    out = {"steps": [step_json(s) for s in steps], "ops": maintainer.ops}
+    out = {"steps": [step_json(s) for s in steps], "ops": maintainer.ops, "ops_per_step": []}
     try:
         for step in steps:
+            before = len(maintainer.ops)
             maintainer.update_to_step(step)
+            out["ops_per_step"].append(len(maintainer.ops) - before)
     except Exception as exc:  # the plan was computed; the bookkeeping failed
         out.update(error_json(exc))
         return out
