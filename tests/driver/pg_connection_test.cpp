@@ -7,7 +7,13 @@
 #include <thread>
 #include <vector>
 
+#include <libpq-fe.h>
+
+#include <cstdio>
+#include <regex>
+
 #include "core/log.hpp"
+#include "driver/postgres/pg_connection.hpp"
 #include "pg_fixture.hpp"
 
 namespace retort::testing {
@@ -90,7 +96,14 @@ TEST_F(PgConnection, TerminatedBackendIsSeenByCheckAliveWithoutARoundTrip) {
   open()->execute("SELECT pg_terminate_backend($1::int, 5000)", {pid});
   EXPECT_TRUE(wait_until_dead(*db_));
   EXPECT_TRUE(db_->is_broken());
-  EXPECT_THROW(db_->execute("SELECT 1"), ConnectionError);
+  try {
+    db_->execute("SELECT 1");
+    FAIL() << "expected ConnectionError";
+  } catch (const ConnectionError& e) {
+    // The server said why before closing; check_alive read it.
+    EXPECT_EQ(e.sqlstate(), "57P01");
+    EXPECT_NE(std::string(e.what()).find("administrator command"), std::string::npos);
+  }
   EXPECT_FALSE(db_->check_alive());
 }
 
@@ -105,6 +118,35 @@ TEST_F(PgConnection, TerminatedBackendMakesTheNextStatementThrowConnectionError)
   }
   EXPECT_TRUE(db_->is_broken());
   EXPECT_FALSE(db_->check_alive());
+}
+
+TEST_F(PgConnection, EveryOperationOnATerminatedBackendThrowsConnectionError) {
+  const std::vector<std::pair<std::string, std::function<void(Connection&)>>> operations = {
+      {"cached execute", [](Connection& c) { c.execute("SELECT 1"); }},
+      {"new execute", [](Connection& c) { c.execute("SELECT 2"); }},
+      {"deferred begin",
+       [](Connection& c) {
+         c.begin({});
+         c.execute("SELECT 1");
+       }},
+      {"pipeline",
+       [](Connection& c) {
+         c.pipeline(std::vector<Statement>{{"SELECT 1", {}}, {"SELECT 3", {}}});
+       }},
+      {"stream", [](Connection& c) { c.stream("SELECT 1", {}, [](const Row&) {}); }},
+      {"script", [](Connection& c) { c.execute_script("SELECT 1; SELECT 2"); }},
+      {"copy", [](Connection& c) { c.copy_in("pg_class", std::vector<std::string>{"relname"}); }},
+  };
+  auto killer = open();
+  for (const auto& [what, operation] : operations) {
+    auto c = open();
+    c->execute("SELECT 1");
+    killer->execute("SELECT pg_terminate_backend($1::int, 5000)", {backend_pid(*c)});
+    EXPECT_THROW(operation(*c), ConnectionError) << what;
+    EXPECT_TRUE(c->is_broken()) << what;
+    EXPECT_FALSE(c->check_alive()) << what;
+    EXPECT_THROW(c->execute("SELECT 1"), ConnectionError) << what;
+  }
 }
 
 TEST_F(PgConnection, TerminatedDuringAStatement) {
@@ -154,6 +196,23 @@ TEST_F(PgConnection, StatementsLostByDiscardAllArePreparedAgain) {
   db_->execute_script("DISCARD ALL");
   EXPECT_EQ(db_->execute("SELECT 1").at(0)[0].as_int64(), 1);
   EXPECT_EQ(prepared_statements(*db_).size(), 1u);
+}
+
+TEST_F(PgConnection, CachedStatementsSurviveAlterTable) {
+  db_->execute("CREATE TABLE t (x int)");
+  db_->execute("INSERT INTO t VALUES (1)");
+  EXPECT_EQ(db_->execute("SELECT * FROM t").columns().size(), 1u);
+  db_->execute("ALTER TABLE t ADD COLUMN y text DEFAULT 'y'");
+  // The cached plan's result type changed: prepared again and retried transparently.
+  const Result r = db_->execute("SELECT * FROM t");
+  EXPECT_EQ(r.columns().size(), 2u);
+  EXPECT_EQ(r.at(0)["y"].as_text(), "y");
+  db_->execute("ALTER TABLE t ADD COLUMN z int");
+  db_->begin({});
+  // Inside a transaction the error has aborted it, so it is reported instead.
+  EXPECT_THROW(db_->execute("SELECT * FROM t"), DatabaseError);
+  db_->rollback();
+  EXPECT_EQ(db_->execute("SELECT * FROM t").columns().size(), 3u);
 }
 
 TEST_F(PgConnection, UnnamedModeNeverPreparesAnything) {
@@ -222,6 +281,62 @@ TEST_F(PgConnection, BeginIsDeferredUntilTheFirstStatement) {
   db_->execute("INSERT INTO t VALUES ($1)", {2});
   db_->commit();
   EXPECT_EQ(count_rows("t"), 1);
+}
+
+// The round trips c makes while body runs, from libpq's protocol trace: the client waits for
+// the server after each Sync (extended protocol), Query (simple protocol) and CopyDone.
+int round_trips(Connection& c, const std::function<void()>& body) {
+  auto* pg = dynamic_cast<driver::pg::PgConnection*>(&c);
+  if (pg == nullptr) throw std::logic_error("not a PostgreSQL connection");
+  std::FILE* trace = std::tmpfile();
+  PQtrace(pg->raw(), trace);
+  PQsetTraceFlags(pg->raw(), PQTRACE_SUPPRESS_TIMESTAMPS);
+  body();
+  PQuntrace(pg->raw());
+  std::rewind(trace);
+  static const std::regex waits(R"(^F\t\d+\t(Sync|Query|CopyDone)\b)");
+  int count = 0;
+  char line[4096];
+  while (std::fgets(line, sizeof line, trace) != nullptr) {
+    if (std::regex_search(line, waits)) ++count;
+  }
+  std::fclose(trace);
+  return count;
+}
+
+TEST_F(PgConnection, OneInsertThenCommitTakesTwoRoundTrips) {
+  db_->execute("CREATE TABLE t (x int)");
+  EXPECT_EQ(round_trips(*db_,
+                        [&] {
+                          db_->begin({});
+                          db_->execute("INSERT INTO t VALUES ($1)",
+                                       {1});  // BEGIN + PREPARE + EXECUTE
+                          db_->commit();
+                        }),
+            2);
+  EXPECT_EQ(round_trips(*db_, [&] { db_->execute("INSERT INTO t VALUES ($1)", {2}); }), 1);
+  EXPECT_EQ(
+      round_trips(*db_,
+                  [&] {
+                    db_->pipeline(std::vector<Statement>(100, {"INSERT INTO t VALUES ($1)", {3}}));
+                  }),
+      1);
+  EXPECT_EQ(round_trips(*db_,
+                        [&] {
+                          db_->begin({});
+                          auto writer = db_->copy_in("t", std::vector<std::string>{"x"});
+                          writer->write_row(std::vector<Value>{4});
+                          writer->finish();  // BEGIN and COPY went out together
+                          db_->commit();
+                        }),
+            3);
+  EXPECT_EQ(round_trips(*db_,
+                        [&] {
+                          db_->begin({});
+                          db_->commit();
+                        }),
+            0);
+  EXPECT_EQ(count_rows("t"), 103);
 }
 
 TEST_F(PgConnection, TransactionOptionsApply) {

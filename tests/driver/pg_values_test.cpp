@@ -188,7 +188,7 @@ TEST_P(PgValues, TimestampsComeBackInUtcWhateverTheInput) {
   EXPECT_EQ(db_->execute("SELECT 'infinity'::timestamptz").at(0)[0].as_text(), "infinity");
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, PgValues, ::testing::Values(true, false),
+INSTANTIATE_TEST_SUITE_P(PgModes, PgValues, ::testing::Values(true, false),
                          [](const auto& mode) { return mode.param ? "prepared" : "unnamed"; });
 
 TEST(PgValueCodec, FormatDoubleIsShortestRoundTrip) {

@@ -64,7 +64,7 @@ bool is_success(const PGresult* res) noexcept {
 
 PgConnection::PgConnection(PGconn* conn, const ConnectionOptions& options)
     : conn_(conn), options_(options), cache_(options.statement_cache_size) {
-  install_notice_receiver(conn_, &fatal_seen_);
+  install_notice_receiver(conn_, &fatal_);
 }
 
 PgConnection::~PgConnection() {
@@ -73,7 +73,7 @@ PgConnection::~PgConnection() {
 }
 
 bool PgConnection::is_broken() const noexcept {
-  return broken_ || fatal_seen_ || PQstatus(conn_) == CONNECTION_BAD;
+  return broken_ || !fatal_.sqlstate.empty() || PQstatus(conn_) == CONNECTION_BAD;
 }
 
 bool PgConnection::check_alive() noexcept {
@@ -104,13 +104,27 @@ void PgConnection::ensure_usable() const {
     ErrorInfo info;
     info.sqlstate = "08003";
     info.message = "the connection to PostgreSQL is broken and cannot be used again";
+    if (!fatal_.sqlstate.empty()) {
+      // The server's reason, e.g. 57P01 after pg_terminate_backend.
+      info.sqlstate = fatal_.sqlstate;
+      info.message += ": " + fatal_.message;
+    }
     throw ConnectionError(std::move(info));
   }
 }
 
+void PgConnection::explain_loss(ErrorInfo& info) const {
+  if (fatal_.sqlstate.empty() || is_connection_sqlstate(info.sqlstate)) return;
+  info.sqlstate = fatal_.sqlstate;
+  info.message = fatal_.message;
+}
+
 void PgConnection::raise(ErrorInfo info) {
-  const bool lost = PQstatus(conn_) == CONNECTION_BAD || is_connection_sqlstate(info.sqlstate);
-  if (lost) broken_ = true;
+  const bool lost = is_broken() || is_connection_sqlstate(info.sqlstate);
+  if (lost) {
+    broken_ = true;
+    explain_loss(info);
+  }
   throw_error(std::move(info), lost);
 }
 
@@ -121,21 +135,33 @@ void PgConnection::fail(const PGresult* res, std::string_view sql) {
 void PgConnection::link_failed(std::string_view what) {
   broken_ = true;
   ErrorInfo info = error_info(nullptr, conn_, what);
+  explain_loss(info);
   throw_error(std::move(info), true);
 }
 
-PgResult PgConnection::drain_results(PgResult* last_ok) {
+PgResult PgConnection::drain_results(PgResult* last_ok, bool* saw_copy) {
   PgResult failure;
-  while (PQstatus(conn_) != CONNECTION_BAD) {
-    PgResult res(PQgetResult(conn_));
-    if (!res) break;
+  // PQgetResult ends with NULL, also once the link is lost (after the error saying so), except
+  // in a COPY state, which it reports again and again: those must be ended, or left if dead.
+  while (PgResult res{PQgetResult(conn_)}) {
     const ExecStatusType status = PQresultStatus(res.get());
+    if ((status == PGRES_COPY_IN || status == PGRES_COPY_OUT) && saw_copy != nullptr) {
+      *saw_copy = true;
+    }
     if (status == PGRES_COPY_IN) {
       // The server waits for data we will not send: end the copy with an error.
-      PQputCopyEnd(conn_, "retort: COPY FROM STDIN is only supported through copy_in()");
+      if (PQputCopyEnd(conn_, kCopyRefused) < 0) {
+        broken_ = true;
+        break;
+      }
     } else if (status == PGRES_COPY_OUT) {
       char* row = nullptr;
-      while (PQgetCopyData(conn_, &row, 0) > 0) PQfreemem(row);
+      int got = 0;
+      while ((got = PQgetCopyData(conn_, &row, 0)) > 0) PQfreemem(row);
+      if (got == -2) {
+        broken_ = true;
+        break;
+      }
     } else if (status == PGRES_FATAL_ERROR) {
       if (!failure) failure = std::move(res);
     } else if (last_ok != nullptr && is_success(res.get())) {
@@ -145,29 +171,34 @@ PgResult PgConnection::drain_results(PgResult* last_ok) {
   return failure;
 }
 
-void PgConnection::forget_if_stale(const PGresult* res, const std::string& name) {
-  if (name.empty() || res == nullptr) return;
+bool is_stale_statement(const PGresult* res) {
   const std::string_view code = sqlstate_of(res);
-  if (code == "26000") {
-    // invalid_sql_statement_name: someone ran DEALLOCATE ALL / DISCARD ALL.
-    cache_.erase_name(name);
-  } else if (code == "0A000") {
-    // "cached plan must not change result type" after ALTER TABLE: prepare afresh next time.
-    cache_.erase_name(name);
-    pending_deallocations_.push_back(name);
-  }
+  if (code == "26000") return true;  // the server lost it: DEALLOCATE ALL, DISCARD ALL
+  // "cached plan must not change result type", after ALTER TABLE; matched by the reporting
+  // function because the message may be translated.
+  const char* where = res == nullptr ? nullptr : PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
+  return code == "0A000" && where != nullptr && std::string_view(where) == "RevalidateCachedQuery";
+}
+
+void PgConnection::forget_if_stale(const PGresult* res, const std::string& name) {
+  if (name.empty() || !is_stale_statement(res)) return;
+  cache_.erase_name(name);
+  // After 26000 there is nothing left to deallocate on the server.
+  if (sqlstate_of(res) != "26000") pending_deallocations_.push_back(name);
+}
+
+void throw_copy_refused(std::string_view sql) {
+  throw UsageError(fmt::format(
+      "COPY FROM STDIN / TO STDOUT cannot run through execute(), pipeline(), stream() or "
+      "execute_script(); use copy_in() (statement: {})",
+      sql));
 }
 
 void PgConnection::refuse_copy(ExecStatusType status, std::string_view sql) {
-  if (status == PGRES_COPY_IN) {
-    PQputCopyEnd(conn_, "retort: COPY FROM STDIN is only supported through copy_in()");
-  }
+  if (status == PGRES_COPY_IN) PQputCopyEnd(conn_, kCopyRefused);
   drain_results();
   if (PQstatus(conn_) == CONNECTION_BAD) link_failed(sql);
-  throw UsageError(
-      "COPY ... FROM STDIN / TO STDOUT cannot run through execute(); use copy_in() "
-      "(statement: " +
-      std::string(sql) + ")");
+  throw_copy_refused(sql);
 }
 
 Result PgConnection::finish_single(PgResult res, std::string_view sql,
@@ -197,12 +228,12 @@ Result PgConnection::execute(std::string_view sql, std::span<const Value> params
     if (const auto name = cache_.find(cache_key(text, encoded))) {
       PgResult res(PQexecPrepared(conn_, name->c_str(), encoded.count(), encoded.values(),
                                   encoded.lengths(), encoded.formats(), 0));
-      // The server lost the statement (DISCARD ALL, DEALLOCATE ALL): it did not run, so
-      // outside a transaction it is safe to prepare it again right away.
-      const bool lost_statement =
-          !is_success(res.get()) && tx_ == TxState::none && sqlstate_of(res.get()) == "26000";
-      if (!lost_statement) return finish_single(std::move(res), text, *name);
-      cache_.erase_name(*name);
+      // The server cannot use the cached statement any more. Outside a transaction the
+      // failed attempt left nothing behind, so preparing it afresh and retrying is safe.
+      const bool retry =
+          !is_success(res.get()) && tx_ == TxState::none && is_stale_statement(res.get());
+      if (!retry) return finish_single(std::move(res), text, *name);
+      forget_if_stale(res.get(), *name);
     }
   }
   const BatchStatement statement{text, &encoded};
@@ -216,8 +247,11 @@ void PgConnection::execute_script(std::string_view sql) {
   // The simple protocol runs several statements in one message: the deferred BEGIN rides along.
   if (auto begin = take_pending_begin()) text = *begin + ";\n" + text;
   if (PQsendQuery(conn_, text.c_str()) == 0) fail(nullptr, sql);
-  PgResult failure = drain_results();
-  if (failure || PQstatus(conn_) == CONNECTION_BAD) fail(failure.get(), sql);
+  bool saw_copy = false;
+  PgResult failure = drain_results(nullptr, &saw_copy);
+  if (PQstatus(conn_) == CONNECTION_BAD) fail(failure.get(), sql);
+  if (saw_copy) throw_copy_refused(sql);
+  if (failure) fail(failure.get(), sql);
 }
 
 std::optional<std::string> PgConnection::take_pending_begin() {

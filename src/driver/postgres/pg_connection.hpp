@@ -32,12 +32,20 @@ struct BatchStatement {
 // One protocol command queued in a pipeline, and what the server answered.
 struct PipelineCommand {
   enum class Kind { begin, prepare, execute, deallocate };
+  PipelineCommand(Kind what, std::string text, std::string statement_name = {},
+                  const EncodedParams* parameters = nullptr, std::size_t index = 0)
+      : kind(what),
+        sql(std::move(text)),
+        name(std::move(statement_name)),
+        params(parameters),
+        statement(index) {}
   Kind kind;
   std::string sql;   // text sent; for prepare/execute the user's statement
   std::string name;  // prepared statement name; empty: the unnamed statement
   const EncodedParams* params = nullptr;
   std::size_t statement = 0;  // index of the user statement served (prepare/execute)
   bool sync_after = false;    // a Sync follows: the end of an implicit transaction
+  bool copy_refused = false;  // it was a COPY FROM STDIN / TO STDOUT, ended unprocessed
   PgResult result;
 };
 
@@ -66,9 +74,9 @@ class PgConnection final : public Connection {
   PGconn* raw() const noexcept { return conn_; }
   // The writer is done with the connection (finished or abandoned).
   void copy_ended() noexcept { active_copy_ = nullptr; }
-  // Reads results until libpq has none left (ending any COPY state); returns the first
-  // failed one, and the last successful one in *last_ok if given.
-  PgResult drain_results(PgResult* last_ok = nullptr);
+  // Reads results until libpq has none left (ending any COPY state, noted in *saw_copy);
+  // returns the first failed one, and the last successful one in *last_ok if given.
+  PgResult drain_results(PgResult* last_ok = nullptr, bool* saw_copy = nullptr);
   // Throws for a failed result (res may be null: libpq's own error), marking the connection
   // broken when the link is gone.
   [[noreturn]] void fail(const PGresult* res, std::string_view sql);
@@ -83,6 +91,8 @@ class PgConnection final : public Connection {
   void send_pending_begin();
   [[noreturn]] void raise(ErrorInfo info);
   [[noreturn]] void link_failed(std::string_view what);
+  // When the link is lost, the server's own reason (if it gave one) beats libpq's.
+  void explain_loss(ErrorInfo& info) const;
   // A cached statement the server no longer accepts is forgotten so the next call re-prepares.
   void forget_if_stale(const PGresult* res, const std::string& name);
   Result finish_single(PgResult res, std::string_view sql, const std::string& cached_name);
@@ -95,6 +105,7 @@ class PgConnection final : public Connection {
   void run_pipeline(std::vector<PipelineCommand>& commands);
   void send_commands(std::vector<PipelineCommand>& commands);
   void flush_nonblocking();
+  PgResult next_result(PipelineCommand& command);
   void collect_results(std::vector<PipelineCommand>& commands);
   void settle_cache(const std::vector<PipelineCommand>& commands);
   void throw_first_failure(const std::vector<PipelineCommand>& commands, std::size_t count,
@@ -109,7 +120,7 @@ class PgConnection final : public Connection {
   std::string begin_sql_;
   bool broken_ = false;
   // Set by the notice receiver when the server announces FATAL (e.g. pg_terminate_backend).
-  bool fatal_seen_ = false;
+  FatalNotice fatal_;
   PgCopyWriter* active_copy_ = nullptr;
   friend class PgCopyWriter;
 };
@@ -119,5 +130,12 @@ std::string checked_sql(std::string_view sql);
 // Statement cache key: the SQL and the parameter types it was prepared for.
 std::string cache_key(std::string_view sql, const EncodedParams& params);
 bool is_success(const PGresult* res) noexcept;
+// Ends a COPY FROM STDIN that arrived through execute/pipeline/stream/execute_script.
+inline constexpr const char* kCopyRefused =
+    "retort: COPY FROM STDIN / TO STDOUT is only supported through copy_in()";
+// Throws the UsageError saying so.
+[[noreturn]] void throw_copy_refused(std::string_view sql);
+// The error says a cached prepared statement is unusable (lost, or its result type changed).
+bool is_stale_statement(const PGresult* res);
 
 }  // namespace retort::driver::pg

@@ -8,9 +8,22 @@
 namespace retort::driver::pg {
 namespace {
 
-std::string trimmed(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return std::string(text);
+// libpq's messages span lines ("...unexpectedly\n\tThis probably means..."): one line reads
+// better in exceptions and logs.
+std::string one_line(std::string_view text) {
+  std::string out;
+  bool gap = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      gap = true;
+      continue;
+    }
+    if (gap && !out.empty() && out.back() != ' ') out.push_back(' ');
+    gap = false;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 std::string field(const PGresult* res, int code) {
@@ -25,13 +38,18 @@ bool is_connection_sqlstate(std::string_view sqlstate) {
   return sqlstate.starts_with("08") || sqlstate.starts_with("57P0");
 }
 
-void on_notice(void* fatal_seen, const PGresult* res) noexcept {
+void on_notice(void* fatal_notice, const PGresult* res) noexcept {
   try {
     const char* severity_field = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
     const std::string_view severity = severity_field == nullptr ? "" : severity_field;
-    if (severity == "FATAL" || severity == "PANIC") *static_cast<bool*>(fatal_seen) = true;
     std::string message = field(res, PG_DIAG_MESSAGE_PRIMARY);
-    if (message.empty()) message = redact::scrub(trimmed(PQresultErrorMessage(res)));
+    if (message.empty()) message = redact::scrub(one_line(PQresultErrorMessage(res)));
+    if (severity == "FATAL" || severity == "PANIC") {
+      auto& fatal = *static_cast<FatalNotice*>(fatal_notice);
+      fatal.sqlstate = field(res, PG_DIAG_SQLSTATE);
+      if (fatal.sqlstate.empty()) fatal.sqlstate = "08006";
+      fatal.message = message;
+    }
     const std::string detail = field(res, PG_DIAG_MESSAGE_DETAIL);
     if (!detail.empty()) message += " (" + detail + ")";
     if (severity == "WARNING" || severity == "ERROR" || severity == "FATAL" ||
@@ -56,7 +74,7 @@ std::string_view sqlstate_of(const PGresult* res) noexcept {
 
 std::string connection_message(PGconn* conn) {
   if (conn == nullptr) return "out of memory";
-  return redact::scrub(trimmed(PQerrorMessage(conn)));
+  return redact::scrub(one_line(PQerrorMessage(conn)));
 }
 
 ErrorInfo error_info(const PGresult* res, PGconn* conn, std::string_view sql) {
@@ -64,7 +82,7 @@ ErrorInfo error_info(const PGresult* res, PGconn* conn, std::string_view sql) {
   info.sqlstate = field(res, PG_DIAG_SQLSTATE);
   info.message = field(res, PG_DIAG_MESSAGE_PRIMARY);
   if (info.message.empty() && res != nullptr) {
-    info.message = redact::scrub(trimmed(PQresultErrorMessage(res)));
+    info.message = redact::scrub(one_line(PQresultErrorMessage(res)));
   }
   if (info.message.empty()) info.message = connection_message(conn);
   info.detail = field(res, PG_DIAG_MESSAGE_DETAIL);
@@ -88,8 +106,8 @@ void throw_error(ErrorInfo info, bool connection_lost) {
   throw_database_error(std::move(info));
 }
 
-void install_notice_receiver(PGconn* conn, bool* fatal_seen) {
-  PQsetNoticeReceiver(conn, on_notice, fatal_seen);
+void install_notice_receiver(PGconn* conn, FatalNotice* fatal) {
+  PQsetNoticeReceiver(conn, on_notice, fatal);
 }
 
 }  // namespace retort::driver::pg

@@ -34,9 +34,15 @@ ErrorInfo error_info(const PGresult* res, PGconn* conn, std::string_view sql);
 // e.g. a command sent while another is in progress).
 [[noreturn]] void throw_error(ErrorInfo info, bool connection_lost);
 
-// Routes server notices (RAISE NOTICE, warnings) to retort::log. *fatal_seen is set when the
-// server announces it is closing the session (a FATAL or PANIC arriving while idle, as after
-// pg_terminate_backend); it must outlive conn.
-void install_notice_receiver(PGconn* conn, bool* fatal_seen);
+// What the server said when it announced, between statements, that it is closing the session
+// (a FATAL or PANIC arriving while idle, as after pg_terminate_backend).
+struct FatalNotice {
+  std::string sqlstate;  // empty until one arrives
+  std::string message;
+};
+
+// Routes server notices (RAISE NOTICE, warnings) to retort::log, and records a FATAL one in
+// *fatal, which must outlive conn.
+void install_notice_receiver(PGconn* conn, FatalNotice* fatal);
 
 }  // namespace retort::driver::pg

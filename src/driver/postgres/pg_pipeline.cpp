@@ -82,12 +82,10 @@ std::vector<Result> PgConnection::run_batch(std::span<const BatchStatement> stat
 }
 
 std::vector<PipelineCommand> PgConnection::plan_batch(std::span<const BatchStatement> statements) {
+  using Kind = PipelineCommand::Kind;
   std::vector<PipelineCommand> commands;
   commands.reserve(statements.size() * 2 + 1);
-  if (auto begin = take_pending_begin()) {
-    commands.push_back(
-        {PipelineCommand::Kind::begin, std::move(*begin), {}, nullptr, 0, false, {}});
-  }
+  if (auto begin = take_pending_begin()) commands.emplace_back(Kind::begin, std::move(*begin));
   for (std::size_t i = 0; i < statements.size(); ++i) {
     const BatchStatement& statement = statements[i];
     std::string name;
@@ -97,29 +95,17 @@ std::vector<PipelineCommand> PgConnection::plan_batch(std::span<const BatchState
         name = std::move(*cached);
       } else {
         name = cache_.insert(key, pending_deallocations_);
-        commands.push_back({PipelineCommand::Kind::prepare,
-                            std::string(statement.sql),
-                            name,
-                            statement.params,
-                            i,
-                            false,
-                            {}});
+        commands.emplace_back(Kind::prepare, std::string(statement.sql), name, statement.params, i);
       }
     }
-    commands.push_back({PipelineCommand::Kind::execute,
-                        std::string(statement.sql),
-                        std::move(name),
-                        statement.params,
-                        i,
-                        false,
-                        {}});
+    commands.emplace_back(Kind::execute, std::string(statement.sql), std::move(name),
+                          statement.params, i);
   }
   commands.back().sync_after = true;
   // A failed transaction refuses DEALLOCATE too: keep them for a later batch.
   if (PQtransactionStatus(conn_) != PQTRANS_INERROR) {
     for (const std::string& name : pending_deallocations_) {
-      commands.push_back(
-          {PipelineCommand::Kind::deallocate, "DEALLOCATE " + name, name, nullptr, 0, true, {}});
+      commands.emplace_back(Kind::deallocate, "DEALLOCATE " + name, name).sync_after = true;
     }
   }
   return commands;
@@ -189,15 +175,36 @@ void PgConnection::flush_nonblocking() {
   }
 }
 
+// The next result of the current command. A COPY statement (which belongs in copy_in) puts
+// libpq in a COPY state that it reports until ended: end it, remember why, read on.
+PgResult PgConnection::next_result(PipelineCommand& command) {
+  for (;;) {
+    PgResult res(PQgetResult(conn_));
+    const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_EMPTY_QUERY;
+    if (status == PGRES_COPY_IN) {
+      command.copy_refused = true;
+      if (PQputCopyEnd(conn_, kCopyRefused) < 0) link_failed(command.sql);
+    } else if (status == PGRES_COPY_OUT) {
+      command.copy_refused = true;
+      char* row = nullptr;
+      int got = 0;
+      while ((got = PQgetCopyData(conn_, &row, 0)) > 0) PQfreemem(row);
+      if (got == -2) link_failed(command.sql);
+    } else {
+      return res;
+    }
+  }
+}
+
 // Each command yields one result then NULL (PGRES_PIPELINE_ABORTED after an earlier failure
 // up to the Sync); each Sync yields PGRES_PIPELINE_SYNC.
 void PgConnection::collect_results(std::vector<PipelineCommand>& commands) {
   for (PipelineCommand& command : commands) {
-    command.result.reset(PQgetResult(conn_));
+    command.result = next_result(command);
     if (!command.result || PQresultStatus(command.result.get()) == PGRES_PIPELINE_SYNC) {
       link_failed(command.sql);
     }
-    while (PgResult extra{PQgetResult(conn_)}) {
+    while (PgResult extra = next_result(command)) {
       if (is_failure(extra.get()) && !is_failure(command.result.get())) {
         command.result = std::move(extra);
       }
@@ -240,6 +247,9 @@ void PgConnection::settle_cache(const std::vector<PipelineCommand>& commands) {
 
 void PgConnection::throw_first_failure(const std::vector<PipelineCommand>& commands,
                                        std::size_t count, bool annotate) {
+  for (const PipelineCommand& command : commands) {
+    if (command.copy_refused) throw_copy_refused(command.sql);
+  }
   for (const PipelineCommand& command : commands) {
     if (command.kind == PipelineCommand::Kind::deallocate) break;
     if (!is_failure(command.result.get())) continue;
