@@ -10,16 +10,17 @@
 //
 // Table: bench_events(id uuid primary key, data jsonb not null, created_at timestamptz not null
 // default now()), created (and truncated between runs) by the runner script. Every row is the
-// reference helpdesk-ticket payload of ../shared/anchors/ingest/seed_repo.py (571-572 bytes of JSON,
-// json.dumps formatting), its numbers fixed-width so every row has the same size, with a
+// reference helpdesk-ticket payload of ../shared/anchors/ingest/seed_repo.py (571-572 bytes of
+// JSON, json.dumps formatting), its numbers fixed-width so every row has the same size, with a
 // client-side UUIDv7 id (--id v4: a random one, distributed over the primary key as pgbench's
 // gen_random_uuid() ids are).
 //
 // Modes (each prints one line: RESULT mode=... rows=... seconds=... rate=...):
 //   autocommit  one INSERT per statement on a pooled connection, each commits on its own
 //   session     db.transaction: BEGIN, one INSERT, COMMIT
-//   pipeline    batches of B INSERTs, one Connection::pipeline call (one round trip, one commit) each
-//   copy        N rows through Connection::copy_in (COPY FROM STDIN), timed from start to finish()
+//   pipeline    batches of B INSERTs, one Connection::pipeline call each (one round trip, one
+//               commit)
+//   copy        N rows through Connection::copy_in (COPY FROM STDIN), timed up to finish()
 //   threads     T threads sharing the pool, each one INSERT + commit per statement (autocommit)
 // The timed modes run for S seconds; the table then must hold exactly the rows counted (checked).
 #include <algorithm>
@@ -63,16 +64,20 @@ struct Options {
 
 bool g_random_ids = false;
 
-retort::Uuid new_id() { return g_random_ids ? retort::Uuid::v4() : retort::Uuid::v7(); }
+retort::Uuid new_id() {
+  return g_random_ids ? retort::Uuid::v4() : retort::Uuid::v7();
+}
 
 [[noreturn]] void usage(std::string_view error) {
-  if (!error.empty()) std::fprintf(stderr, "retort_bench_driver: %.*s\n", static_cast<int>(error.size()), error.data());
-  std::fprintf(stderr,
-               "usage: retort_bench_driver --url URL --mode autocommit|session|pipeline|copy|threads\n"
-               "                           [--seconds S] [--rows N] [--batch B] [--threads T] [--table NAME]\n"
-               "                           [--id v7|v4]\n"
-               "       retort_bench_driver --print-payload I\n"
-               "       retort_bench_driver --write-copy-file FILE --rows N\n");
+  if (!error.empty())
+    std::fprintf(stderr, "retort_bench_driver: %.*s\n", static_cast<int>(error.size()),
+                 error.data());
+  std::fprintf(
+      stderr,
+      "usage: retort_bench_driver --url URL --mode autocommit|session|pipeline|copy|threads\n"
+      "           [--seconds S] [--rows N] [--batch B] [--threads T] [--table NAME] [--id v7|v4]\n"
+      "       retort_bench_driver --print-payload I\n"
+      "       retort_bench_driver --write-copy-file FILE --rows N\n");
   std::exit(2);
 }
 
@@ -103,7 +108,8 @@ Options parse_args(int argc, char** argv) {
       char* end = nullptr;
       std::string s(v);
       o.seconds = std::strtod(s.c_str(), &end);
-      if (end != s.c_str() + s.size() || !(o.seconds > 0)) usage("--seconds: expected a positive number");
+      if (end != s.c_str() + s.size() || !(o.seconds > 0))
+        usage("--seconds: expected a positive number");
     } else if (arg == "--rows") {
       o.rows = parse_int(arg, value());
     } else if (arg == "--batch") {
@@ -143,11 +149,20 @@ std::string payload(std::int64_t i) {
 void append_copy_field(std::string& out, std::string_view field) {
   for (char c : field) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -337,7 +352,8 @@ int main(int argc, char** argv) {
                    static_cast<long long>(in_table));
       return 1;
     }
-    const double rate = outcome.seconds > 0 ? static_cast<double>(outcome.rows) / outcome.seconds : 0;
+    const double rate =
+        outcome.seconds > 0 ? static_cast<double>(outcome.rows) / outcome.seconds : 0;
     fmt::print("RESULT mode={} rows={} seconds={:.3f} rate={:.1f} batch={} threads={}\n", o.mode,
                outcome.rows, outcome.seconds, rate, o.mode == "pipeline" ? o.batch : 1,
                o.mode == "threads" ? o.threads : 1);
