@@ -45,6 +45,12 @@ class InvalidInput : public Error {
   std::size_t offset_;
 };
 
+// The row a repository operation needed (get_required, update, remove) does not exist.
+class NotFound : public Error {
+ public:
+  using Error::Error;
+};
+
 // No connection became free within the pool's acquire timeout.
 class PoolTimeout : public Error {
  public:

@@ -1,0 +1,30 @@
+// JSON comparisons with PostgreSQL jsonb semantics, for SQLite (application-defined functions)
+// and for checking documents before they are sent.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace retort::orm::json {
+
+using Json = nlohmann::json;
+
+// Parses text; on failure returns nullopt and sets *error (when given) to why.
+std::optional<Json> parse(std::string_view text, std::string* error = nullptr);
+
+// Why text would not be accepted as a jsonb document by PostgreSQL, or nullopt if it would be:
+// malformed JSON, or a \u0000 escape in a string or key (jsonb cannot hold NUL).
+std::optional<std::string> problem(std::string_view text);
+
+// jsonb's `doc @> pattern`: objects contain objects whose keys they have with contained
+// values; arrays contain arrays whose every element some element of theirs contains; scalars
+// contain equal scalars; at the top level an array also contains a scalar element.
+bool contains(const Json& doc, const Json& pattern);
+
+// jsonb equality: numbers by value (1 == 1.0), objects by content, arrays in order.
+bool equal(const Json& a, const Json& b);
+
+}  // namespace retort::orm::json

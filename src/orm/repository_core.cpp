@@ -1,0 +1,264 @@
+// The untyped repository: every Repository<T> operation as SQL on the session.
+#include <fmt/format.h>
+
+#include "orm/column_values.hpp"
+#include "orm/model_data.hpp"
+#include "orm/sql_builder.hpp"
+#include "orm/sqlite_json.hpp"
+#include "orm/writes.hpp"
+#include "retort/ddl.hpp"
+#include "retort/error.hpp"
+#include "retort/repository.hpp"
+
+namespace retort {
+namespace detail {
+namespace {
+
+std::string quoted_columns(const ModelData& data, const std::vector<std::size_t>& columns) {
+  std::string out;
+  for (std::size_t index : columns) {
+    if (!out.empty()) out += ", ";
+    out += Connection::quote_identifier(data.table.columns[index].name);
+  }
+  return out;
+}
+
+// SELECT every column with spec's conditions, total order and window.
+SqlBuilder select_statement(const ModelData& data, Dialect dialect, const QuerySpec& spec) {
+  SqlBuilder b(data, dialect);
+  std::vector<OrderTerm> order = total_order(data, spec.order);
+  b.sql = fmt::format("SELECT {} FROM {}", data.select_list, data.from);
+  b.where_clause(spec.where, order, spec.after);
+  b.order_clause(order);
+  b.window_clause(spec.limit, spec.offset);
+  return b;
+}
+
+// Runs a write, giving unique violations the model's constraint name.
+Result execute_write(Session& session, const ModelData& data, const SqlBuilder& b) {
+  try {
+    return session.execute(b.sql, b.params);
+  } catch (const UniqueViolation& e) {
+    rethrow_unique_violation(data, e);
+  }
+}
+
+// UPDATE ... SET the given columns WHERE key RETURNING every column.
+SqlBuilder update_statement(const ModelData& data, Dialect dialect, const ColumnValues& set,
+                            const std::vector<Value>& key) {
+  SqlBuilder b(data, dialect);
+  std::string assignments;
+  for (std::size_t i = 0; i < set.columns.size(); ++i) {
+    assignments += fmt::format("{}{} = {}", i == 0 ? "" : ", ", b.column(set.columns[i]),
+                               b.bind(set.values[i]));
+  }
+  b.sql = fmt::format("UPDATE {} SET {}", data.from, assignments);
+  b.key_clause(key);
+  b.sql += " RETURNING " + data.select_list;
+  return b;
+}
+
+// The copy_in table argument: the driver quotes each dot-separated part.
+std::string copy_target(const schema::Table& table) {
+  return table.schema.empty() ? table.name : table.schema + "." + table.name;
+}
+
+}  // namespace
+
+RepositoryCore::RepositoryCore(Session& session, const ModelBase& model)
+    : session_(&session), model_(&model) {
+  orm::install_sqlite_json_functions();
+  if (model.data().key_columns.empty()) {
+    throw UsageError(fmt::format("Repository: model {} has no primary key", model.table().name));
+  }
+}
+
+void RepositoryCore::create(void* object) {
+  const ModelData& data = model_->data();
+  ColumnValues values = insert_values(*model_, object, Timestamp::now());
+  SqlBuilder b(data, session_->dialect());
+  if (values.columns.empty()) {
+    b.sql = fmt::format("INSERT INTO {} DEFAULT VALUES", data.from);
+  } else {
+    std::string placeholders;
+    for (Value& value : values.values) {
+      placeholders += (placeholders.empty() ? "" : ", ") + b.bind(std::move(value));
+    }
+    b.sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", data.from,
+                        quoted_columns(data, values.columns), placeholders);
+  }
+  b.sql += " RETURNING " + data.select_list;
+  decode(execute_write(*session_, data, b).at(0), object);
+}
+
+void RepositoryCore::create_many(void* objects, std::size_t count, std::size_t stride) {
+  const ModelData& data = model_->data();
+  auto object_at = [&](std::size_t i) { return static_cast<char*>(objects) + i * stride; };
+  // Every object is checked before the first is sent: a refused one stores nothing.
+  Timestamp now = Timestamp::now();
+  std::vector<ColumnValues> rows;
+  rows.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    rows.push_back(insert_values(*model_, object_at(i), now));
+    if (rows[i].columns != rows[0].columns) {
+      throw UsageError(fmt::format(
+          "create_many: {} objects differ in which columns they leave to the server; use create()",
+          data.table.name));
+    }
+  }
+  if (rows.empty()) return;
+  if (rows[0].columns.empty()) {
+    for (std::size_t i = 0; i < count; ++i) create(object_at(i));  // nothing to COPY
+    return;
+  }
+  std::vector<std::string> names;
+  for (std::size_t index : rows[0].columns) names.push_back(data.table.columns[index].name);
+  try {
+    std::unique_ptr<CopyWriter> writer = session_->copy_in(copy_target(data.table), names);
+    for (const ColumnValues& row : rows) writer->write_row(row.values);
+    writer->finish();
+  } catch (const UniqueViolation& e) {
+    rethrow_unique_violation(data, e);
+  }
+}
+
+bool RepositoryCore::get(std::span<const Value> key, void* out) {
+  const ModelData& data = model_->data();
+  SqlBuilder b(data, session_->dialect());
+  b.sql = fmt::format("SELECT {} FROM {}", data.select_list, data.from);
+  b.key_clause(std::vector<Value>(key.begin(), key.end()));
+  Result result = session_->execute(b.sql, b.params);
+  if (result.empty()) return false;
+  decode(result[0], out);
+  return true;
+}
+
+void RepositoryCore::select(const QuerySpec& spec, const std::function<void(const Row&)>& on_row) {
+  SqlBuilder b = select_statement(model_->data(), session_->dialect(), spec);
+  for (const Row& row : session_->execute(b.sql, b.params)) on_row(row);
+}
+
+void RepositoryCore::stream(const QuerySpec& spec, const std::function<void(const Row&)>& on_row) {
+  SqlBuilder b = select_statement(model_->data(), session_->dialect(), spec);
+  session_->stream(b.sql, b.params, on_row);
+}
+
+std::int64_t RepositoryCore::count(const QuerySpec& spec) {
+  const ModelData& data = model_->data();
+  SqlBuilder b(data, session_->dialect());
+  b.sql = "SELECT count(*) FROM " + data.from;
+  b.where_clause(spec.where, total_order(data, spec.order), spec.after);
+  return session_->execute(b.sql, b.params).at(0)[0].as_int64();
+}
+
+bool RepositoryCore::exists(const QuerySpec& spec) {
+  const ModelData& data = model_->data();
+  SqlBuilder b(data, session_->dialect());
+  b.sql = "SELECT EXISTS (SELECT 1 FROM " + data.from;
+  b.where_clause(spec.where, total_order(data, spec.order), spec.after);
+  b.sql += ")";
+  return session_->execute(b.sql, b.params).at(0)[0].as_bool();
+}
+
+bool RepositoryCore::latest(const Condition& where, void* out) {
+  const ModelData& data = model_->data();
+  if (data.latest_column == ModelData::npos) {
+    throw UsageError(
+        fmt::format("get_latest: model {} has no latest_by column and no set_on_create timestamp",
+                    data.table.name));
+  }
+  QuerySpec spec;
+  spec.where = where;
+  spec.order = {{data.table.columns[data.latest_column].name, Direction::desc}};
+  for (std::size_t key : data.key_columns) {
+    spec.order.push_back({data.table.columns[key].name, Direction::desc});
+  }
+  spec.limit = 1;
+  bool found = false;
+  select(spec, [&](const Row& row) {
+    decode(row, out);
+    found = true;
+  });
+  return found;
+}
+
+void RepositoryCore::update(void* object) {
+  const ModelData& data = model_->data();
+  std::vector<Value> key = key_of(object);
+  ColumnValues values = update_values(*model_, object, Timestamp::now());
+  if (values.columns.empty()) {  // a table of key columns only: nothing to write
+    if (!get(key, object)) throw_not_found(*model_, key.at(0));
+    return;
+  }
+  SqlBuilder b = update_statement(data, session_->dialect(), values, key);
+  Result result = execute_write(*session_, data, b);
+  if (result.empty()) throw_not_found(*model_, key.at(0));
+  decode(result[0], object);
+}
+
+void RepositoryCore::update_fields(std::span<const Value> key, const FieldValues& fields,
+                                   void* out) {
+  const ModelData& data = model_->data();
+  std::vector<Value> key_values(key.begin(), key.end());
+  ColumnValues values = named_values(data, fields, Timestamp::now());
+  if (values.columns.empty()) {
+    if (!get(key_values, out)) throw_not_found(*model_, key_values.at(0));
+    return;
+  }
+  SqlBuilder b = update_statement(data, session_->dialect(), values, key_values);
+  Result result = execute_write(*session_, data, b);
+  if (result.empty()) throw_not_found(*model_, key_values.at(0));
+  decode(result[0], out);
+}
+
+void RepositoryCore::remove(std::span<const Value> key) {
+  const ModelData& data = model_->data();
+  SqlBuilder b(data, session_->dialect());
+  b.sql = "DELETE FROM " + data.from;
+  b.key_clause(std::vector<Value>(key.begin(), key.end()));
+  if (session_->execute(b.sql, b.params).affected_rows() == 0) throw_not_found(*model_, key[0]);
+}
+
+std::int64_t RepositoryCore::remove_where(const Condition& where) {
+  const ModelData& data = model_->data();
+  SqlBuilder b(data, session_->dialect());
+  b.sql = "DELETE FROM " + data.from;
+  b.where_clause(where, {}, {});
+  return session_->execute(b.sql, b.params).affected_rows();
+}
+
+std::vector<Value> RepositoryCore::key_of(const void* object) const {
+  std::vector<Value> key;
+  for (std::size_t index : model_->data().key_columns) key.push_back(model_->get(object, index));
+  return key;
+}
+
+std::vector<Value> RepositoryCore::values_of(const void* object) const {
+  std::vector<Value> values;
+  for (std::size_t i = 0; i < model_->table().columns.size(); ++i) {
+    values.push_back(model_->get(object, i));
+  }
+  return values;
+}
+
+void RepositoryCore::decode(const Row& row, void* object) const {
+  for (std::size_t i = 0; i < row.size(); ++i) model_->set(object, i, row[i]);
+}
+
+void throw_not_found(const ModelBase& model, const Value& id) {
+  throw NotFound(fmt::format("no {} row with key {}", model.table().name, id.to_display()));
+}
+
+}  // namespace detail
+
+void create_all(Session& session, const schema::MetaData& metadata) {
+  orm::install_sqlite_json_functions();
+  ddl::Options options;
+  options.if_not_exists = true;
+  for (const std::string& statement :
+       ddl::create_statements(metadata, session.dialect(), options)) {
+    session.execute(statement);
+  }
+}
+
+}  // namespace retort
