@@ -41,5 +41,6 @@ void add_settings_command(CLI::App& app, Context& context, Command& run);
 void add_ping_command(CLI::App& app, Context& context, Command& run);
 void add_sql_command(CLI::App& app, Context& context, Command& run);
 void add_demo_command(CLI::App& app, Context& context, Command& run);
+void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // migrate_commands.cpp
 
 }  // namespace retort::cli

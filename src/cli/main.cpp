@@ -53,6 +53,7 @@ int run_cli(int argc, char** argv) {
   add_ping_command(app, context, run);
   add_sql_command(app, context, run);
   add_demo_command(app, context, run);
+  add_migrate_commands(app, context, run);
 
   try {
     app.parse(argc, argv);

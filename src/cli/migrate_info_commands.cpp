@@ -1,0 +1,310 @@
+// Migration commands that look: current, history, heads, branches, show, edit, verify,
+// list_templates. Output as Alembic prints it.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/migrate_cli.hpp"
+#include "migrate/format.hpp"
+#include "migrate/operations.hpp"
+#include "migrate/scaffold.hpp"
+
+namespace retort::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using migrate::RevIndex;
+
+struct InfoOptions {
+  bool verbose = false;
+  bool indicate_current = false;
+  bool resolve_dependencies = false;
+  bool accept = false;
+  std::string range;
+  std::string revision;
+  std::vector<std::string> revisions;
+};
+
+bool verbose(Context& context, const InfoOptions& o) {
+  return o.verbose || context.options.verbose;
+}
+
+void add_verbose(CLI::App* cmd, InfoOptions& o) {
+  cmd->add_flag("-v,--verbose", o.verbose, "Use more verbose output");
+}
+
+std::vector<std::string> version_rows(Context& context, const migrate::Settings& settings) {
+  Database db = context.open_database();
+  return migrate::read_version_rows(db, settings);
+}
+
+void add_current(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand("current", "Show the current revision(s) of the database");
+  auto o = std::make_shared<InfoOptions>();
+  add_verbose(cmd, *o);
+  cmd->callback([&, o] {
+    run = [&, o] {
+      const migrate::Settings settings = migrate_settings(context);
+      const migrate::RevisionMap map = migrate::load_map(settings);
+      Database db = context.open_database();
+      const std::vector<std::string> rows = migrate::read_version_rows(db, settings);
+      const bool v = verbose(context, *o);
+      if (v) std::cout << "Current revision(s) for " << db.url().redacted() << ":\n";
+      std::string out;
+      for (RevIndex r : migrate::all_current(map, rows)) {
+        out += migrate::cmd_format(map, r, v, {}) + "\n";
+      }
+      std::cout << out << std::flush;
+      return 0;
+    };
+  });
+}
+
+void add_history(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd =
+      app.add_subcommand("history", "List revisions in chronological order (newest first)");
+  auto o = std::make_shared<InfoOptions>();
+  cmd->add_option("-r,--rev-range", o->range, "Range [start]:[end], [start]:, or :[end]");
+  add_verbose(cmd, *o);
+  cmd->add_flag("-i,--indicate-current", o->indicate_current, "Indicate the current revision");
+  cmd->callback([&, o] {
+    run = [&, o] {
+      std::string base, head;
+      if (!o->range.empty()) {
+        const std::size_t colon = o->range.find(':');
+        if (colon == std::string::npos) {
+          throw UsageError("History range requires [start]:[end], [start]:, or :[end]");
+        }
+        base = o->range.substr(0, colon);
+        head = o->range.substr(colon + 1);
+      }
+      const migrate::Settings settings = migrate_settings(context);
+      const migrate::RevisionMap map = migrate::load_map(settings);
+      std::vector<std::string> rows;
+      if (o->indicate_current || base == "current" || head == "current")
+        rows = version_rows(context, settings);
+      const bool v = verbose(context, *o);
+      std::string out;
+      for (RevIndex r : migrate::history(map, rows, base, head)) {
+        if (r < 0) continue;
+        migrate::FormatFlags f{
+            .include_branches = true, .include_doc = true, .include_parents = true};
+        f.current =
+            o->indicate_current && std::find(rows.begin(), rows.end(), map.id(r)) != rows.end();
+        out += migrate::cmd_format(map, r, v, f) + "\n";
+      }
+      std::cout << out << std::flush;
+      return 0;
+    };
+  });
+}
+
+void add_heads(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand("heads", "Show the head revisions of the revision files");
+  auto o = std::make_shared<InfoOptions>();
+  add_verbose(cmd, *o);
+  cmd->add_flag("--resolve-dependencies", o->resolve_dependencies,
+                "Treat dependencies as down revisions");
+  cmd->callback([&, o] {
+    run = [&, o] {
+      const migrate::RevisionMap map = migrate::load_map(migrate_settings(context));
+      const std::vector<RevIndex> heads =
+          o->resolve_dependencies ? migrate::show_revisions(map, {}, "heads") : map.heads();
+      std::string out;
+      for (RevIndex r : heads) {
+        if (r < 0) continue;
+        out += migrate::cmd_format(map, r, verbose(context, *o),
+                                   {.include_branches = true, .tree_indicators = false}) +
+               "\n";
+      }
+      std::cout << out << std::flush;
+      return 0;
+    };
+  });
+}
+
+void add_branches(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand("branches", "Show the branch points");
+  auto o = std::make_shared<InfoOptions>();
+  add_verbose(cmd, *o);
+  cmd->callback([&, o] {
+    run = [&, o] {
+      const migrate::RevisionMap map = migrate::load_map(migrate_settings(context));
+      const bool v = verbose(context, *o);
+      for (RevIndex r : migrate::history(map, {}, "", "")) {
+        if (r < 0 || map.children(r).size() < 2) continue;
+        std::cout << migrate::cmd_format(map, r, v, {.include_branches = true}) << '\n';
+        const std::string pad(map.id(r).size(), ' ');
+        for (std::size_t i = 0; i < map.children(r).size(); ++i) {
+          if (i > 0) std::cout << '\n';
+          std::cout << pad << " -> "
+                    << migrate::cmd_format(map, map.children(r)[i], false,
+                                           {.include_branches = true, .include_doc = v});
+        }
+        std::cout << "\n\n";
+      }
+      std::cout << std::flush;
+      return 0;
+    };
+  });
+}
+
+std::vector<RevIndex> revisions_named(Context& context, const migrate::Settings& settings,
+                                      const migrate::RevisionMap& map,
+                                      const std::string& identifier) {
+  std::vector<std::string> rows;
+  if (identifier == "current") rows = version_rows(context, settings);
+  std::vector<RevIndex> out;
+  for (RevIndex r : migrate::show_revisions(map, rows, identifier)) {
+    if (r >= 0) out.push_back(r);
+  }
+  return out;
+}
+
+void add_show(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand(
+      "show", "Show the revision(s) an identifier names (e.g. head, current, a1b2)");
+  auto o = std::make_shared<InfoOptions>();
+  cmd->add_option("rev", o->revision, "Revision identifier")->required();
+  cmd->callback([&, o] {
+    run = [&, o] {
+      const migrate::Settings settings = migrate_settings(context);
+      const migrate::RevisionMap map = migrate::load_map(settings);
+      for (RevIndex r : revisions_named(context, settings, map, o->revision)) {
+        std::cout << migrate::log_entry(map, r, false) << '\n';
+      }
+      std::cout << std::flush;
+      return 0;
+    };
+  });
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
+std::string find_editor() {
+  for (const char* var : {"EDITOR", "VISUAL"}) {
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  for (const char* candidate : {"sensible-editor", "editor", "nano", "vim", "vi"}) {
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+      std::size_t end = dirs.find(':', start);
+      if (end == std::string::npos) end = dirs.size();
+      const fs::path p = fs::path(dirs.substr(start, end - start)) / candidate;
+      std::error_code ec;
+      if (!p.parent_path().empty() && fs::exists(p, ec)) return p.string();
+      start = end + 1;
+    }
+  }
+  throw ConfigError(
+      "No suitable editor found. Please set the 'EDITOR' or 'VISUAL' environment variables");
+}
+
+void add_edit(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd =
+      app.add_subcommand("edit", "Open the revision file(s) an identifier names in $EDITOR");
+  auto o = std::make_shared<InfoOptions>();
+  cmd->add_option("rev", o->revision, "Revision identifier")->required();
+  cmd->callback([&, o] {
+    run = [&, o] {
+      const migrate::Settings settings = migrate_settings(context);
+      const migrate::RevisionMap map = migrate::load_map(settings);
+      const std::vector<RevIndex> revs = revisions_named(context, settings, map, o->revision);
+      if (revs.empty()) {
+        throw UsageError(
+            o->revision == "current"
+                ? std::string("No current revisions")
+                : fmt::format("No revision files indicated by symbol '{}'", o->revision));
+      }
+      const std::string editor = find_editor();
+      for (RevIndex r : revs) {
+        const std::string command = editor + " " + shell_quote(map.revision(r).path);
+        const int status = std::system(command.c_str());
+        if (status != 0)
+          throw Error(fmt::format("the editor failed (exit status {}): {}", status, command));
+      }
+      return 0;
+    };
+  });
+}
+
+void add_verify(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand(
+      "verify",
+      "Check that every applied revision's file is unchanged (checksums in the history table)");
+  auto o = std::make_shared<InfoOptions>();
+  cmd->add_flag(
+      "--accept", o->accept,
+      "Accept the changed files: record their new checksums (all, or the revisions given)");
+  cmd->add_option("revisions", o->revisions, "With --accept: only these revisions");
+  cmd->callback([&, o] {
+    run = [&, o] {
+      if (!o->revisions.empty() && !o->accept)
+        throw UsageError("revisions are given only with --accept");
+      migrate::MigrateOptions options = migrate_options(context);
+      Database db = context.open_database();
+      if (o->accept) {
+        const migrate::RevisionMap map = migrate::load_map(*options.settings);
+        for (const std::string& id : migrate::accept_checksums(db, o->revisions, options)) {
+          std::cout << "accepted " << id << " (" << map.revision(map.find(id)).path << ")\n";
+        }
+      }
+      const std::vector<migrate::ChecksumProblem> problems = migrate::verify(db, options);
+      for (const migrate::ChecksumProblem& p : problems) std::cout << migrate::describe(p) << '\n';
+      if (problems.empty() && !context.options.quiet) {
+        std::cout << "ok: every applied revision matches its file\n";
+      }
+      std::cout << std::flush;
+      return problems.empty() ? 0 : 1;
+    };
+  });
+}
+
+void add_list_templates(CLI::App& app, Context& /*context*/, Command& run) {
+  CLI::App* cmd =
+      app.add_subcommand("list_templates", "List the templates `retort init` can start from");
+  cmd->callback([&] {
+    run = [] {
+      std::cout << "Available templates:\n\n";
+      for (const migrate::TemplateInfo& t : migrate::list_templates()) {
+        std::cout << t.name << " - " << t.synopsis << '\n';
+      }
+      std::cout << "\nTemplates are used via the 'init' command, e.g.:\n\n  retort init --template "
+                   "generic "
+                   "./migrations\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_migrate_info_commands(CLI::App& app, Context& context, Command& run) {
+  add_current(app, context, run);
+  add_history(app, context, run);
+  add_heads(app, context, run);
+  add_branches(app, context, run);
+  add_show(app, context, run);
+  add_edit(app, context, run);
+  add_verify(app, context, run);
+  add_list_templates(app, context, run);
+}
+
+}  // namespace retort::cli
