@@ -1,0 +1,190 @@
+// The event store: raw JSON events in, processing results (task_context) out.
+//
+//   retort::Database db = retort::Database::open("sqlite:///app.db");
+//   db.transaction([](retort::Session& s) { retort::events::create_schema(s); });  // until migrations
+//   db.transaction([](retort::Session& s) {
+//     retort::events::EventRepository events(s);
+//     retort::events::Event e = events.record(R"({"type": "ticket.created", "ticket": {"id": 7}})");
+//     events.merge_task_context(e.id, R"({"classification": "shipping"})");   // RFC 7386, in SQL
+//     for (const auto& x : events.find({.contains = R"({"type": "ticket.created"})", .limit = 20})) {}
+//   });
+//   std::ifstream in("events.jsonl");
+//   retort::events::IngestReport r = retort::events::ingest(db, in);   // JSON Lines, batched
+//
+// Table `events` (see docs/events.md): id UUID (client-side UUIDv7 by default, v1 selectable),
+// data and task_context JSONB on PostgreSQL / JSON text checked by json_valid on SQLite,
+// created_at and updated_at UTC timestamps. Every JSON document is validated before anything
+// is sent (malformed JSON, NUL bytes, invalid UTF-8, over the size limit): the error names what
+// and the byte offset, and nothing of a refused event is stored.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retort/database.hpp"
+#include "retort/model.hpp"
+#include "retort/query.hpp"
+#include "retort/repository.hpp"
+#include "retort/value.hpp"
+
+namespace retort::events {
+
+// One row of the events table (the seed's Event model).
+struct Event {
+  Uuid id{};
+  JsonText data{};
+  std::optional<JsonText> task_context{};  // nullopt: not processed yet
+  Timestamp created_at{};
+  Timestamp updated_at{};
+};
+
+// The default maximum size of one event's JSON (1 MiB).
+inline constexpr std::size_t kDefaultMaxEventBytes = std::size_t{1} << 20;
+
+// Why a JSON document was refused: a reason and the 0-based byte offset it refers to.
+struct JsonProblem {
+  std::string reason;
+  std::size_t offset = 0;
+};
+
+// Checks text as an event document, cheapest checks first: size (offset = the limit), NUL bytes,
+// invalid UTF-8, then JSON syntax (simdjson; the offset from a second, locating parse) and
+// \u0000 escapes (PostgreSQL's jsonb cannot store them). nullopt when text is acceptable.
+std::optional<JsonProblem> check_json(std::string_view text,
+                                      std::size_t max_bytes = kDefaultMaxEventBytes);
+
+// check_json, throwing InvalidInput(field, reason, offset) on a problem.
+void validate_json(std::string_view text, std::string_view field = "events.data",
+                   std::size_t max_bytes = kDefaultMaxEventBytes);
+
+// Which UUID version new events get.
+enum class IdVersion { v7, v1 };
+
+struct EventOptions {
+  IdVersion id_version = IdVersion::v7;
+  std::size_t max_event_bytes = kDefaultMaxEventBytes;
+};
+
+// What find() selects; every set field narrows the result (AND).
+struct EventFilter {
+  // JSON containment (PostgreSQL @> semantics on both backends).
+  std::optional<std::string> contains;
+  // The value at a JSON path inside data equals a value (see JsonPathRef::operator==).
+  std::vector<PathStep> path;
+  std::optional<Value> path_equals;  // with path: equality; nullopt with a path: existence
+  // created_at in [since, until).
+  std::optional<Timestamp> since;
+  std::optional<Timestamp> until;
+  // true: task_context is set; false: it is NULL.
+  std::optional<bool> processed;
+  std::optional<std::int64_t> limit;
+  // Newest first (by created_at, then id) when true; oldest first otherwise.
+  bool newest_first = false;
+};
+
+// The statements that create the events table, its indexes and (PostgreSQL) the
+// retort_json_merge_patch function, idempotently (IF NOT EXISTS / CREATE OR REPLACE).
+std::vector<std::string> schema_statements(Dialect dialect);
+// Runs schema_statements in the session. Until the migration engine ships the schema.
+void create_schema(Session& session);
+
+// Per-line outcome of a JSON Lines ingest.
+struct RejectedLine {
+  std::size_t line = 0;    // 1-based line number in the input
+  std::size_t offset = 0;  // byte offset within the line
+  std::string reason;
+};
+
+struct IngestOptions {
+  std::size_t batch_size = 5000;
+  // All or nothing: one transaction, and any bad line stores nothing at all.
+  bool strict = false;
+  std::size_t max_event_bytes = kDefaultMaxEventBytes;
+  IdVersion id_version = IdVersion::v7;
+  // At most this many rejected lines are kept in the report (all are counted).
+  std::size_t max_rejections_kept = 1000;
+  // Called after each stored batch and at the end with (lines read, accepted, rejected).
+  std::function<void(std::size_t, std::size_t, std::size_t)> on_progress;
+};
+
+struct IngestReport {
+  std::size_t lines = 0;     // lines read (blank lines included)
+  std::size_t accepted = 0;  // events stored
+  std::size_t rejected = 0;  // lines refused
+  std::vector<RejectedLine> rejections;
+  // strict mode only: true when a bad line made the whole ingest store nothing.
+  bool aborted = false;
+};
+
+// Reads JSON Lines from in with bounded memory (one line, at most max_event_bytes, plus one
+// batch of events at a time). Blank lines are skipped; "\r\n" endings accepted. Each batch is
+// stored with one bulk write (COPY on PostgreSQL, one prepared INSERT on SQLite) in its own
+// transaction; with strict, everything is one transaction and a bad line stores nothing.
+IngestReport ingest(Database& db, std::istream& in, const IngestOptions& options = {});
+
+// The event-specific repository, over Repository<Event>, in a session that must outlive it.
+class EventRepository {
+ public:
+  explicit EventRepository(Session& session, EventOptions options = {});
+
+  // Validates json and stores it as a new event (id, created_at, updated_at filled in).
+  Event record(std::string_view json);
+  // Validates and stores every document in one bulk write; nothing is stored if one is refused
+  // (InvalidInput whose field names its index: "events.data[3]").
+  std::vector<Event> record_many(const std::vector<std::string>& documents);
+  // Reads JSON Lines into this session's transaction (batched; bad lines reported, not stored;
+  // options.strict: stops storing at the first bad line and marks the report aborted — the
+  // caller should then roll the session back).
+  IngestReport record_lines(std::istream& in, const IngestOptions& options = {});
+
+  std::optional<Event> get(const Uuid& id);
+  Event get_required(const Uuid& id);  // NotFound
+
+  std::vector<Event> find(const EventFilter& filter);
+  std::int64_t count(const EventFilter& filter);
+  // Shorthands for find.
+  std::vector<Event> find_containing(std::string_view json, std::optional<std::int64_t> limit = {});
+  std::vector<Event> find_by_path(std::vector<PathStep> path, const Value& equals);
+  std::vector<Event> find_in_range(std::optional<Timestamp> since, std::optional<Timestamp> until);
+  std::vector<Event> find_unprocessed(std::optional<std::int64_t> limit = {});
+  std::vector<Event> find_processed(std::optional<std::int64_t> limit = {});
+  // Streams matching events, oldest first, one in memory at a time (on_event must not use the
+  // session).
+  void stream(const EventFilter& filter, const std::function<void(const Event&)>& on_event);
+
+  // Replaces task_context (validated like data); updated_at refreshed. NotFound if no such id.
+  Event set_task_context(const Uuid& id, std::string_view json);
+  // Clears task_context (back to unprocessed).
+  Event clear_task_context(const Uuid& id);
+  // Applies patch to task_context as a JSON merge patch (RFC 7386: null removes a key, objects
+  // merge recursively, anything else replaces) in one UPDATE statement in the database, so
+  // concurrent merges never lose each other's keys. A NULL task_context is patched as {}.
+  Event merge_task_context(const Uuid& id, std::string_view patch);
+
+  // Retention: deletes events created before cutoff; returns how many.
+  std::int64_t delete_older_than(Timestamp cutoff);
+
+  Repository<Event>& generic() noexcept { return repo_; }
+  Session& session() noexcept { return *session_; }
+
+ private:
+  Finder<Event> finder(const EventFilter& filter);
+  Event prepare(std::string_view json) const;
+
+  Session* session_;
+  EventOptions options_;
+  Repository<Event> repo_;
+};
+
+}  // namespace retort::events
+
+template <>
+struct retort::ModelTraits<retort::events::Event> {
+  static void describe(ModelBuilder<events::Event>& m);
+};

@@ -1,0 +1,162 @@
+// EventRepository: the event-specific queries and updates over Repository<Event>.
+#include <fmt/format.h>
+
+#include "retort/error.hpp"
+#include "retort/events.hpp"
+
+namespace retort::events {
+namespace {
+
+constexpr const char* kReturning = " RETURNING id, data, task_context, created_at, updated_at";
+
+Event decode_event(const Row& row) {
+  const ModelBase& m = model<Event>();
+  Event e;
+  for (std::size_t i = 0; i < m.table().columns.size(); ++i) {
+    const Value& v = row[m.table().columns[i].name];
+    if (v.is_null()) {
+      if (m.table().columns[i].name == "task_context") e.task_context.reset();
+      continue;
+    }
+    m.set(&e, i, v);
+  }
+  return e;
+}
+
+std::string quoted_table() {
+  const schema::Table& t = model<Event>().table();
+  return t.schema.empty() ? "\"" + t.name + "\"" : "\"" + t.schema + "\".\"" + t.name + "\"";
+}
+
+}  // namespace
+
+EventRepository::EventRepository(Session& session, EventOptions options)
+    : session_(&session), options_(options), repo_(session) {}
+
+Event EventRepository::prepare(std::string_view json) const {
+  Event e;
+  e.data = JsonText{std::string(json)};
+  if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
+  return e;
+}
+
+Event EventRepository::record(std::string_view json) {
+  validate_json(json, "events.data", options_.max_event_bytes);
+  return repo_.create(prepare(json));
+}
+
+std::vector<Event> EventRepository::record_many(const std::vector<std::string>& documents) {
+  std::vector<Event> batch;
+  batch.reserve(documents.size());
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    validate_json(documents[i], fmt::format("events.data[{}]", i), options_.max_event_bytes);
+    batch.push_back(prepare(documents[i]));
+  }
+  return repo_.create_many(std::move(batch));
+}
+
+std::optional<Event> EventRepository::get(const Uuid& id) { return repo_.get(Value(id)); }
+
+Event EventRepository::get_required(const Uuid& id) { return repo_.get_required(Value(id)); }
+
+Finder<Event> EventRepository::finder(const EventFilter& filter) {
+  Condition where;
+  if (filter.contains) {
+    validate_json(*filter.contains, "contains", options_.max_event_bytes);
+    where = where && col("data").contains(*filter.contains);
+  }
+  if (!filter.path.empty()) {
+    JsonPathRef ref = col("data").path(filter.path);
+    where = where && (filter.path_equals ? ref == *filter.path_equals : ref.exists());
+  }
+  if (filter.since || filter.until) {
+    where = where && col("created_at").in_range(filter.since ? Value(*filter.since) : Value(),
+                                                 filter.until ? Value(*filter.until) : Value());
+  }
+  if (filter.processed) {
+    where = where && (*filter.processed ? col("task_context").is_not_null()
+                                        : col("task_context").is_null());
+  }
+  Finder<Event> f = repo_.find(where);
+  f.order_by("created_at", filter.newest_first ? Direction::desc : Direction::asc);
+  if (filter.limit) f.limit(*filter.limit);
+  return f;
+}
+
+std::vector<Event> EventRepository::find(const EventFilter& filter) { return finder(filter).all(); }
+
+std::int64_t EventRepository::count(const EventFilter& filter) { return finder(filter).count(); }
+
+std::vector<Event> EventRepository::find_containing(std::string_view json,
+                                                    std::optional<std::int64_t> limit) {
+  EventFilter f;
+  f.contains = std::string(json);
+  f.limit = limit;
+  return find(f);
+}
+
+std::vector<Event> EventRepository::find_by_path(std::vector<PathStep> path, const Value& equals) {
+  EventFilter f;
+  f.path = std::move(path);
+  f.path_equals = equals;
+  return find(f);
+}
+
+std::vector<Event> EventRepository::find_in_range(std::optional<Timestamp> since,
+                                                  std::optional<Timestamp> until) {
+  EventFilter f;
+  f.since = since;
+  f.until = until;
+  return find(f);
+}
+
+std::vector<Event> EventRepository::find_unprocessed(std::optional<std::int64_t> limit) {
+  EventFilter f;
+  f.processed = false;
+  f.limit = limit;
+  return find(f);
+}
+
+std::vector<Event> EventRepository::find_processed(std::optional<std::int64_t> limit) {
+  EventFilter f;
+  f.processed = true;
+  f.limit = limit;
+  return find(f);
+}
+
+void EventRepository::stream(const EventFilter& filter,
+                             const std::function<void(const Event&)>& on_event) {
+  finder(filter).stream(on_event);
+}
+
+Event EventRepository::set_task_context(const Uuid& id, std::string_view json) {
+  validate_json(json, "events.task_context", options_.max_event_bytes);
+  return repo_.update_fields(Value(id), {{"task_context", Value(JsonText{std::string(json)})}});
+}
+
+Event EventRepository::clear_task_context(const Uuid& id) {
+  return repo_.update_fields(Value(id), {{"task_context", Value()}});
+}
+
+Event EventRepository::merge_task_context(const Uuid& id, std::string_view patch) {
+  validate_json(patch, "events.task_context", options_.max_event_bytes);
+  // One statement: the database reads and writes the row under its own lock, so concurrent
+  // merges into the same event both land. SQLite's json_patch implements RFC 7386 exactly.
+  const std::string sql =
+      session_->dialect() == Dialect::postgresql
+          ? "UPDATE " + quoted_table() +
+                " SET task_context = retort_json_merge_patch(task_context, $1::jsonb), "
+                "updated_at = $2 WHERE id = $3" + kReturning
+          : "UPDATE " + quoted_table() +
+                " SET task_context = json_patch(COALESCE(task_context, '{}'), json($1)), "
+                "updated_at = $2 WHERE id = $3" + kReturning;
+  Result r = session_->execute(sql, {JsonText{std::string(patch)}, Timestamp::now(), id});
+  if (r.empty()) throw NotFound(fmt::format("no event with id {}", id.to_string()));
+  return decode_event(r.at(0));
+}
+
+std::int64_t EventRepository::delete_older_than(Timestamp cutoff) {
+  return repo_.remove_where(col("created_at") < Value(cutoff));
+}
+
+}  // namespace retort::events
