@@ -42,5 +42,6 @@ void add_ping_command(CLI::App& app, Context& context, Command& run);
 void add_sql_command(CLI::App& app, Context& context, Command& run);
 void add_demo_command(CLI::App& app, Context& context, Command& run);
 void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // migrate_commands.cpp
+void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
 
 }  // namespace retort::cli

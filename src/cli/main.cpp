@@ -54,6 +54,7 @@ int run_cli(int argc, char** argv) {
   add_sql_command(app, context, run);
   add_demo_command(app, context, run);
   add_migrate_commands(app, context, run);
+  add_events_command(app, context, run);
 
   try {
     app.parse(argc, argv);

@@ -20,7 +20,7 @@ void retort::ModelTraits<retort::events::Event>::describe(ModelBuilder<events::E
       .set_on_update()
       .server_default(defaults::now());
   m.index("ix_events_created_at").on("created_at");
-  m.index("ix_events_data_gin").on("data", "jsonb_path_ops").using_method("gin").postgresql_only();
+  m.index("ix_events_data").on("data", "jsonb_path_ops").using_method("gin").postgresql_only();
   m.latest_by("created_at");
 }
 

@@ -1,0 +1,276 @@
+// `retort events ingest|list|show|find`: the event store from the command line.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "retort/error.hpp"
+#include "retort/events.hpp"
+
+namespace retort::cli {
+namespace {
+
+using events::Event;
+using events::EventFilter;
+
+void ensure_schema(Database& db) {
+  db.transaction([](Session& s) { events::create_schema(s); });
+}
+
+Result as_result(const std::vector<Event>& found) {
+  std::vector<std::string> columns = {"id", "created_at", "updated_at", "data", "task_context"};
+  std::vector<Value> cells;
+  cells.reserve(found.size() * columns.size());
+  for (const Event& e : found) {
+    cells.emplace_back(e.id);
+    cells.emplace_back(e.created_at);
+    cells.emplace_back(e.updated_at);
+    cells.emplace_back(e.data);
+    cells.emplace_back(e.task_context);
+  }
+  return Result(std::move(columns), std::move(cells), static_cast<std::int64_t>(found.size()));
+}
+
+void print_events(const std::vector<Event>& found, bool json) {
+  Result r = as_result(found);
+  if (json) {
+    print_json_lines(std::cout, r);
+  } else {
+    print_table(std::cout, r, 60);
+    std::cout << "(" << found.size() << (found.size() == 1 ? " event)\n" : " events)\n");
+  }
+}
+
+std::string pretty(const std::optional<JsonText>& doc) {
+  if (!doc) return "NULL (not processed)";
+  try {
+    return nlohmann::json::parse(doc->text).dump(2);
+  } catch (const std::exception&) {
+    return doc->text;
+  }
+}
+
+// "a.b.0.c" -> steps; all-digit segments are array indexes.
+std::vector<PathStep> parse_path(const std::string& text) {
+  std::vector<PathStep> steps;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = text.find('.', start);
+    std::string segment = text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (segment.empty()) throw ConfigError("--path: empty segment in '" + text + "'");
+    if (segment.find_first_not_of("0123456789") == std::string::npos && segment.size() < 10) {
+      steps.emplace_back(std::stoll(segment));
+    } else {
+      steps.emplace_back(std::move(segment));
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return steps;
+}
+
+struct FindOptions {
+  std::optional<std::string> contains;
+  std::optional<std::string> path;
+  std::optional<std::string> since;
+  std::optional<std::string> until;
+  bool processed = false;
+  bool unprocessed = false;
+  std::int64_t limit = 20;
+  bool oldest_first = false;
+  bool json = false;
+};
+
+EventFilter to_filter(const FindOptions& o) {
+  EventFilter f;
+  f.contains = o.contains;
+  if (o.path) {
+    const std::size_t eq = o.path->find('=');
+    f.path = parse_path(o.path->substr(0, eq));
+    if (eq != std::string::npos) {
+      const std::string value = o.path->substr(eq + 1);
+      // A JSON value ("pro" in quotes, 3, true, {...}) as JSON; anything else as a string.
+      if (!events::check_json(value)) {
+        f.path_equals = Value(JsonText{value});
+      } else {
+        f.path_equals = Value(value);
+      }
+    }
+  }
+  if (o.since) f.since = Timestamp::parse(*o.since);
+  if (o.until) f.until = Timestamp::parse(*o.until);
+  if (o.processed && o.unprocessed) throw ConfigError("--processed and --unprocessed exclude each other");
+  if (o.processed) f.processed = true;
+  if (o.unprocessed) f.processed = false;
+  if (o.limit > 0) f.limit = o.limit;
+  f.newest_first = !o.oldest_first;
+  return f;
+}
+
+void add_filter_options(CLI::App* cmd, FindOptions& o, bool with_json_filters) {
+  if (with_json_filters) {
+    cmd->add_option("--contains", o.contains,
+                    "Events whose data contains this JSON (PostgreSQL @> semantics), e.g. "
+                    "'{\"type\":\"ticket.created\"}'");
+    cmd->add_option("--path", o.path,
+                    "Events whose data has PATH (dot-separated; digits index arrays), or whose "
+                    "value at PATH equals VALUE: 'ticket.customer.tier=pro'");
+    cmd->add_option("--since", o.since, "Created at or after this time (ISO 8601 or a date, UTC)");
+    cmd->add_option("--until", o.until, "Created before this time");
+  }
+  cmd->add_flag("--processed", o.processed, "Only events with a task_context");
+  cmd->add_flag("--unprocessed", o.unprocessed, "Only events without a task_context");
+  cmd->add_option("--limit", o.limit, "At most this many events (0: no limit; default 20)");
+  cmd->add_flag("--oldest-first", o.oldest_first, "Oldest first (default: newest first)");
+  cmd->add_flag("--json", o.json, "Print JSON Lines instead of a table");
+}
+
+struct IngestCliOptions {
+  std::string file = "-";
+  bool strict = false;
+  std::size_t batch_size = 5000;
+  std::size_t max_bytes = events::kDefaultMaxEventBytes;
+  bool uuid1 = false;
+  bool json = false;
+};
+
+int run_ingest(Context& context, const IngestCliOptions& o) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (o.file != "-") {
+    file.open(o.file, std::ios::binary);
+    if (!file) throw ConfigError("cannot open " + o.file);
+    in = &file;
+  }
+  Database db = context.open_database();
+  ensure_schema(db);
+  events::IngestOptions options;
+  options.strict = o.strict;
+  options.batch_size = o.batch_size;
+  options.max_event_bytes = o.max_bytes;
+  options.id_version = o.uuid1 ? events::IdVersion::v1 : events::IdVersion::v7;
+  const bool tty = isatty(STDERR_FILENO) == 1 && !context.options.quiet;
+  if (tty) {
+    options.on_progress = [](std::size_t lines, std::size_t accepted, std::size_t rejected) {
+      std::cerr << fmt::format("\r{} lines read, {} accepted, {} rejected", lines, accepted, rejected)
+                << std::flush;
+    };
+  }
+  events::IngestReport report = events::ingest(db, *in, options);
+  if (tty) std::cerr << '\n';
+  if (o.json) {
+    nlohmann::json out = {{"lines", report.lines},
+                          {"accepted", report.accepted},
+                          {"rejected", report.rejected},
+                          {"aborted", report.aborted}};
+    nlohmann::json rejections = nlohmann::json::array();
+    for (const events::RejectedLine& r : report.rejections) {
+      rejections.push_back({{"line", r.line}, {"offset", r.offset}, {"reason", r.reason}});
+    }
+    out["rejections"] = std::move(rejections);
+    std::cout << out.dump() << '\n';
+  } else {
+    for (const events::RejectedLine& r : report.rejections) {
+      std::cout << fmt::format("line {}: rejected: {} (at byte {})\n", r.line, r.reason, r.offset);
+    }
+    if (report.rejected > report.rejections.size()) {
+      std::cout << fmt::format("... and {} more rejected lines\n",
+                               report.rejected - report.rejections.size());
+    }
+    std::cout << fmt::format("accepted {}, rejected {}", report.accepted, report.rejected);
+    if (report.aborted) std::cout << " (--strict: nothing stored)";
+    std::cout << '\n';
+  }
+  return report.rejected == 0 ? 0 : 2;
+}
+
+}  // namespace
+
+void add_events_command(CLI::App& app, Context& context, Command& run) {
+  CLI::App* group = app.add_subcommand("events", "The event store: ingest, list, show, find");
+  group->require_subcommand(1);
+
+  {
+    auto o = std::make_shared<IngestCliOptions>();
+    CLI::App* cmd = group->add_subcommand(
+        "ingest",
+        "Store events from JSON Lines (FILE or - for stdin). Prints accepted/rejected counts and "
+        "each rejected line; exit status 2 when any line was rejected");
+    cmd->add_option("file", o->file, "JSON Lines file, or - for standard input (default)");
+    cmd->add_flag("--strict", o->strict, "All or nothing: any bad line stores nothing");
+    cmd->add_option("--batch-size", o->batch_size, "Events per bulk write (default 5000)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    cmd->add_option("--max-bytes", o->max_bytes, "Largest accepted event in bytes (default 1 MiB)");
+    cmd->add_flag("--uuid1", o->uuid1, "Give new events UUIDv1 ids (default: time-ordered UUIDv7)");
+    cmd->add_flag("--json", o->json, "Print the report as one JSON object");
+    cmd->callback([&context, &run, o] { run = [&context, o] { return run_ingest(context, *o); }; });
+  }
+  {
+    auto o = std::make_shared<FindOptions>();
+    CLI::App* cmd = group->add_subcommand("list", "The newest events (default 20)");
+    add_filter_options(cmd, *o, false);
+    cmd->callback([&context, &run, o] {
+      run = [&context, o] {
+        Database db = context.open_database();
+        ensure_schema(db);
+        std::vector<Event> found = db.transaction(
+            [&](Session& s) { return events::EventRepository(s).find(to_filter(*o)); });
+        print_events(found, o->json);
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<FindOptions>();
+    CLI::App* cmd = group->add_subcommand(
+        "find", "Events matching JSON containment, a JSON path, a time range, processed or not");
+    add_filter_options(cmd, *o, true);
+    cmd->callback([&context, &run, o] {
+      run = [&context, o] {
+        Database db = context.open_database();
+        ensure_schema(db);
+        std::vector<Event> found = db.transaction(
+            [&](Session& s) { return events::EventRepository(s).find(to_filter(*o)); });
+        print_events(found, o->json);
+        return 0;
+      };
+    });
+  }
+  {
+    struct ShowOptions {
+      std::string id;
+      bool json = false;
+    };
+    auto o = std::make_shared<ShowOptions>();
+    CLI::App* cmd = group->add_subcommand("show", "One event in full");
+    cmd->add_option("id", o->id, "The event's id")->required();
+    cmd->add_flag("--json", o->json, "Print it as one JSON line");
+    cmd->callback([&context, &run, o] {
+      run = [&context, o] {
+        const Uuid id = Uuid::parse(o->id);
+        Database db = context.open_database();
+        ensure_schema(db);
+        Event e = db.transaction(
+            [&](Session& s) { return events::EventRepository(s).get_required(id); });
+        if (o->json) {
+          print_events({e}, true);
+        } else {
+          std::cout << "id:           " << e.id.to_string() << '\n'
+                    << "created_at:   " << e.created_at.to_string() << '\n'
+                    << "updated_at:   " << e.updated_at.to_string() << '\n'
+                    << "data:\n" << pretty(e.data) << '\n'
+                    << "task_context:\n" << pretty(e.task_context) << '\n';
+        }
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace retort::cli
