@@ -74,16 +74,16 @@ struct EventOptions {
 // What find() selects; every set field narrows the result (AND).
 struct EventFilter {
   // JSON containment (PostgreSQL @> semantics on both backends).
-  std::optional<std::string> contains;
+  std::optional<std::string> contains{};
   // The value at a JSON path inside data equals a value (see JsonPathRef::operator==).
-  std::vector<PathStep> path;
-  std::optional<Value> path_equals;  // with path: equality; nullopt with a path: existence
+  std::vector<PathStep> path{};
+  std::optional<Value> path_equals{};  // with path: equality; nullopt with a path: existence
   // created_at in [since, until).
-  std::optional<Timestamp> since;
-  std::optional<Timestamp> until;
+  std::optional<Timestamp> since{};
+  std::optional<Timestamp> until{};
   // true: task_context is set; false: it is NULL.
-  std::optional<bool> processed;
-  std::optional<std::int64_t> limit;
+  std::optional<bool> processed{};
+  std::optional<std::int64_t> limit{};
   // Newest first (by created_at, then id) when true; oldest first otherwise.
   bool newest_first = false;
 };
@@ -98,7 +98,7 @@ void create_schema(Session& session);
 struct RejectedLine {
   std::size_t line = 0;    // 1-based line number in the input
   std::size_t offset = 0;  // byte offset within the line
-  std::string reason;
+  std::string reason{};
 };
 
 struct IngestOptions {
@@ -110,14 +110,14 @@ struct IngestOptions {
   // At most this many rejected lines are kept in the report (all are counted).
   std::size_t max_rejections_kept = 1000;
   // Called after each stored batch and at the end with (lines read, accepted, rejected).
-  std::function<void(std::size_t, std::size_t, std::size_t)> on_progress;
+  std::function<void(std::size_t, std::size_t, std::size_t)> on_progress{};
 };
 
 struct IngestReport {
   std::size_t lines = 0;     // lines read (blank lines included)
   std::size_t accepted = 0;  // events stored
   std::size_t rejected = 0;  // lines refused
-  std::vector<RejectedLine> rejections;
+  std::vector<RejectedLine> rejections{};
   // strict mode only: true when a bad line made the whole ingest store nothing.
   bool aborted = false;
 };
