@@ -32,6 +32,9 @@ Params connection_params(const DatabaseUrl& url, const ConnectionOptions& option
   std::string session = "-c TimeZone=UTC -c DateStyle=ISO";
   if (std::string* user_options = find_param(params, "options")) {
     *user_options = user_options->empty() ? session : *user_options + " " + session;
+  } else if (const char* env_options = std::getenv("PGOPTIONS"); env_options && *env_options) {
+    // Setting `options` hides PGOPTIONS from libpq, so carry it over explicitly.
+    params.emplace_back("options", std::string(env_options) + " " + session);
   } else {
     params.emplace_back("options", std::move(session));
   }
