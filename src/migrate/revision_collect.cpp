@@ -63,16 +63,16 @@ std::vector<char> RevisionMap::collect_upgrade(const RevSpec& upper, RevSpec low
     std::string branch = lower.text.substr(0, lower.text.find('@'));
     RevIndex branch_rev = get_revision(branch);
     if (branch_rev >= 0 && id(branch_rev) == branch) {
-      if (labels_[ix(branch_rev)].size() != 1) {
+      const std::vector<std::string> labels = branch_labels(branch_rev);
+      if (labels.size() != 1) {
         throw RevisionError(RevisionErrorKind::unsupported,
                             fmt::format("revision {} used as a branch name must carry exactly one label", branch));
       }
-      branch = labels_[ix(branch_rev)].front();
+      branch = labels.front();
     }
     std::vector<RevIndex> kept;
     for (RevIndex t : targets) {
-      const auto& labels = labels_[ix(t)];
-      if (std::binary_search(labels.begin(), labels.end(), branch) &&
+      if (has_branch_label(t, branch) &&
           std::find(kept.begin(), kept.end(), t) == kept.end()) {
         kept.push_back(t);
       }
@@ -151,7 +151,7 @@ std::vector<char> RevisionMap::collect_downgrade(const RevSpec& upper, const Rev
     roots = {target};
     root_entries = 1;
   } else {
-    roots = nextrev_[ix(target)];
+    roots.assign(nextrev_[ix(target)].begin(), nextrev_[ix(target)].end());
     root_entries = roots.size();
   }
   if (syntax::truthy(label) && root_entries > 1) {

@@ -11,7 +11,7 @@ namespace retort::migrate {
 
 namespace {
 
-using Edges = std::vector<std::vector<RevIndex>>;
+using Edges = Adjacency;
 
 std::size_t at(RevIndex r) { return static_cast<std::size_t>(r); }
 
@@ -57,13 +57,6 @@ std::vector<RevIndex> topological(const Edges& parents, const Edges& children) {
     }
   }
   return order;
-}
-
-void merge_labels(std::vector<std::string>& into, const std::vector<std::string>& extra) {
-  std::vector<std::string> merged;
-  merged.reserve(into.size() + extra.size());
-  std::set_union(into.begin(), into.end(), extra.begin(), extra.end(), std::back_inserter(merged));
-  into = std::move(merged);
 }
 
 }  // namespace
@@ -127,51 +120,77 @@ void RevisionMap::detect_cycles() {
   fail(versioned_cycle ? RevisionErrorKind::cycle : RevisionErrorKind::dependency_cycle, stuck, true);
 }
 
-// _add_branches: a label covers every descendant of its revision, and, walking down from the
-// last node of that depth-first visit, the revisions up to the nearest branch or merge point.
-// The visit replays Alembic's (stack, children pushed in load order) because the last node it
-// reaches decides where the downward walk starts.
+// _add_branches. Alembic gives a labelled revision's labels to all its descendants, then walks
+// down from the last node of that (depth-first) visit, labelling nodes until a branch point
+// (counting depends_on children) or a merge point. That walk only reaches beyond the
+// descendants when the descendants are one chain ending at a head: then the last node is that
+// head and the walk covers the head's "segment" (the run of non-branch, non-merge revisions
+// below it), every labelled member of which contributes. Hence, in linear time:
+//   labels(v) = declared(v) | labels of its down_revision ancestors       (one topological pass)
+//             | union of the labels of the labelled members of v's head segment, if any.
+// Labels travel as bitsets, one bit per distinct label.
 void RevisionMap::propagate_branch_labels() {
   const std::size_t n = revs_.size();
-  labels_.resize(n);
+  label_names_ = label_keys_;
+  std::sort(label_names_.begin(), label_names_.end());
+  const std::size_t words = label_words_ = (label_names_.size() + 63) / 64;
+  label_bits_.assign(n * words, 0);
+  auto row = [&](RevIndex r) { return label_bits_.data() + at(r) * words; };
+  auto merge = [&](std::uint64_t* into, const std::uint64_t* from) {
+    for (std::size_t w = 0; w < words; ++w) {
+      into[w] |= from[w];
+    }
+  };
   for (std::size_t i = 0; i < n; ++i) {
-    labels_[i] = revs_[i].branch_labels;
-    std::sort(labels_[i].begin(), labels_[i].end());
-    labels_[i].erase(std::unique(labels_[i].begin(), labels_[i].end()), labels_[i].end());
+    for (const std::string& label : revs_[i].branch_labels) {
+      const auto b = static_cast<std::size_t>(std::lower_bound(label_names_.begin(), label_names_.end(), label) -
+                                              label_names_.begin());
+      row(static_cast<RevIndex>(i))[b / 64] |= std::uint64_t{1} << (b % 64);
+    }
   }
-  std::vector<char> seen(n, 0);
-  std::vector<RevIndex> stack, visited;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (revs_[i].branch_labels.empty()) {
-      continue;
+  for (RevIndex v : topo_order_) {
+    for (RevIndex p : down_[at(v)]) {
+      merge(row(v), row(p));
     }
-    const std::vector<std::string> carried = labels_[i];
-    RevIndex last = static_cast<RevIndex>(i);
-    stack.assign(1, static_cast<RevIndex>(i));
-    visited.clear();
-    while (!stack.empty()) {
-      RevIndex v = stack.back();
-      stack.pop_back();
-      if (seen[at(v)]) {
-        continue;
+  }
+  std::vector<RevIndex> segment;
+  std::vector<std::uint64_t> shared(words);
+  for (RevIndex head : heads_) {
+    segment.clear();
+    std::fill(shared.begin(), shared.end(), 0);
+    for (RevIndex p = head; all_nextrev_[at(p)].size() <= 1 && down_[at(p)].size() <= 1;) {
+      segment.push_back(p);
+      if (!revs_[at(p)].branch_labels.empty()) {
+        merge(shared.data(), row(p));
       }
-      seen[at(v)] = 1;
-      visited.push_back(v);
-      merge_labels(labels_[at(v)], carried);
-      stack.insert(stack.end(), nextrev_[at(v)].begin(), nextrev_[at(v)].end());
-      last = v;
-    }
-    for (RevIndex v : visited) {
-      seen[at(v)] = 0;
-    }
-    for (RevIndex p = last; all_nextrev_[at(p)].size() <= 1 && down_[at(p)].size() <= 1;) {
-      merge_labels(labels_[at(p)], carried);
       if (down_[at(p)].empty()) {
         break;
       }
       p = down_[at(p)][0];
     }
+    for (RevIndex v : segment) {
+      merge(row(v), shared.data());
+    }
   }
+}
+
+bool RevisionMap::has_branch_label(RevIndex r, std::string_view label) const {
+  auto it = std::lower_bound(label_names_.begin(), label_names_.end(), label);
+  if (it == label_names_.end() || *it != label) {
+    return false;
+  }
+  const auto b = static_cast<std::size_t>(it - label_names_.begin());
+  return (label_bits_[at(r) * label_words_ + b / 64] >> (b % 64) & 1) != 0;
+}
+
+std::vector<std::string> RevisionMap::branch_labels(RevIndex r) const {
+  std::vector<std::string> out;
+  for (std::size_t b = 0; b < label_names_.size(); ++b) {
+    if (label_bits_[at(r) * label_words_ + b / 64] >> (b % 64) & 1) {
+      out.push_back(label_names_[b]);
+    }
+  }
+  return out;
 }
 
 std::vector<char> RevisionMap::ancestors(const std::vector<RevIndex>& targets, bool include_dependencies) const {

@@ -3,6 +3,7 @@
 #include "migrate/revision_map.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -11,17 +12,30 @@
 
 namespace retort::migrate {
 
+struct RevisionMap::Lazy {
+  std::once_flag versioned_once, full_once, keys_once;
+  std::unique_ptr<Reachability> versioned, full;
+  std::vector<std::pair<std::string, std::size_t>> sorted_keys;  // (key, map position)
+};
+
 namespace {
 
 std::string where(const Revision& r) { return r.path.empty() ? std::string("<revision ") + r.id + ">" : r.path; }
 
 // Appends the not-yet-present elements of `extra` to `out` (util.dedupe_tuple over a concatenation).
-void append_unique(std::vector<RevIndex>& out, const std::vector<RevIndex>& extra) {
+void append_unique(std::vector<RevIndex>& out, std::span<const RevIndex> extra) {
   for (RevIndex r : extra) {
     if (std::find(out.begin(), out.end(), r) == out.end()) {
       out.push_back(r);
     }
   }
+}
+
+void add_row(Adjacency& adj, const std::vector<RevIndex>& row) {
+  for (RevIndex r : row) {
+    adj.push(r);
+  }
+  adj.end_row();
 }
 
 }  // namespace
@@ -35,13 +49,13 @@ std::optional<std::vector<std::string>> RevSpec::to_tuple() const {
   return std::nullopt;
 }
 
-RevisionMap::RevisionMap(std::vector<Revision> revisions) : revs_(std::move(revisions)) {
+RevisionMap::RevisionMap(std::vector<Revision> revisions)
+    : revs_(std::move(revisions)), lazy_(std::make_unique<Lazy>()) {
   index_revisions();
   map_branch_labels();
   resolve_references();
   compute_heads_and_bases();
   detect_cycles();
-  build_reachability();
   normalize_dependencies();
   propagate_branch_labels();
 }
@@ -51,11 +65,11 @@ RevisionMap& RevisionMap::operator=(RevisionMap&&) noexcept = default;
 RevisionMap::~RevisionMap() = default;
 
 RevIndex RevisionMap::find(std::string_view id) const noexcept {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(id);
   return it == by_id_.end() ? kNone : it->second;
 }
 
-std::vector<std::string> RevisionMap::ids(const std::vector<RevIndex>& indexes) const {
+std::vector<std::string> RevisionMap::ids(std::span<const RevIndex> indexes) const {
   std::vector<std::string> out;
   out.reserve(indexes.size());
   for (RevIndex r : indexes) {
@@ -117,27 +131,32 @@ void RevisionMap::map_branch_labels() {
       label_keys_.push_back(label);
     }
   }
-  // Prefix lookups scan the keys in map order: ids (load order), then labels.
-  sorted_keys_.reserve(revs_.size() + label_keys_.size());
-  for (std::size_t i = 0; i < revs_.size(); ++i) {
-    sorted_keys_.emplace_back(revs_[i].id, i);
-  }
-  for (std::size_t j = 0; j < label_keys_.size(); ++j) {
-    sorted_keys_.emplace_back(label_keys_[j], revs_.size() + j);
-  }
-  std::sort(sorted_keys_.begin(), sorted_keys_.end());
+}
+
+// Prefix lookups scan the keys in map order: ids (load order), then labels.
+const std::vector<std::pair<std::string, std::size_t>>& RevisionMap::sorted_keys() const {
+  std::call_once(lazy_->keys_once, [this] {
+    auto& keys = lazy_->sorted_keys;
+    keys.reserve(revs_.size() + label_keys_.size());
+    for (std::size_t i = 0; i < revs_.size(); ++i) {
+      keys.emplace_back(revs_[i].id, i);
+    }
+    for (std::size_t j = 0; j < label_keys_.size(); ++j) {
+      keys.emplace_back(label_keys_[j], revs_.size() + j);
+    }
+    std::sort(keys.begin(), keys.end());
+  });
+  return lazy_->sorted_keys;
 }
 
 // down_revision and depends_on to indexes; children lists in load order (Alembic's add_nextrev).
 void RevisionMap::resolve_references() {
   const std::size_t n = revs_.size();
-  down_.resize(n);
-  deps_.resize(n);
-  all_down_.resize(n);
-  nextrev_.resize(n);
-  all_nextrev_.resize(n);
+  std::vector<RevIndex> deps, downs, all;
   for (std::size_t i = 0; i < n; ++i) {
     const Revision& r = revs_[i];
+    deps.clear();
+    downs.clear();
     for (const std::string& dep : r.depends_on) {
       RevIndex target = lookup_key(dep);
       if (target == kNone) {
@@ -145,7 +164,7 @@ void RevisionMap::resolve_references() {
                           fmt::format("revision {} depends on '{}', which is neither a revision nor a branch label",
                                       r.id, dep));
       }
-      append_unique(deps_[i], {target});
+      append_unique(deps, std::span<const RevIndex>(&target, 1));
     }
     for (const std::string& down : r.down_revisions) {
       RevIndex target = find(down);
@@ -153,19 +172,16 @@ void RevisionMap::resolve_references() {
         throw ScriptError(where(r), r.lines.down_revision,
                           fmt::format("down revision '{}' of revision {} is not present", down, r.id));
       }
-      down_[i].push_back(target);
+      downs.push_back(target);
     }
-    all_down_[i] = down_[i];
-    append_unique(all_down_[i], deps_[i]);
+    all = downs;
+    append_unique(all, deps);
+    add_row(down_, downs);
+    add_row(deps_, deps);
+    add_row(all_down_, all);
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    for (RevIndex d : down_[i]) {
-      nextrev_[ix(d)].push_back(static_cast<RevIndex>(i));
-    }
-    for (RevIndex d : all_down_[i]) {
-      all_nextrev_[ix(d)].push_back(static_cast<RevIndex>(i));
-    }
-  }
+  nextrev_ = down_.reversed();  // children in load order
+  all_nextrev_ = all_down_.reversed();
 }
 
 void RevisionMap::compute_heads_and_bases() {
@@ -186,16 +202,17 @@ void RevisionMap::compute_heads_and_bases() {
   }
 }
 
-void RevisionMap::build_reachability() {
-  reach_versioned_ = std::make_unique<Reachability>(down_, topo_order_);
-  // The normalized down revisions have the same transitive closure as down + depends_on
-  // (normalisation only drops edges implied through an ancestor), so the full index can be
-  // built before normalising.
-  reach_full_ = std::make_unique<Reachability>(all_down_, topo_order_);
-}
-
+// The normalized down revisions have the same transitive closure as down + depends_on
+// (normalisation only drops edges implied through an ancestor), so the full index is built
+// from the latter.
 const Reachability& RevisionMap::reach(bool include_dependencies) const {
-  return include_dependencies ? *reach_full_ : *reach_versioned_;
+  if (include_dependencies) {
+    std::call_once(lazy_->full_once, [this] { lazy_->full = std::make_unique<Reachability>(all_down_, topo_order_); });
+    return *lazy_->full;
+  }
+  std::call_once(lazy_->versioned_once,
+                 [this] { lazy_->versioned = std::make_unique<Reachability>(down_, topo_order_); });
+  return *lazy_->versioned;
 }
 
 bool RevisionMap::is_ancestor(RevIndex ancestor, RevIndex descendant, bool include_dependencies) const {
@@ -221,7 +238,7 @@ void RevisionMap::normalize_dependencies() {
     if (users.size() <= 64) {
       for (RevIndex u : users) {
         for (RevIndex a : users) {
-          if (a != u && reach_versioned_->reaches(a, u)) {
+          if (a != u && reach(false).reaches(a, u)) {
             implied[ix(u)].push_back(target);
             break;
           }
@@ -245,16 +262,18 @@ void RevisionMap::normalize_dependencies() {
       }
     }
   }
-  norm_deps_.resize(n);
-  norm_down_.resize(n);
+  std::vector<RevIndex> kept, row;
   for (std::size_t i = 0; i < n; ++i) {
+    kept.clear();
     for (RevIndex d : deps_[i]) {
       if (std::find(implied[i].begin(), implied[i].end(), d) == implied[i].end()) {
-        norm_deps_[i].push_back(d);
+        kept.push_back(d);
       }
     }
-    norm_down_[i] = down_[i];
-    append_unique(norm_down_[i], norm_deps_[i]);
+    row.assign(down_[i].begin(), down_[i].end());
+    append_unique(row, kept);
+    add_row(norm_deps_, kept);
+    add_row(norm_down_, row);
   }
 }
 

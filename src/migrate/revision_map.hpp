@@ -10,18 +10,20 @@
 //
 // Complexity: revisions are indexed by position (load order); ids and labels are hashed; the
 // children lists are built once; ancestor tests use a chain-decomposition reachability index
-// built at load, so the topological sort and the version-table bookkeeping cost O(heads) per
+// built on first use, so the topological sort and the version-table bookkeeping cost O(heads) per
 // step instead of Alembic's O(revisions). A RevisionMap is immutable once built: share it freely.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "migrate/adjacency.hpp"
 #include "migrate/revision.hpp"
 
 namespace retort::migrate {
@@ -54,6 +56,13 @@ struct IterateOptions {
 
 class Reachability;
 
+// Hash for string-keyed maps that accept string_view lookups without allocating.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using StringIndex = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
+
 class RevisionMap {
  public:
   // Validates the graph (ids, labels, references, cycles) and computes its derived facts.
@@ -69,17 +78,20 @@ class RevisionMap {
   const Revision& revision(RevIndex index) const { return revs_.at(static_cast<std::size_t>(index)); }
   const std::string& id(RevIndex index) const { return revision(index).id; }
   RevIndex find(std::string_view id) const noexcept;  // exact id; kNone when absent
-  std::vector<std::string> ids(const std::vector<RevIndex>& indexes) const;
+  std::vector<std::string> ids(std::span<const RevIndex> indexes) const;
 
   // Alembic's attributes, in load order.
   const std::vector<RevIndex>& heads() const noexcept { return heads_; }            // .heads
   const std::vector<RevIndex>& real_heads() const noexcept { return real_heads_; }  // ._real_heads
   const std::vector<RevIndex>& bases() const noexcept { return bases_; }            // .bases
   const std::vector<RevIndex>& real_bases() const noexcept { return real_bases_; }  // ._real_bases
-  const std::vector<std::string>& branch_labels(RevIndex r) const { return labels_[ix(r)]; }
-  const std::vector<RevIndex>& down_revisions(RevIndex r) const { return down_[ix(r)]; }
-  const std::vector<RevIndex>& normalized_down_revisions(RevIndex r) const { return norm_down_[ix(r)]; }
-  const std::vector<RevIndex>& children(RevIndex r) const { return nextrev_[ix(r)]; }
+  // Declared and inherited branch labels, sorted (built on request: a main line that merged
+  // many labelled branches inherits all their labels, so they are stored as bitsets).
+  std::vector<std::string> branch_labels(RevIndex r) const;
+  bool has_branch_label(RevIndex r, std::string_view label) const;
+  std::span<const RevIndex> down_revisions(RevIndex r) const { return down_[ix(r)]; }
+  std::span<const RevIndex> normalized_down_revisions(RevIndex r) const { return norm_down_[ix(r)]; }
+  std::span<const RevIndex> children(RevIndex r) const { return nextrev_[ix(r)]; }
   bool has_normalized_dependencies(RevIndex r) const { return !norm_deps_[ix(r)].empty(); }
 
   // get_revisions / get_revision: resolve an identifier to revisions; results may hold kNone
@@ -117,8 +129,8 @@ class RevisionMap {
   void normalize_dependencies();
   void propagate_branch_labels();
   void compute_heads_and_bases();
-  void build_reachability();
   const Reachability& reach(bool include_dependencies) const;
+  const std::vector<std::pair<std::string, std::size_t>>& sorted_keys() const;
 
   // Resolution (revision_resolve.cpp).
   Resolved resolve_revision_number(std::optional<std::string_view> ident) const;
@@ -151,23 +163,25 @@ class RevisionMap {
                                          bool convex) const;
 
   std::vector<Revision> revs_;
-  std::unordered_map<std::string, RevIndex> by_id_;
-  std::unordered_map<std::string, RevIndex> by_label_;  // declared labels only (map keys)
+  StringIndex by_id_;
+  StringIndex by_label_;                                // declared labels only (map keys)
   std::vector<std::string> label_keys_;                 // label keys in map order
-  std::vector<std::vector<RevIndex>> down_;             // versioned down revisions
-  std::vector<std::vector<RevIndex>> deps_;             // resolved depends_on, declared order
-  std::vector<std::vector<RevIndex>> all_down_;         // down + deps, deduplicated
-  std::vector<std::vector<RevIndex>> norm_deps_;        // deps not implied by an ancestor's
-  std::vector<std::vector<RevIndex>> norm_down_;        // down + normalized deps
-  std::vector<std::vector<RevIndex>> nextrev_;          // children by down_revision, load order
-  std::vector<std::vector<RevIndex>> all_nextrev_;      // children by down_revision or depends_on
-  std::vector<std::vector<std::string>> labels_;        // declared + inherited, sorted
+  Adjacency down_;                                      // versioned down revisions
+  Adjacency deps_;                                      // resolved depends_on, declared order
+  Adjacency all_down_;                                  // down + deps, deduplicated
+  Adjacency norm_deps_;                                 // deps not implied by an ancestor's
+  Adjacency norm_down_;                                 // down + normalized deps
+  Adjacency nextrev_;                                   // children by down_revision, load order
+  Adjacency all_nextrev_;                               // children by down_revision or depends_on
+  std::vector<std::string> label_names_;                // every declared label, sorted
+  std::size_t label_words_ = 0;                         // 64-bit words per revision
+  std::vector<std::uint64_t> label_bits_;               // revision r: [r * label_words_, +label_words_)
   std::vector<RevIndex> heads_, real_heads_, bases_, real_bases_;
-  std::vector<std::pair<std::string, std::size_t>> sorted_keys_;  // (key, map position) for prefixes
 
   std::vector<RevIndex> topo_order_;  // parents before children (depends_on included)
-  std::unique_ptr<Reachability> reach_versioned_;
-  std::unique_ptr<Reachability> reach_full_;
+  // Built on first use (heads and bases need neither), once even with concurrent readers.
+  struct Lazy;
+  std::unique_ptr<Lazy> lazy_;
 };
 
 }  // namespace retort::migrate

@@ -20,11 +20,10 @@ struct RevisionMap::Resolved {
 };
 
 RevIndex RevisionMap::lookup_key(std::string_view key) const noexcept {
-  const std::string k(key);
-  if (auto it = by_id_.find(k); it != by_id_.end()) {
+  if (auto it = by_id_.find(key); it != by_id_.end()) {
     return it->second;
   }
-  if (auto it = by_label_.find(k); it != by_label_.end()) {
+  if (auto it = by_label_.find(key); it != by_label_.end()) {
     return it->second;
   }
   return kNone;
@@ -72,9 +71,10 @@ RevIndex RevisionMap::get_current_head(const std::optional<std::string>& branch_
 std::vector<std::string> RevisionMap::prefix_matches(std::string_view prefix) const {
   // Keys shorter than four characters never match a prefix (Alembic's len(x) > 3).
   std::vector<std::pair<std::size_t, std::string>> found;
-  auto it = std::lower_bound(sorted_keys_.begin(), sorted_keys_.end(), prefix,
+  const auto& keys = sorted_keys();
+  auto it = std::lower_bound(keys.begin(), keys.end(), prefix,
                              [](const auto& entry, std::string_view p) { return entry.first < p; });
-  for (; it != sorted_keys_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+  for (; it != keys.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
     if (it->first.size() > 3) {
       found.emplace_back(it->second, it->first);
     }
@@ -223,9 +223,7 @@ std::vector<RevIndex> RevisionMap::get_revisions(std::string_view identifier) co
       std::vector<RevIndex> start = get_revisions(std::string_view("heads"));
       std::vector<RevIndex> out;
       for (RevIndex head : start) {
-        const auto& labels = labels_[ix(head)];
-        if (resolved.branch_label &&
-            !std::binary_search(labels.begin(), labels.end(), *resolved.branch_label)) {
+        if (resolved.branch_label && !has_branch_label(head, *resolved.branch_label)) {
           continue;
         }
         out.push_back(walk(head, *steps, std::nullopt, true));

@@ -38,12 +38,20 @@ RevIndex RevisionMap::walk(RevIndex start, long long steps, const std::optional<
       if (initial == kBaseMarker) {
         throw RevisionError(RevisionErrorKind::unsupported, "cannot walk up from the base marker");
       }
-      children = initial == kNone ? bases_ : nextrev_[ix(initial)];
+      if (initial == kNone) {
+        children = bases_;
+      } else {
+        children.assign(nextrev_[ix(initial)].begin(), nextrev_[ix(initial)].end());
+      }
       if (truthy(branch_label)) {
         children = filter_for_lineage(children, *branch_label);
       }
     } else if (initial != kBaseMarker) {
-      children = initial == kNone ? heads_ : down_[ix(initial)];
+      if (initial == kNone) {
+        children = heads_;
+      } else {
+        children.assign(down_[ix(initial)].begin(), down_[ix(initial)].end());
+      }
       if (children.empty()) {
         children = {kBaseMarker};
       }
@@ -198,7 +206,7 @@ std::vector<RevIndex> RevisionMap::all_current(const std::vector<std::string>& i
       continue;
     }
     // The set is closed under ancestors, so "has a descendant in the set" is "has a child in it".
-    const auto& kids = nextrev_[i];
+    const auto kids = nextrev_[i];
     if (std::none_of(kids.begin(), kids.end(), [&](RevIndex k) { return in_set[ix(k)] != 0; })) {
       out.push_back(static_cast<RevIndex>(i));
     }

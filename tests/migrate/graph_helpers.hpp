@@ -32,7 +32,7 @@ inline RevisionMap make_map(std::vector<Revision> revs) {
   return RevisionMap(std::move(revs));
 }
 
-inline std::string names(const RevisionMap& map, const std::vector<RevIndex>& revs) {
+inline std::string names(const RevisionMap& map, std::span<const RevIndex> revs) {
   std::string out;
   for (RevIndex r : revs) {
     out += (out.empty() ? "" : " ") + (r >= 0 ? map.id(r) : r == kBaseMarker ? std::string("<base>") : "<none>");

@@ -34,7 +34,7 @@ class Branches : public ::testing::Test {
                               rev("b1000000", {"r0000000"}, {"lblb"}), rev("b2000000", {"b1000000"}),
                               rev("c1000000", {}, {}, {"lbla"})});
   std::string get(std::string_view ident) { return names(map, map.get_revisions(ident)); }
-  std::string one(std::string_view ident) { return names(map, {map.get_revision(ident)}); }
+  std::string one(std::string_view ident) { return names(map, std::vector<RevIndex>{map.get_revision(ident)}); }
 };
 
 TEST_F(Branches, HeadsAndBasesInLoadOrder) {
@@ -113,13 +113,16 @@ TEST_F(Branches, AncestorIndex) {
 
 TEST(ReachabilityIndex, WideGraphsFallBackToSearch) {
   // 3000 roots with one child each: 3000 chains, over the table budget for 6000 nodes.
-  std::vector<std::vector<std::int32_t>> parents(6000);
+  Adjacency parents;
   std::vector<std::int32_t> order;
   for (std::int32_t i = 0; i < 3000; ++i) {
+    parents.end_row();
     order.push_back(i);
   }
   for (std::int32_t i = 3000; i < 6000; ++i) {
-    parents[static_cast<std::size_t>(i)] = {i - 3000, (i - 2999) % 3000};
+    parents.push(i - 3000);
+    parents.push((i - 2999) % 3000);
+    parents.end_row();
     order.push_back(i);
   }
   Reachability r(parents, order);
