@@ -48,7 +48,7 @@ struct LoadOptions {
   bool sections = true;
   // Headers-only loads: a HeaderCache file (e.g. dir / HeaderCache::kDefaultName) that spares
   // re-reading unchanged files. Empty: no cache.
-  std::filesystem::path cache;
+  std::filesystem::path cache{};
 };
 
 // Every *.sql file of `dir` (not recursive, hidden files skipped), in file-name order, parsed.
