@@ -27,8 +27,9 @@ void run_ingest(std::istream& in, const IngestOptions& options, IngestReport& re
   auto flush = [&] {
     if (batch.empty()) return;
     if (!(options.strict && report.rejected > 0)) {
+      const std::size_t stored = batch.size();
       store(batch);
-      report.accepted += batch.size();
+      report.accepted += stored;
     }
     batch.clear();
     if (options.on_progress) options.on_progress(report.lines, report.accepted, report.rejected);
