@@ -71,7 +71,6 @@ Reachability::Reachability(const Adjacency& parents, const std::vector<std::int3
     length_[at(v)] = row.size();
     table_.insert(table_.end(), row.begin(), row.end());
   }
-  chains_ = tails.size();
 }
 
 bool Reachability::reaches(std::int32_t ancestor, std::int32_t descendant) const {

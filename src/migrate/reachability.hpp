@@ -24,7 +24,6 @@ class Reachability {
   // True when `ancestor` is `descendant` or one of its ancestors.
   bool reaches(std::int32_t ancestor, std::int32_t descendant) const;
 
-  std::size_t chain_count() const noexcept { return chains_; }
   bool indexed() const noexcept { return parents_.size() == 0; }
 
   // Table entries allowed before falling back to searches (16 MiB of int32).
@@ -40,7 +39,6 @@ class Reachability {
   std::vector<std::int32_t> table_;     // the rows, back to back; -1 = chain not reached
   std::vector<std::size_t> offset_;     // where each revision's row starts
   std::vector<std::size_t> length_;     // its length (chains created after it are not reached)
-  std::size_t chains_ = 0;
 };
 
 }  // namespace retort::migrate

@@ -73,10 +73,6 @@ std::vector<const Section*> Revision::sections_for(Direction direction, std::str
   return out;
 }
 
-std::string Revision::describe() const {
-  return path.empty() ? id : fmt::format("{} ({})", id, path);
-}
-
 std::string invalid_revision_id_reason(std::string_view id) {
   std::string reason = common_reason(id);
   if (!reason.empty()) {

@@ -45,9 +45,6 @@ struct Revision {
   // The sections to run for `direction` on `dialect`: the common one first, then the
   // dialect's own (either may be absent).
   std::vector<const Section*> sections_for(Direction direction, std::string_view dialect) const;
-
-  // "id" or "id (path)" for messages.
-  std::string describe() const;
 };
 
 // Why `id` is not usable as a revision identifier, or an empty string when it is.

@@ -92,7 +92,6 @@ class RevisionMap {
   std::span<const RevIndex> down_revisions(RevIndex r) const { return down_[ix(r)]; }
   std::span<const RevIndex> normalized_down_revisions(RevIndex r) const { return norm_down_[ix(r)]; }
   std::span<const RevIndex> children(RevIndex r) const { return nextrev_[ix(r)]; }
-  bool has_normalized_dependencies(RevIndex r) const { return !norm_deps_[ix(r)].empty(); }
 
   // get_revisions / get_revision: resolve an identifier to revisions; results may hold kNone
   // and kBaseMarker where Alembic's do (relative walks past either end).
