@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <vector>
 
@@ -117,6 +118,12 @@ class ModelBuilder;
 namespace detail {
 
 struct ModelData;  // defined in src/orm: what a description records
+
+// Owns a ModelData; the deleter is out of line so user code never needs its definition.
+struct ModelDataDeleter {
+  void operator()(ModelData* data) const noexcept;
+};
+using ModelDataPtr = std::unique_ptr<ModelData, ModelDataDeleter>;
 
 // One column's binding to its member, type-erased once per (model, member type).
 class FieldAccessor {
@@ -246,14 +253,14 @@ class ModelBuilderBase {
   ModelBuilderBase& latest_by(std::string column);
 
   // Validates the description and hands it over (throws UsageError naming the problem).
-  std::unique_ptr<ModelData> finish();
+  ModelDataPtr finish();
 
  protected:
   ColumnBuilder add_column(std::string name, schema::ColumnType type,
                            std::unique_ptr<FieldAccessor> accessor, bool optional_member);
 
  private:
-  std::unique_ptr<ModelData> data_;
+  ModelDataPtr data_;
 };
 
 template <class M>
@@ -266,11 +273,14 @@ struct is_optional_member<std::optional<M>> : std::true_type {};
 template <class T>
 class ModelBuilder : public detail::ModelBuilderBase {
  public:
-  // Binds member to a column of the given SQL type (schema::types::*).
-  template <class M>
-  ColumnBuilder column(std::string name, M T::*member, schema::ColumnType type) {
+  // Binds member (of T, or of a base class of T) to a column of the given SQL type
+  // (schema::types::*).
+  template <class M, class C>
+  ColumnBuilder column(std::string name, M C::*member, schema::ColumnType type) {
+    static_assert(std::is_base_of_v<C, T>, "the member must belong to the model or its base");
+    M T::*own = member;  // a base's member pointer converts to the derived class's
     return add_column(std::move(name), std::move(type),
-                      std::make_unique<detail::MemberField<T, M>>(member),
+                      std::make_unique<detail::MemberField<T, M>>(own),
                       detail::is_optional_member<M>::value);
   }
 };
@@ -278,7 +288,7 @@ class ModelBuilder : public detail::ModelBuilderBase {
 // A described model, type-erased: its table and its columns' bindings.
 class ModelBase {
  public:
-  explicit ModelBase(std::unique_ptr<detail::ModelData> data);
+  explicit ModelBase(detail::ModelDataPtr data);
   ~ModelBase();
   ModelBase(const ModelBase&) = delete;
   ModelBase& operator=(const ModelBase&) = delete;
@@ -298,7 +308,7 @@ class ModelBase {
   const detail::ModelData& data() const noexcept { return *data_; }
 
  private:
-  std::unique_ptr<detail::ModelData> data_;
+  detail::ModelDataPtr data_;
 };
 
 template <class T>
@@ -314,7 +324,7 @@ class Model : public ModelBase {
 
 namespace detail {
 template <class T>
-std::unique_ptr<ModelData> describe_model() {
+ModelDataPtr describe_model() {
   ModelBuilder<T> builder;
   ModelTraits<T>::describe(builder);
   return builder.finish();

@@ -144,7 +144,7 @@ ForeignKeyBuilder& ForeignKeyBuilder::name(std::string constraint_name) {
 
 namespace detail {
 
-ModelBuilderBase::ModelBuilderBase() : data_(std::make_unique<ModelData>()) {}
+ModelBuilderBase::ModelBuilderBase() : data_(new ModelData()) {}
 ModelBuilderBase::~ModelBuilderBase() = default;
 
 ModelBuilderBase& ModelBuilderBase::table(std::string name) {
@@ -222,9 +222,13 @@ ColumnBuilder ModelBuilderBase::add_column(std::string name, schema::ColumnType 
   return ColumnBuilder(*data_, data_->table.columns.size() - 1);
 }
 
-std::unique_ptr<ModelData> ModelBuilderBase::finish() {
+ModelDataPtr ModelBuilderBase::finish() {
   finish_model(*data_);
   return std::move(data_);
+}
+
+void ModelDataDeleter::operator()(ModelData* data) const noexcept {
+  delete data;
 }
 
 std::size_t ModelData::column_index(std::string_view name) const noexcept {
@@ -244,7 +248,7 @@ std::size_t ModelData::require_column(std::string_view name) const {
 
 // ---- ModelBase -----------------------------------------------------------------------------
 
-ModelBase::ModelBase(std::unique_ptr<ModelData> data) : data_(std::move(data)) {}
+ModelBase::ModelBase(detail::ModelDataPtr data) : data_(std::move(data)) {}
 ModelBase::~ModelBase() = default;
 
 const schema::Table& ModelBase::table() const noexcept {

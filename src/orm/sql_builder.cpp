@@ -4,8 +4,8 @@
 // - text orders bytewise on both (PostgreSQL: COLLATE "C"; enum columns compare as text);
 // - NULLs sort last ascending and first descending (explicit NULLS LAST/FIRST);
 // - LIKE is case-sensitive (SQLite's LIKE is not, so SQLite gets the pattern as a GLOB);
-// - JSON filters use jsonb operators on PostgreSQL and retort's SQLite functions
-//   (sqlite_json.cpp) that implement the same semantics.
+// - JSON filters use jsonb operators and strict jsonpath on PostgreSQL, and retort's SQLite
+//   functions (sqlite_json.cpp) that implement the same semantics.
 #include "orm/sql_builder.hpp"
 
 #include <fmt/format.h>
@@ -70,6 +70,26 @@ std::string like_to_glob(std::string_view pattern) {
     }
   }
   return glob;
+}
+
+// A strict SQL/JSON path for steps: keys as JSON strings ($."a\"b"), indexes in brackets,
+// negative ones counted from `last`. jsonb arrays hold fewer than 2^28 elements, so an index
+// beyond that (clamped to stay in jsonpath's int32 range) can never match.
+std::string jsonpath(const std::vector<PathStep>& path) {
+  constexpr std::int64_t kBeyond = std::int64_t{1} << 28;
+  std::string out = "strict $";
+  for (const PathStep& step : path) {
+    if (!step.is_index()) {
+      out += "." + orm::json::Json(step.key()).dump();
+    } else if (step.index() >= 0) {
+      out += fmt::format("[{}]", std::min(step.index(), kBeyond));
+    } else if (step.index() == -1) {
+      out += "[last]";
+    } else {
+      out += fmt::format("[last - {}]", std::min(-(step.index() + 1), kBeyond));
+    }
+  }
+  return out;
 }
 
 bool ends_with_lone_escape(std::string_view pattern) {
@@ -256,26 +276,28 @@ std::string SqlBuilder::json_contains(const Node& node) {
   return fmt::format("{} @> {}::jsonb", json_target(index, {}), bind(JsonText{document}));
 }
 
-// The JSON value at path: jsonb -> steps on PostgreSQL (each step a typed parameter: ::text is
-// an object key, ::int an array index), retort_json_get on SQLite.
+// The JSON value at path. SQLite: retort_json_get with each step bound (TEXT a key, INTEGER an
+// index). PostgreSQL: a strict jsonpath bound as one parameter (keys quoted as JSON strings),
+// read with errors silenced, so a missing key, a key on an array or an index on anything but an
+// array give NULL; jsonb's -> would take `scalar -> 0` to be the scalar itself.
 std::string SqlBuilder::json_target(std::size_t index, const std::vector<PathStep>& path) {
   const FieldInfo& field = data_.fields[index];
   bool is_jsonb = data_.table.columns[index].type.kind == Kind::jsonb;
   std::string target = column(index);
   if (dialect_ == Dialect::postgresql && !is_jsonb) target += "::jsonb";
   if (path.empty()) return target;
-  std::string steps;
   for (const PathStep& step : path) {
     if (!step.is_index()) text::require_valid_text(step.key(), field.label);
-    std::string placeholder = step.is_index() ? bind(step.index()) : bind(step.key());
-    if (dialect_ == Dialect::sqlite) {
-      steps += ", " + placeholder;
-    } else {
-      steps += fmt::format(" -> {}::{}", placeholder, step.is_index() ? "int" : "text");
-    }
   }
-  if (dialect_ == Dialect::sqlite) return fmt::format("retort_json_get({}{})", target, steps);
-  return "(" + target + steps + ")";
+  if (dialect_ == Dialect::postgresql) {
+    return fmt::format("jsonb_path_query_first({}, {}::jsonpath, '{{}}'::jsonb, true)", target,
+                       bind(jsonpath(path)));
+  }
+  std::string steps;
+  for (const PathStep& step : path) {
+    steps += ", " + (step.is_index() ? bind(step.index()) : bind(step.key()));
+  }
+  return fmt::format("retort_json_get({}{})", target, steps);
 }
 
 std::string SqlBuilder::json_path(const Node& node) {

@@ -45,7 +45,11 @@ const schema::EnumType& require_enum(const ColumnType& type, const schema::MetaD
 // SQLite has no JSON or enum types: a CHECK keeps what is stored as valid as PostgreSQL would.
 std::string sqlite_column_checks(const Column& column, const schema::MetaData* enums) {
   std::string name = quote(column.name);
-  if (is_json_text(column.type)) return fmt::format(" CHECK (json_valid({}))", name);
+  if (is_json_text(column.type)) {
+    // SQLite before 3.45 says json_valid(NULL) is 0, not NULL: let NULL through explicitly.
+    if (!column.nullable) return fmt::format(" CHECK (json_valid({}))", name);
+    return fmt::format(" CHECK ({0} IS NULL OR json_valid({0}))", name);
+  }
   if (column.type.kind != ColumnType::Kind::enum_) return "";
   std::string values;
   for (const std::string& value : require_enum(column.type, enums, column.name).values) {
