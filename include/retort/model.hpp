@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -48,9 +49,21 @@ struct FieldCodec {
 };
 
 namespace detail {
-// Reads a result cell into the built-in member types. Lenient where the backends differ in what
-// they return (SQLite hands back 0/1 for booleans, text for uuids and timestamps computed by
-// expressions); throws UsageError for a value of another kind.
+// The built-in member types to Value, and result cells back. Out of line, so a model's bindings
+// compile to calls rather than inlined variant code. decode_value is lenient where the backends
+// differ in what they return (SQLite hands back 0/1 for booleans, text for uuids and timestamps
+// computed by expressions); it throws UsageError for a value of another kind.
+Value encode_value(bool v);
+Value encode_value(short v);
+Value encode_value(int v);
+Value encode_value(long v);
+Value encode_value(long long v);
+Value encode_value(double v);
+Value encode_value(const std::string& v);
+Value encode_value(const Bytes& v);
+Value encode_value(const Uuid& v);
+Value encode_value(const Timestamp& v);
+Value encode_value(const JsonText& v);
 void decode_value(const Value& v, bool& out);
 void decode_value(const Value& v, short& out);
 void decode_value(const Value& v, int& out);
@@ -65,7 +78,7 @@ void decode_value(const Value& v, JsonText& out);
 
 template <class M>
 struct BuiltinCodec {
-  static Value to_value(const M& v) { return Value(v); }
+  static Value to_value(const M& v) { return encode_value(v); }
   static void from_value(const Value& v, M& out) { decode_value(v, out); }
 };
 }  // namespace detail
@@ -125,33 +138,34 @@ struct ModelDataDeleter {
 };
 using ModelDataPtr = std::unique_ptr<ModelData, ModelDataDeleter>;
 
-// One column's binding to its member, type-erased once per (model, member type).
-class FieldAccessor {
- public:
-  virtual ~FieldAccessor() = default;
-  virtual Value get(const void* object) const = 0;
-  virtual void set(void* object, const Value& value) const = 0;
-  // True when member_pointer (a `M T::*` of the given type) is the bound member.
-  virtual bool is_member(const std::type_info& type, const void* member_pointer) const = 0;
+// How a member type converts, type-erased once per member type M (not per model).
+struct FieldType {
+  Value (*get)(const void* member);
+  void (*set)(void* member, const Value& value);
+  const std::type_info* type;
 };
+template <class M>
+Value get_member(const void* member) {
+  return FieldCodec<M>::to_value(*static_cast<const M*>(member));
+}
+template <class M>
+void set_member(void* member, const Value& value) {
+  FieldCodec<M>::from_value(value, *static_cast<M*>(member));
+}
+template <class M>
+inline constexpr FieldType field_type_of{&get_member<M>, &set_member<M>, &typeid(M)};
 
+// Where a member lives in an object: the one function bound per (model, member type). The
+// member pointer itself is kept as bytes beside it (member pointers are trivially copyable), so
+// binding a column instantiates no class template: a model costs little to compile.
+using MemberLocator = void* (*)(void* object, const void* member_pointer);
 template <class T, class M>
-class MemberField final : public FieldAccessor {
- public:
-  explicit MemberField(M T::*member) : member_(member) {}
-  Value get(const void* object) const override {
-    return FieldCodec<M>::to_value(static_cast<const T*>(object)->*member_);
-  }
-  void set(void* object, const Value& value) const override {
-    FieldCodec<M>::from_value(value, static_cast<T*>(object)->*member_);
-  }
-  bool is_member(const std::type_info& type, const void* member_pointer) const override {
-    return type == typeid(M T::*) && *static_cast<M T::*const*>(member_pointer) == member_;
-  }
-
- private:
-  M T::*member_;
-};
+void* locate_member(void* object, const void* member_pointer) {
+  M T::*member;
+  std::memcpy(&member, member_pointer, sizeof member);
+  return &(static_cast<T*>(object)->*member);
+}
+inline constexpr std::size_t kMemberPointerSize = 16;
 
 }  // namespace detail
 
@@ -256,8 +270,11 @@ class ModelBuilderBase {
   ModelDataPtr finish();
 
  protected:
-  ColumnBuilder add_column(std::string name, schema::ColumnType type,
-                           std::unique_ptr<FieldAccessor> accessor, bool optional_member);
+  // member_pointer: the bytes of a `M T::*`, which locator turns back into it.
+  ColumnBuilder add_column(std::string_view name, const schema::ColumnType& type,
+                           MemberLocator locator, const void* member_pointer,
+                           std::size_t member_pointer_size, const FieldType& field_type,
+                           bool optional_member);
 
  private:
   ModelDataPtr data_;
@@ -276,12 +293,12 @@ class ModelBuilder : public detail::ModelBuilderBase {
   // Binds member (of T, or of a base class of T) to a column of the given SQL type
   // (schema::types::*).
   template <class M, class C>
-  ColumnBuilder column(std::string name, M C::*member, schema::ColumnType type) {
+  ColumnBuilder column(std::string_view name, M C::*member, const schema::ColumnType& type) {
     static_assert(std::is_base_of_v<C, T>, "the member must belong to the model or its base");
     M T::*own = member;  // a base's member pointer converts to the derived class's
-    return add_column(std::move(name), std::move(type),
-                      std::make_unique<detail::MemberField<T, M>>(own),
-                      detail::is_optional_member<M>::value);
+    static_assert(sizeof own <= detail::kMemberPointerSize);
+    return add_column(name, type, &detail::locate_member<T, M>, &own, sizeof own,
+                      detail::field_type_of<M>, detail::is_optional_member<M>::value);
   }
 };
 
@@ -297,9 +314,10 @@ class ModelBase {
   const schema::Table& table() const noexcept;
   // The enum types the model declared.
   const std::vector<schema::EnumType>& enums() const noexcept;
-  // The column bound to the member (typeid of `M T::*` and a pointer to the member pointer);
-  // throws UsageError when the member is not bound.
-  const std::string& column_of(const std::type_info& type, const void* member_pointer) const;
+  // The column whose member is at member_address in object (a member of type `type`); throws
+  // UsageError when no column is bound to it.
+  const std::string& column_at(void* object, const void* member_address,
+                               const std::type_info& type) const;
   // The value of column `column` (index into table().columns) of object, and the reverse.
   Value get(const void* object, std::size_t column) const;
   void set(void* object, std::size_t column, const Value& value) const;
@@ -316,9 +334,12 @@ class Model : public ModelBase {
  public:
   using ModelBase::ModelBase;
   // The column name bound to member: model<Note>().column_of(&Note::body) == "body".
-  template <class M>
-  const std::string& column_of(M T::*member) const {
-    return ModelBase::column_of(typeid(M T::*), &member);
+  // Throws UsageError if the member is not bound.
+  template <class M, class C>
+  const std::string& column_of(M C::*member) const {
+    static_assert(std::is_base_of_v<C, T>, "the member must belong to the model or its base");
+    T probe{};  // member pointers are compared by where they lead in one object
+    return column_at(&probe, &(probe.*member), typeid(M));
   }
 };
 

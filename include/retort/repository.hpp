@@ -24,10 +24,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,7 +54,13 @@ void create_all(Session& session, const schema::MetaData& metadata);
 
 namespace detail {
 
+class RepositoryCore;
+
+// Receives each selected row: context is what the caller passed along with the sink.
+using RowSink = void (*)(void* context, const Row& row, const RepositoryCore& core);
+
 // The untyped implementation of Repository<T>; objects are passed as void* to a T of the model.
+// Everything that does not need T lives here, compiled once in the library.
 class RepositoryCore {
  public:
   RepositoryCore(Session& session, const ModelBase& model);
@@ -62,8 +68,8 @@ class RepositoryCore {
   void create(void* object);
   void create_many(void* objects, std::size_t count, std::size_t stride);
   bool get(std::span<const Value> key, void* out);
-  void select(const QuerySpec& spec, const std::function<void(const Row&)>& on_row);
-  void stream(const QuerySpec& spec, const std::function<void(const Row&)>& on_row);
+  void select(const QuerySpec& spec, RowSink sink, void* context);
+  void stream(const QuerySpec& spec, RowSink sink, void* context);
   std::int64_t count(const QuerySpec& spec);
   bool exists(const QuerySpec& spec);
   bool latest(const Condition& where, void* out);
@@ -76,85 +82,114 @@ class RepositoryCore {
   std::vector<Value> values_of(const void* object) const;
   void decode(const Row& row, void* object) const;
   const ModelBase& model() const noexcept { return *model_; }
+  [[noreturn]] void throw_not_found(const Value& id) const;
 
  private:
   Session* session_;
   const ModelBase* model_;
 };
 
-}  // namespace detail
-
+// Row sinks, one small function per model type.
 template <class T>
-class Repository;
+void append_row(void* context, const Row& row, const RepositoryCore& core) {
+  core.decode(row, &static_cast<std::vector<T>*>(context)->emplace_back());
+}
+template <class T>
+void keep_row(void* context, const Row& row, const RepositoryCore& core) {
+  core.decode(row, &static_cast<std::optional<T>*>(context)->emplace());
+}
+template <class T, class F>
+void pass_row(void* context, const Row& row, const RepositoryCore& core) {
+  T object{};
+  core.decode(row, &object);
+  (*static_cast<F*>(context))(static_cast<const T&>(object));
+}
+
+// The untyped part of Finder<T>: the query being built, and the terminals that need no T.
+class FinderBase {
+ public:
+  FinderBase(RepositoryCore& core, Condition where);
+  FinderBase(const FinderBase& other);
+  FinderBase& operator=(const FinderBase& other);
+  ~FinderBase();
+
+  // How many rows match the conditions (and after(), if set); order, limit and offset ignored.
+  std::int64_t count() const;
+  bool exists() const;
+  const QuerySpec& spec() const noexcept { return spec_; }
+
+ protected:
+  void add_where(const Condition& condition);
+  void add_order(std::string_view column, Direction direction);
+  void set_limit(std::int64_t rows);
+  void set_offset(std::int64_t rows);
+  void set_after(const void* row);
+  void select(RowSink sink, void* context, bool first_only) const;
+  void stream_rows(RowSink sink, void* context) const;
+
+ private:
+  RepositoryCore* core_;
+  QuerySpec spec_;
+};
+
+}  // namespace detail
 
 // A query under construction: Repository<T>::find(...) then order/window, then a terminal
 // (all, first, count, exists, stream). Refers to its repository, which must outlive it.
 template <class T>
-class Finder {
+class Finder : public detail::FinderBase {
  public:
-  Finder(detail::RepositoryCore& core, Condition where) : core_(&core) {
-    spec_.where = std::move(where);
-  }
+  using FinderBase::FinderBase;
 
   // Adds a condition (AND).
   Finder& where(const Condition& condition) {
-    spec_.where = spec_.where && condition;
+    add_where(condition);
     return *this;
   }
   // Adds an ordering term; the primary key is always appended as the final tie-breaker.
-  Finder& order_by(std::string column, Direction direction = Direction::asc) {
-    spec_.order.push_back({std::move(column), direction});
+  Finder& order_by(std::string_view column, Direction direction = Direction::asc) {
+    add_order(column, direction);
     return *this;
   }
   Finder& order_by(const ColumnRef& column, Direction direction = Direction::asc) {
-    return order_by(column.name(), direction);
+    add_order(column.name(), direction);
+    return *this;
   }
   Finder& limit(std::int64_t rows) {
-    spec_.limit = rows;
+    set_limit(rows);
     return *this;
   }
   Finder& offset(std::int64_t rows) {
-    spec_.offset = rows;
+    set_offset(rows);
     return *this;
   }
   // Keyset pagination: only rows after last_row in this query's order (its ordering columns
   // must be NOT NULL). Cheaper than offset on deep pages, and stable under concurrent inserts.
   Finder& after(const T& last_row) {
-    spec_.after = core_->values_of(&last_row);
+    set_after(&last_row);
     return *this;
   }
 
   // The matching rows, in order, all in memory (use stream() for large results).
   std::vector<T> all() const {
     std::vector<T> out;
-    core_->select(spec_, [&](const Row& row) { core_->decode(row, &out.emplace_back()); });
+    select(&detail::append_row<T>, &out, false);
     return out;
   }
   // The first matching row in order, if any.
   std::optional<T> first() const {
-    QuerySpec one = spec_;
-    one.limit = 1;
     std::optional<T> out;
-    core_->select(one, [&](const Row& row) { core_->decode(row, &out.emplace()); });
+    select(&detail::keep_row<T>, &out, true);
     return out;
   }
-  // How many rows match the conditions (and after(), if set); order, limit and offset ignored.
-  std::int64_t count() const { return core_->count(spec_); }
-  bool exists() const { return core_->exists(spec_); }
-  // Hands each row to on_row as it arrives from the server, holding one row in memory at a
-  // time (single-row mode on PostgreSQL, stepping on SQLite). on_row must not use the session.
-  void stream(const std::function<void(const T&)>& on_row) const {
-    core_->stream(spec_, [&](const Row& row) {
-      T object{};
-      core_->decode(row, &object);
-      on_row(object);
-    });
+  // Hands each row to on_row(const T&) as it arrives from the server, holding one row in memory
+  // at a time (single-row mode on PostgreSQL, stepping on SQLite). on_row must not use the
+  // session.
+  template <class F>
+  void stream(F&& on_row) const {
+    using Fn = std::remove_reference_t<F>;
+    stream_rows(&detail::pass_row<T, Fn>, const_cast<void*>(static_cast<const void*>(&on_row)));
   }
-  const QuerySpec& spec() const noexcept { return spec_; }
-
- private:
-  detail::RepositoryCore* core_;
-  QuerySpec spec_;
 };
 
 // The generic repository over model T (ModelTraits<T> must be specialized; T must have a
@@ -180,18 +215,23 @@ class Repository {
     core_.create_many(objects.data(), objects.size(), sizeof(T));
     return objects;
   }
-  // The row with this primary key (a single-column key; get(std::vector<Value>) for composite).
-  std::optional<T> get(const Value& id) { return get(std::vector<Value>{id}); }
-  std::optional<T> get(const std::vector<Value>& key) {
+  // The row with this primary key: one value, or a span of them (e.g. a std::vector<Value>)
+  // for a composite key.
+  std::optional<T> get(const Value& id) {
+    const Value key[] = {id};
+    return get(std::span<const Value>(key));
+  }
+  std::optional<T> get(std::span<const Value> key) {
     std::optional<T> out(std::in_place);
     if (!core_.get(key, &*out)) out.reset();
     return out;
   }
   // Like get, but NotFound when there is no such row.
   T get_required(const Value& id) {
-    std::optional<T> found = get(id);
-    if (!found) throw_not_found(id);
-    return std::move(*found);
+    T out{};
+    const Value key[] = {id};
+    if (!core_.get(key, &out)) core_.throw_not_found(id);
+    return out;
   }
   // Every row, in primary key order.
   std::vector<T> get_all() { return find().all(); }
@@ -229,25 +269,13 @@ class Repository {
   // Deletes the rows matching where (an empty condition deletes every row); returns how many.
   std::int64_t remove_where(const Condition& where) { return core_.remove_where(where); }
   // Streams every row matching where, in primary key order; see Finder::stream.
-  void stream(const Condition& where, const std::function<void(const T&)>& on_row) {
-    find(where).stream(on_row);
+  template <class F>
+  void stream(const Condition& where, F&& on_row) {
+    find(where).stream(std::forward<F>(on_row));
   }
 
-  const Model<T>& model_info() const noexcept { return model<T>(); }
-
  private:
-  [[noreturn]] void throw_not_found(const Value& id);
-
   detail::RepositoryCore core_;
 };
-
-namespace detail {
-[[noreturn]] void throw_not_found(const ModelBase& model, const Value& id);
-}
-
-template <class T>
-void Repository<T>::throw_not_found(const Value& id) {
-  detail::throw_not_found(core_.model(), id);
-}
 
 }  // namespace retort

@@ -1,4 +1,4 @@
-// Result cells to the built-in member types.
+// The built-in member types to values, and result cells back.
 //
 // The same member must read the same way on both backends, although SQLite only reports a
 // declared type for plain column references: values computed by expressions (RETURNING, JSON
@@ -32,6 +32,40 @@ std::string double_text(double value) {
 }
 
 }  // namespace
+
+Value encode_value(bool v) {
+  return v;
+}
+Value encode_value(short v) {
+  return v;
+}
+Value encode_value(int v) {
+  return v;
+}
+Value encode_value(long v) {
+  return v;
+}
+Value encode_value(long long v) {
+  return v;
+}
+Value encode_value(double v) {
+  return v;
+}
+Value encode_value(const std::string& v) {
+  return v;
+}
+Value encode_value(const Bytes& v) {
+  return v;
+}
+Value encode_value(const Uuid& v) {
+  return v;
+}
+Value encode_value(const Timestamp& v) {
+  return v;
+}
+Value encode_value(const JsonText& v) {
+  return v;
+}
 
 void decode_value(const Value& v, bool& out) {
   out = v.as_bool();

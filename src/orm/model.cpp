@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "orm/model_data.hpp"
 #include "retort/error.hpp"
@@ -207,16 +208,19 @@ ModelBuilderBase& ModelBuilderBase::latest_by(std::string column) {
   return *this;
 }
 
-ColumnBuilder ModelBuilderBase::add_column(std::string name, schema::ColumnType type,
-                                           std::unique_ptr<FieldAccessor> accessor,
-                                           bool optional_member) {
+ColumnBuilder ModelBuilderBase::add_column(std::string_view name, const schema::ColumnType& type,
+                                           MemberLocator locator, const void* member_pointer,
+                                           std::size_t member_pointer_size,
+                                           const FieldType& field_type, bool optional_member) {
   schema::Column column;
-  column.name = std::move(name);
-  column.type = std::move(type);
+  column.name = std::string(name);
+  column.type = type;
   column.nullable = optional_member;  // a plain member can never hold NULL
   data_->table.columns.push_back(std::move(column));
   FieldInfo field;
-  field.accessor = std::move(accessor);
+  field.locator = locator;
+  std::memcpy(field.member_pointer.data(), member_pointer, member_pointer_size);
+  field.type = &field_type;
   field.optional_member = optional_member;
   data_->fields.push_back(std::move(field));
   return ColumnBuilder(*data_, data_->table.columns.size() - 1);
@@ -259,10 +263,11 @@ const std::vector<schema::EnumType>& ModelBase::enums() const noexcept {
   return data_->enums;
 }
 
-const std::string& ModelBase::column_of(const std::type_info& type,
-                                        const void* member_pointer) const {
+const std::string& ModelBase::column_at(void* object, const void* member_address,
+                                        const std::type_info& type) const {
   for (std::size_t i = 0; i < data_->fields.size(); ++i) {
-    if (data_->fields[i].accessor->is_member(type, member_pointer)) {
+    const detail::FieldInfo& field = data_->fields[i];
+    if (*field.type->type == type && field.locate(object) == member_address) {
       return data_->table.columns[i].name;
     }
   }
@@ -271,7 +276,9 @@ const std::string& ModelBase::column_of(const std::type_info& type,
 }
 
 Value ModelBase::get(const void* object, std::size_t column) const {
-  return data_->fields.at(column).accessor->get(object);
+  const detail::FieldInfo& field = data_->fields.at(column);
+  // locate() only computes an address; nothing is written through it here.
+  return field.type->get(field.locate(const_cast<void*>(object)));
 }
 
 void ModelBase::set(void* object, std::size_t column, const Value& value) const {
@@ -280,7 +287,7 @@ void ModelBase::set(void* object, std::size_t column, const Value& value) const 
     throw UsageError(fmt::format("{} is NULL but its member is not std::optional", field.label));
   }
   try {
-    field.accessor->set(object, value);
+    field.type->set(field.locate(object), value);
   } catch (const UsageError& e) {
     throw UsageError(fmt::format("{}: {}", field.label, e.what()));
   }

@@ -2,6 +2,7 @@
 // the repository needs on it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -16,7 +17,11 @@ namespace retort::detail {
 
 // One column's binding and write-time behaviour; fields[i] belongs to table.columns[i].
 struct FieldInfo {
-  std::unique_ptr<FieldAccessor> accessor;
+  MemberLocator locator = nullptr;  // where the member is in an object...
+  std::array<unsigned char, kMemberPointerSize> member_pointer{};  // ...given these bytes
+  const FieldType* type = nullptr;  // how it converts to and from Value
+
+  void* locate(void* object) const { return locator(object, member_pointer.data()); }
   bool optional_member = false;
   std::function<Value()> client_default;
   bool set_on_create = false;

@@ -133,14 +133,14 @@ bool RepositoryCore::get(std::span<const Value> key, void* out) {
   return true;
 }
 
-void RepositoryCore::select(const QuerySpec& spec, const std::function<void(const Row&)>& on_row) {
+void RepositoryCore::select(const QuerySpec& spec, RowSink sink, void* context) {
   SqlBuilder b = select_statement(model_->data(), session_->dialect(), spec);
-  for (const Row& row : session_->execute(b.sql, b.params)) on_row(row);
+  for (const Row& row : session_->execute(b.sql, b.params)) sink(context, row, *this);
 }
 
-void RepositoryCore::stream(const QuerySpec& spec, const std::function<void(const Row&)>& on_row) {
+void RepositoryCore::stream(const QuerySpec& spec, RowSink sink, void* context) {
   SqlBuilder b = select_statement(model_->data(), session_->dialect(), spec);
-  session_->stream(b.sql, b.params, on_row);
+  session_->stream(b.sql, b.params, [&](const Row& row) { sink(context, row, *this); });
 }
 
 std::int64_t RepositoryCore::count(const QuerySpec& spec) {
@@ -174,11 +174,20 @@ bool RepositoryCore::latest(const Condition& where, void* out) {
     spec.order.push_back({data.table.columns[key].name, Direction::desc});
   }
   spec.limit = 1;
+  // Decoded straight into out: the caller passes a T it has constructed.
   bool found = false;
-  select(spec, [&](const Row& row) {
-    decode(row, out);
-    found = true;
-  });
+  struct Target {
+    void* object;
+    bool* found;
+  } target{out, &found};
+  select(
+      spec,
+      [](void* context, const Row& row, const RepositoryCore& core) {
+        auto* t = static_cast<Target*>(context);
+        core.decode(row, t->object);
+        *t->found = true;
+      },
+      &target);
   return found;
 }
 
@@ -187,12 +196,12 @@ void RepositoryCore::update(void* object) {
   std::vector<Value> key = key_of(object);
   ColumnValues values = update_values(*model_, object, Timestamp::now());
   if (values.columns.empty()) {  // a table of key columns only: nothing to write
-    if (!get(key, object)) throw_not_found(*model_, key.at(0));
+    if (!get(key, object)) throw_not_found(key.at(0));
     return;
   }
   SqlBuilder b = update_statement(data, session_->dialect(), values, key);
   Result result = execute_write(*session_, data, b);
-  if (result.empty()) throw_not_found(*model_, key.at(0));
+  if (result.empty()) throw_not_found(key.at(0));
   decode(result[0], object);
 }
 
@@ -202,12 +211,12 @@ void RepositoryCore::update_fields(std::span<const Value> key, const FieldValues
   std::vector<Value> key_values(key.begin(), key.end());
   ColumnValues values = named_values(data, fields, Timestamp::now());
   if (values.columns.empty()) {
-    if (!get(key_values, out)) throw_not_found(*model_, key_values.at(0));
+    if (!get(key_values, out)) throw_not_found(key_values.at(0));
     return;
   }
   SqlBuilder b = update_statement(data, session_->dialect(), values, key_values);
   Result result = execute_write(*session_, data, b);
-  if (result.empty()) throw_not_found(*model_, key_values.at(0));
+  if (result.empty()) throw_not_found(key_values.at(0));
   decode(result[0], out);
 }
 
@@ -216,7 +225,7 @@ void RepositoryCore::remove(std::span<const Value> key) {
   SqlBuilder b(data, session_->dialect());
   b.sql = "DELETE FROM " + data.from;
   b.key_clause(std::vector<Value>(key.begin(), key.end()));
-  if (session_->execute(b.sql, b.params).affected_rows() == 0) throw_not_found(*model_, key[0]);
+  if (session_->execute(b.sql, b.params).affected_rows() == 0) throw_not_found(key[0]);
 }
 
 std::int64_t RepositoryCore::remove_where(const Condition& where) {
@@ -245,8 +254,50 @@ void RepositoryCore::decode(const Row& row, void* object) const {
   for (std::size_t i = 0; i < row.size(); ++i) model_->set(object, i, row[i]);
 }
 
-void throw_not_found(const ModelBase& model, const Value& id) {
-  throw NotFound(fmt::format("no {} row with key {}", model.table().name, id.to_display()));
+void RepositoryCore::throw_not_found(const Value& id) const {
+  throw NotFound(fmt::format("no {} row with key {}", model_->table().name, id.to_display()));
+}
+
+// ---- FinderBase ----------------------------------------------------------------------------
+
+FinderBase::FinderBase(RepositoryCore& core, Condition where) : core_(&core) {
+  spec_.where = std::move(where);
+}
+FinderBase::FinderBase(const FinderBase& other) = default;
+FinderBase& FinderBase::operator=(const FinderBase& other) = default;
+FinderBase::~FinderBase() = default;
+
+std::int64_t FinderBase::count() const {
+  return core_->count(spec_);
+}
+bool FinderBase::exists() const {
+  return core_->exists(spec_);
+}
+void FinderBase::add_where(const Condition& condition) {
+  spec_.where = spec_.where && condition;
+}
+void FinderBase::add_order(std::string_view column, Direction direction) {
+  spec_.order.push_back({std::string(column), direction});
+}
+void FinderBase::set_limit(std::int64_t rows) {
+  spec_.limit = rows;
+}
+void FinderBase::set_offset(std::int64_t rows) {
+  spec_.offset = rows;
+}
+void FinderBase::set_after(const void* row) {
+  spec_.after = core_->values_of(row);
+}
+
+void FinderBase::select(RowSink sink, void* context, bool first_only) const {
+  if (!first_only) return core_->select(spec_, sink, context);
+  QuerySpec one = spec_;
+  one.limit = 1;
+  core_->select(one, sink, context);
+}
+
+void FinderBase::stream_rows(RowSink sink, void* context) const {
+  core_->stream(spec_, sink, context);
 }
 
 }  // namespace detail

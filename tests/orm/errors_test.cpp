@@ -168,7 +168,8 @@ TEST_P(ErrorsTest, NotFound) {
     EXPECT_THROW(tickets.update_fields(ghost.id, {{"title", "x"}}), NotFound);
     EXPECT_THROW(tickets.remove(ghost.id), NotFound);
     EXPECT_THROW(tickets.get_required(ghost.id), NotFound);
-    EXPECT_THROW(tickets.get(std::vector<Value>{ghost.id, 1}), UsageError);  // key arity
+    const std::vector<Value> two = {ghost.id, 1};
+    EXPECT_THROW(tickets.get(two), UsageError);  // key arity
   });
 }
 

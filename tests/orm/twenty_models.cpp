@@ -597,14 +597,14 @@ std::size_t exercise(retort::Session& session) {
 }
 
 // The metadata of all twenty models.
-inline retort::schema::MetaData all_metadata() {
+retort::schema::MetaData all_metadata() {
   return retort::metadata<Account, Invoice, Payment, Shipment, Product, Warehouse, Supplier, Order,
                           OrderLine, Coupon, Review, LoginSession, Device, Alert, Incident, Runbook,
                           Deploy, Build, Artifact, Tenant>();
 }
 
 // Runs exercise() for every model; returns the sum of what each saw.
-inline std::size_t exercise_all(retort::Session& session) {
+std::size_t exercise_all(retort::Session& session) {
   return (exercise<Account>(session) + exercise<Invoice>(session) + exercise<Payment>(session) +
           exercise<Shipment>(session) + exercise<Product>(session) + exercise<Warehouse>(session) +
           exercise<Supplier>(session) + exercise<Order>(session) + exercise<OrderLine>(session) +
