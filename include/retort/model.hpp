@@ -196,6 +196,7 @@ class ColumnBuilder {
       schema::ReferentialAction on_delete = schema::ReferentialAction::no_action,
       schema::ReferentialAction on_update = schema::ReferentialAction::no_action,
       std::string constraint_name = {});
+  // COMMENT ON COLUMN (PostgreSQL; SQLite keeps no comments).
   ColumnBuilder& comment(std::string text);
 
  private:
@@ -213,6 +214,7 @@ class IndexBuilder {
   IndexBuilder& on_expression(schema::DialectSql expression, std::string operator_class = {});
   // Makes the element added last descending.
   IndexBuilder& descending();
+  // A UNIQUE index (its name is what a conflict on it reports).
   IndexBuilder& unique();
   // Partial index predicate.
   IndexBuilder& where(schema::DialectSql predicate);
@@ -230,8 +232,10 @@ class IndexBuilder {
 class ForeignKeyBuilder {
  public:
   ForeignKeyBuilder(detail::ModelData& data, std::size_t key) : data_(&data), key_(key) {}
+  // ON DELETE / ON UPDATE actions (default: NO ACTION).
   ForeignKeyBuilder& on_delete(schema::ReferentialAction action);
   ForeignKeyBuilder& on_update(schema::ReferentialAction action);
+  // The constraint's name (default: <table>_<columns>_fkey).
   ForeignKeyBuilder& name(std::string constraint_name);
 
  private:
@@ -244,22 +248,27 @@ namespace detail {
 // The untyped part of ModelBuilder<T>: everything but binding members.
 class ModelBuilderBase {
  public:
-  ModelBuilderBase();
+  ModelBuilderBase();  // an empty description
   ~ModelBuilderBase();
   ModelBuilderBase(const ModelBuilderBase&) = delete;
   ModelBuilderBase& operator=(const ModelBuilderBase&) = delete;
 
+  // The table's name (required).
   ModelBuilderBase& table(std::string name);
   // The PostgreSQL schema (or attached SQLite database) holding the table; default: none.
   ModelBuilderBase& schema(std::string name);
+  // COMMENT ON TABLE (PostgreSQL; SQLite keeps no comments).
   ModelBuilderBase& comment(std::string text);
   // A composite primary key (instead of primary_key() on columns); name optional.
   ModelBuilderBase& primary_key(std::vector<std::string> columns, std::string name = {});
   // A UNIQUE constraint over columns (named <table>_<columns>_key unless named here).
   ModelBuilderBase& unique(std::vector<std::string> columns, std::string name = {});
+  // A FOREIGN KEY from columns to referred_table(referred_columns); see ForeignKeyBuilder.
   ForeignKeyBuilder foreign_key(std::vector<std::string> columns, std::string referred_table,
                                 std::vector<std::string> referred_columns);
+  // A named CHECK constraint; expression per dialect (an empty SQLite spelling skips it there).
   ModelBuilderBase& check(std::string name, schema::DialectSql expression);
+  // A named index; add its elements and options on the IndexBuilder.
   IndexBuilder index(std::string name);
   // Declares an enum type used by a column of this model (types::enum_(name)).
   ModelBuilderBase& enum_type(std::string name, std::vector<std::string> values);

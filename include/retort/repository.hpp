@@ -63,11 +63,17 @@ using RowSink = void (*)(void* context, const Row& row, const RepositoryCore& co
 // Everything that does not need T lives here, compiled once in the library.
 class RepositoryCore {
  public:
+  // UsageError if the model has no primary key. Installs retort's SQLite JSON functions.
   RepositoryCore(Session& session, const ModelBase& model);
 
+  // The operations of Repository<T> (see there), on a T passed as void*: create fills *object
+  // from the stored row; get/latest decode into *out and say whether a row was found;
+  // update/update_fields/remove throw NotFound when no row has the key.
   void create(void* object);
   void create_many(void* objects, std::size_t count, std::size_t stride);
   bool get(std::span<const Value> key, void* out);
+  // Runs spec and hands each row to sink(context, row, *this): all rows materialised first
+  // (select) or one at a time from the server (stream).
   void select(const QuerySpec& spec, RowSink sink, void* context);
   void stream(const QuerySpec& spec, RowSink sink, void* context);
   std::int64_t count(const QuerySpec& spec);
@@ -78,10 +84,13 @@ class RepositoryCore {
   void remove(std::span<const Value> key);
   std::int64_t remove_where(const Condition& where);
 
+  // The primary key values / every column value of *object, in model order.
   std::vector<Value> key_of(const void* object) const;
   std::vector<Value> values_of(const void* object) const;
+  // Sets every member of *object from a row selected with the model's column list.
   void decode(const Row& row, void* object) const;
   const ModelBase& model() const noexcept { return *model_; }
+  // Throws NotFound naming the table and the key.
   [[noreturn]] void throw_not_found(const Value& id) const;
 
  private:
@@ -108,6 +117,7 @@ void pass_row(void* context, const Row& row, const RepositoryCore& core) {
 // The untyped part of Finder<T>: the query being built, and the terminals that need no T.
 class FinderBase {
  public:
+  // A query over core's model matching where (empty: every row), in primary key order.
   FinderBase(RepositoryCore& core, Condition where);
   FinderBase(const FinderBase& other);
   FinderBase& operator=(const FinderBase& other);
@@ -119,6 +129,7 @@ class FinderBase {
   const QuerySpec& spec() const noexcept { return spec_; }
 
  protected:
+  // The builders and terminals behind Finder<T>'s typed methods.
   void add_where(const Condition& condition);
   void add_order(std::string_view column, Direction direction);
   void set_limit(std::int64_t rows);
@@ -187,8 +198,10 @@ class Finder : public detail::FinderBase {
   // session.
   template <class F>
   void stream(F&& on_row) const {
-    using Fn = std::remove_reference_t<F>;
-    stream_rows(&detail::pass_row<T, Fn>, const_cast<void*>(static_cast<const void*>(&on_row)));
+    // A lambda object, so any callable (function, function object, std::function) travels as
+    // an object pointer.
+    auto call = [&on_row](const T& object) { on_row(object); };
+    stream_rows(&detail::pass_row<T, decltype(call)>, &call);
   }
 };
 
