@@ -11,6 +11,7 @@
 #include "cli/output.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::cli {
 namespace {
@@ -36,6 +37,27 @@ constexpr DemoEvent kEvents[] = {
 };
 
 void step(int number, const std::string& text) { std::cout << number << ". " << text << '\n'; }
+
+// What `retort upgrade head` does without a retort.toml: retort's built-in migrations (the events
+// schema), applied under the migration lock and recorded in retort_version / retort_history.
+std::string migrate_builtin_schema(Database& db) {
+  migrate::MigrateOptions options;
+  options.settings = migrate::builtin_settings();
+  options.on_log = [](std::string_view) {};
+  migrate::RunReport r;
+  try {
+    r = migrate::upgrade(db, "head", options);
+  } catch (const Error& e) {
+    // A database migrated by another project's revisions: the event store creates its table.
+    return std::string("schema: retort's built-in migrations were not applied: ") + e.what();
+  }
+  const std::string at = r.after.empty() ? std::string("base") : r.after.front();
+  if (r.steps.empty()) {
+    return "schema: retort upgrade head found nothing to do (already at " + at + ")";
+  }
+  return fmt::format("schema: retort upgrade head applied {} built-in revision(s) ({}); now at {}",
+                     r.steps.size(), r.steps.front(), at);
+}
 
 // The demo's processing step: classifies an event by its type and summarises its payload.
 std::string process_event(const events::Event& e) {
@@ -169,6 +191,7 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
                 << dialect_name(where.url.dialect()) << "\n"
                 << "database: " << where.url.redacted() << "  (" << where.origin << ")\n\n";
       Database db = context.open_database();
+      step(0, migrate_builtin_schema(db));  // the migration engine's step: retort upgrade head
       {
         PooledConnection c = db.connection();
         const char* version_sql = db.dialect() == Dialect::sqlite

@@ -49,6 +49,12 @@ std::vector<std::string> split_list(const std::vector<std::string>& given) {
 
 void generate(Context& context, const migrate::RevisionRequest& request) {
   const migrate::Settings settings = migrate_settings(context);
+  if (settings.origin.rfind("built-in", 0) == 0) {
+    throw ConfigError(
+        "no migration environment is configured (retort.toml has no [migrations] script_location): "
+        "create one "
+        "with `retort init migrations`");
+  }
   const migrate::RevisionMap map = migrate::load_map(settings);
   const migrate::NewRevision rev = migrate::prepare_revision(settings, map, request);
   status(fmt::format("Generating {}", rev.path.string()),

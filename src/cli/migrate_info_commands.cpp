@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 #include <memory>
 
@@ -50,11 +51,17 @@ void add_current(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
+      const DatabaseUrl url = context.resolved().url;
+      // Connecting (a TLS or SCRAM handshake) and reading the revision files overlap.
+      std::future<std::vector<std::string>> rows_future =
+          std::async(std::launch::async, [&settings, url] {
+            Database db(url);
+            return migrate::read_version_rows(db, settings);
+          });
       const migrate::RevisionMap map = migrate::load_map(settings);
-      Database db = context.open_database();
-      const std::vector<std::string> rows = migrate::read_version_rows(db, settings);
+      const std::vector<std::string> rows = rows_future.get();
       const bool v = verbose(context, *o);
-      if (v) std::cout << "Current revision(s) for " << db.url().redacted() << ":\n";
+      if (v) std::cout << "Current revision(s) for " << url.redacted() << ":\n";
       std::string out;
       for (RevIndex r : migrate::all_current(map, rows)) {
         out += migrate::cmd_format(map, r, v, {}) + "\n";

@@ -189,11 +189,14 @@ RevisionMap load_map(const Settings& settings) {
                     "scripts folder (settings: {})",
                     fs::absolute(settings.script_location, ec).string(), settings.origin));
   }
+  // Headers only: the graph and checksums are all planning needs; the runner reads the SQL of
+  // the revisions it executes.
+  const LoadOptions options{.sections = false};
   const std::vector<fs::path> dirs = settings.versions_dirs();
-  if (dirs.size() == 1) return load_revision_map(dirs.front());
+  if (dirs.size() == 1) return load_revision_map(dirs.front(), options);
   std::vector<Revision> all;
   for (const fs::path& dir : dirs) {
-    std::vector<Revision> part = load_revisions(dir);
+    std::vector<Revision> part = load_revisions(dir, options);
     std::move(part.begin(), part.end(), std::back_inserter(all));
   }
   return RevisionMap(std::move(all));

@@ -7,6 +7,7 @@
 
 #include "migrate/format.hpp"
 #include "migrate/revision_error.hpp"
+#include "migrate/script_file.hpp"
 #include "migrate/sha256.hpp"
 #include "migrate/sql_splitter.hpp"
 #include "retort/error.hpp"
@@ -37,12 +38,24 @@ std::string chain(const std::string& previous, const std::string& sql) {
 
 std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction direction,
                                                   Dialect dialect) {
+  // A revision loaded headers-only has its sections described but not their SQL: read it now
+  // (load_sections refuses a file that changed since the headers were read).
+  const Revision* source = &rev;
+  Revision full;
+  const bool headers_only = !rev.path.empty() && !rev.sections.empty() &&
+                            std::all_of(rev.sections.begin(), rev.sections.end(),
+                                        [](const Section& s) { return s.sql.empty(); });
+  if (headers_only) {
+    full = rev;
+    load_sections(full);
+    source = &full;
+  }
   const SqlDialect split_dialect =
       dialect == Dialect::postgresql ? SqlDialect::postgresql : SqlDialect::sqlite;
   std::vector<PlannedStatement> out;
-  for (const Section* s : rev.sections_for(direction, dialect_name(dialect))) {
-    for (SqlStatement& st :
-         split_sql(s->sql, split_dialect, s->line, rev.path.empty() ? rev.id : rev.path)) {
+  for (const Section* s : source->sections_for(direction, dialect_name(dialect))) {
+    for (SqlStatement& st : split_sql(s->sql, split_dialect, s->line,
+                                      source->path.empty() ? source->id : source->path)) {
       out.push_back({std::move(st.sql), st.line});
     }
   }

@@ -283,7 +283,8 @@ void init_environment(const fs::path& directory, const std::string& template_nam
     } else if (name == "versions" && e.is_directory()) {
       std::vector<fs::path> files;
       for (const fs::directory_entry& v : fs::directory_iterator(e.path())) {
-        if (v.is_regular_file()) files.push_back(v.path());
+        if (v.is_regular_file() && v.path().filename().string().front() != '.')
+          files.push_back(v.path());
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& f : files) {

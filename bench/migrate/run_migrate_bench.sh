@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# retort's migration commands against Alembic 1.8.1 and psql, on the same PostgreSQL server, in
+# one run. Prints a table of times and ratios and checks the issue's targets.
+#
+#   bench/migrate/run_migrate_bench.sh --url URL [--retort PATH] [--repeat R] [--only LIST]
+#                                      [--out FILE] [--keep]
+#
+#   URL      a libpq URL of a server we may create schemas on (default: $RETORT_TEST_PG_URL;
+#            `./dev pg bench/migrate/run_migrate_bench.sh` gives a throwaway cluster)
+#   PATH     the retort binary (default: build/retort, a release build: ./dev build)
+#   LIST     current,heads,upgrade,downgrade (default: all)
+#
+# Projects are generated side by side: Alembic's by /work/shared/anchors/alembic/gen_chain.py
+# (N revisions r00000.., each op.create_table of one table), retort's by gen_retort_chain.py (the
+# same ids, the same DDL as Alembic emits). Each tool works in a schema of its own.
+#
+#   current    `current` with the version table at the head of 500 revisions; hyperfine medians.
+#              target: retort <= 1/30 of Alembic
+#   heads      `heads` on 3,000 and 5,000 revisions (no database); target: <= 1/50 of Alembic
+#   upgrade    `upgrade head` of 500 table-creating revisions on a fresh schema, against psql -f of
+#              the SQL retort prints with `upgrade head --sql` (the same statements: SET, BEGIN,
+#              CREATE TABLE, version-table change, history insert, COMMIT per revision) in one
+#              session. R paired rounds, the order alternating; the median of retort/psql per
+#              round. target: <= 1.1. Alembic's own `upgrade head` is timed once for reference.
+#   downgrade  `downgrade base` of 1,000 / 2,500 / 5,000 revisions (per-revision transactions, and
+#              one transaction for the run as Alembic's generated env.py does), against Alembic's
+#              `downgrade base` of 5,000. targets: linear (time per revision at 5,000 within 1.5x
+#              of that at 1,000) and >= 20x faster than Alembic.
+#
+# Exit status: 0, or 3 when a target was missed. bench/migrate/README.md explains the rows.
+set -euo pipefail
+
+HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd -- "$HERE/../.." && pwd)
+URL=${RETORT_TEST_PG_URL:-}
+RETORT=$ROOT/build/retort
+REPEAT=5
+ONLY=current,heads,upgrade,downgrade
+OUT=
+KEEP=0
+PY=/usr/bin/python3
+GEN_CHAIN=${GEN_CHAIN:-/work/shared/anchors/alembic/gen_chain.py}
+
+usage() {
+  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+
+while (($#)); do
+  case $1 in
+    --url) URL=$2; shift ;;
+    --retort) RETORT=$2; shift ;;
+    --repeat) REPEAT=$2; shift ;;
+    --only) ONLY=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --keep) KEEP=1 ;;
+    -h | --help) usage ;;
+    *) echo "unknown option $1" >&2; usage ;;
+  esac
+  shift
+done
+
+[[ -n $URL ]] || { echo "run_migrate_bench: --url (or RETORT_TEST_PG_URL) is required" >&2; exit 2; }
+[[ -x $RETORT ]] || { echo "run_migrate_bench: $RETORT is not executable (./dev build)" >&2; exit 2; }
+[[ -f $GEN_CHAIN ]] || { echo "run_migrate_bench: $GEN_CHAIN not found" >&2; exit 2; }
+$PY -c 'import alembic, psycopg2' 2>/dev/null ||
+  { echo "run_migrate_bench: needs python3-alembic and python3-psycopg2 (./dev deps --bench)" >&2; exit 2; }
+command -v hyperfine >/dev/null || { echo "run_migrate_bench: needs hyperfine (./dev deps --bench)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/retort_migrate_bench.XXXXXX)
+SCHEMAS=()
+cleanup() {
+  local s
+  for s in "${SCHEMAS[@]}"; do psql "$URL" -qX -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
+  ((KEEP)) || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+want() { [[ ,$ONLY, == *,$1,* ]]; }
+now_ns() { date +%s%N; }
+secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+MISSED=0
+REPORT=()
+row() { # name, retort, anchor, ratio, target, ok
+  local line
+  line=$(printf '| %-44s | %10s | %10s | %9s | %-14s | %-4s |' "$@")
+  REPORT+=("$line")
+  echo "$line"
+}
+
+# A schema per use, dropped at the end.
+new_schema() {
+  local s=rmb_$1
+  psql "$URL" -qX -c "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null 2>&1
+  SCHEMAS+=("$s")
+  echo "$s"
+}
+reset_schema() { psql "$URL" -qX -c "DROP SCHEMA IF EXISTS $1 CASCADE; CREATE SCHEMA $1" >/dev/null 2>&1; }
+with_options() { # URL with search_path set to schema $2
+  local sep='?'
+  [[ $1 == *\?* ]] && sep='&'
+  echo "$1${sep}options=-c%20search_path%3D$2"
+}
+retort_url() { with_options "$URL" "$1"; }
+alembic_url() { # SQLAlchemy spelling, search_path in psycopg2's options
+  local u=${URL/#postgresql:\/\//postgresql+psycopg2://}
+  u=${u/#postgres:\/\//postgresql+psycopg2://}
+  local sep='?'
+  [[ $u == *\?* ]] && sep='&'
+  echo "$u${sep}options=-csearch_path%3D$1"
+}
+
+# Alembic project of n revisions at $WORK/alembic_n, for schema s.
+alembic_project() {
+  local n=$1 s=$2 dir=$WORK/alembic_$1
+  if [[ ! -d $dir ]]; then
+    $PY "$GEN_CHAIN" "$dir" "$n" "$(alembic_url "$s")" >/dev/null
+  fi
+  # configparser interpolates '%': percent-encoded URLs need '%%' in alembic.ini.
+  local url
+  url=$(alembic_url "$s")
+  $PY - "$dir/alembic.ini" "$url" <<'EOF'
+import sys
+path, url = sys.argv[1], sys.argv[2]
+lines = open(path).read().splitlines()
+out = [("sqlalchemy.url = " + url.replace("%", "%%")) if l.startswith("sqlalchemy.url") else l for l in lines]
+open(path, "w").write("\n".join(out) + "\n")
+EOF
+  echo "$dir"
+}
+alembic() { (cd "$1" && $PY -m alembic -c "$1/alembic.ini" "${@:2}"); }
+
+retort_project() { # n [--whole-run]
+  local dir=$WORK/retort_$1${2:+_whole}
+  [[ -d $dir ]] || $PY "$HERE/gen_retort_chain.py" "$dir" "$1" ${2:+"$2"}
+  echo "$dir"
+}
+rt() { (cd "$1" && "$RETORT" -q --url "$(retort_url "$2")" "${@:3}"); }
+
+# hyperfine medians (seconds) of the given commands, one per line of output.
+medians() {
+  hyperfine -N --warmup 2 --runs "$REPEAT" --export-json "$WORK/h.json" "$@" >/dev/null 2>&1
+  $PY -c 'import json,sys; [print(r["median"]) for r in json.load(open(sys.argv[1]))["results"]]' "$WORK/h.json"
+}
+
+echo "retort migrate benchmark: $("$RETORT" --version) vs Alembic $($PY -c 'import alembic; print(alembic.__version__)'), $(psql "$URL" -AtqX -c 'SHOW server_version' | sed 's/^/PostgreSQL /'), repeat $REPEAT"
+row "what" "retort s" "anchor s" "ratio" "target" "ok"
+row "----" "---" "---" "---" "---" "---"
+
+if want current; then
+  rs=$(new_schema cur_r)
+  as=$(new_schema cur_a)
+  rdir=$(retort_project 500)
+  adir=$(alembic_project 500 "$as")
+  rt "$rdir" "$rs" stamp head >/dev/null
+  alembic "$adir" stamp head >/dev/null 2>&1
+  mapfile -t m < <(medians \
+    "bash -c 'cd $rdir && exec $RETORT --url \"$(retort_url "$rs")\" current'" \
+    "bash -c 'cd $adir && exec $PY -m alembic -c $adir/alembic.ini current'")
+  r=$(ratio "${m[0]}" "${m[1]}")
+  ok=$(awk -v r="$r" 'BEGIN { print (r <= 1/30) ? "yes" : "NO" }')
+  [[ $ok == yes ]] || MISSED=1
+  row "current, 500 revisions (PostgreSQL)" "$(printf %.4f "${m[0]}")" "$(printf %.4f "${m[1]}")" "$r" "<= 0.0333" "$ok"
+fi
+
+if want heads; then
+  for n in 3000 5000; do
+    rdir=$(retort_project "$n")
+    adir=$(alembic_project "$n" unused)
+    mapfile -t m < <(medians \
+      "bash -c 'cd $rdir && exec $RETORT heads'" \
+      "bash -c 'cd $adir && exec $PY -m alembic -c $adir/alembic.ini heads'")
+    r=$(ratio "${m[0]}" "${m[1]}")
+    ok=$(awk -v r="$r" 'BEGIN { print (r <= 1/50) ? "yes" : "NO" }')
+    [[ $ok == yes ]] || MISSED=1
+    row "heads, $n revisions" "$(printf %.4f "${m[0]}")" "$(printf %.4f "${m[1]}")" "$r" "<= 0.02" "$ok"
+  done
+fi
+
+if want upgrade; then
+  rs=$(new_schema up_r)
+  ps=$(new_schema up_p)
+  rdir=$(retort_project 500)
+  rt "$rdir" "$rs" upgrade head --sql >"$WORK/upgrade_500.sql"
+  ratios=()
+  rsum=0 psum=0
+  for ((i = 0; i < REPEAT; i++)); do
+    reset_schema "$rs"
+    reset_schema "$ps"
+    for side in $( ((i % 2)) && echo "psql retort" || echo "retort psql"); do
+      psql "$URL" -qX -c CHECKPOINT >/dev/null
+      t0=$(now_ns)
+      if [[ $side == retort ]]; then
+        rt "$rdir" "$rs" upgrade head
+        tr=$(($(now_ns) - t0))
+      else
+        PGOPTIONS="-c search_path=$ps" psql "$URL" -qX -v ON_ERROR_STOP=1 -f "$WORK/upgrade_500.sql" >/dev/null
+        tp=$(($(now_ns) - t0))
+      fi
+    done
+    ratios+=("$(ratio "$tr" "$tp")")
+    rsum=$((rsum + tr))
+    psum=$((psum + tp))
+  done
+  med=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+  ok=$(awk -v r="$med" 'BEGIN { print (r <= 1.1) ? "yes" : "NO" }')
+  [[ $ok == yes ]] || MISSED=1
+  row "upgrade head, 500 tables vs psql -f (median)" "$(secs $((rsum / REPEAT)))" "$(secs $((psum / REPEAT)))" "$med" "<= 1.1" "$ok"
+  echo "  per-round ratios: ${ratios[*]}"
+  as=$(new_schema up_a)
+  adir=$(alembic_project 500 "$as")
+  t0=$(now_ns)
+  alembic "$adir" upgrade head >/dev/null 2>&1
+  ta=$(($(now_ns) - t0))
+  row "  (alembic upgrade head, 500 tables, once)" "" "$(secs "$ta")" "" "" ""
+fi
+
+if want downgrade; then
+  declare -A per
+  for mode in "" --whole-run; do
+    for n in 1000 2500 5000; do
+      rs=$(new_schema "down_r${n}${mode:+_w}")
+      rdir=$(retort_project "$n" $mode)
+      rt "$rdir" "$rs" upgrade head
+      t0=$(now_ns)
+      rt "$rdir" "$rs" downgrade base
+      td=$(($(now_ns) - t0))
+      per[$mode$n]=$td
+      row "downgrade base, $n revisions${mode:+, one transaction}" "$(secs "$td")" "" "" "" ""
+    done
+    lin=$(awk -v a="${per[${mode}5000]}" -v b="${per[${mode}1000]}" 'BEGIN { printf "%.2f", (a / 5000) / (b / 1000) }')
+    ok=$(awk -v r="$lin" 'BEGIN { print (r <= 1.5) ? "yes" : "NO" }')
+    [[ $ok == yes ]] || MISSED=1
+    row "  per-revision time 5,000 / 1,000${mode:+ (one tx)}" "" "" "$lin" "<= 1.5 (linear)" "$ok"
+  done
+  as=$(new_schema down_a)
+  adir=$(alembic_project 5000 "$as")
+  # Alembic's starting state: the 5,000 tables and its version table at the head (its own
+  # upgrade of 5,000 takes minutes and is not what is measured).
+  rdir=$(retort_project 5000 --whole-run)
+  (cd "$rdir" && "$RETORT" -q --url "$(retort_url "$as")" upgrade head --sql) |
+    PGOPTIONS="-c search_path=$as" psql "$URL" -qX -v ON_ERROR_STOP=1 >/dev/null
+  alembic "$adir" stamp head >/dev/null 2>&1
+  t0=$(now_ns)
+  alembic "$adir" downgrade base >/dev/null 2>&1
+  ta=$(($(now_ns) - t0))
+  for mode in "" --whole-run; do
+    r=$(ratio "${per[${mode}5000]}" "$ta")
+    speed=$(ratio "$ta" "${per[${mode}5000]}")
+    ok=$(awk -v s="$speed" 'BEGIN { print (s >= 20) ? "yes" : "NO" }')
+    [[ $ok == yes ]] || MISSED=1
+    row "downgrade base, 5,000 vs Alembic${mode:+ (one tx)} (${speed}x)" "$(secs "${per[${mode}5000]}")" "$(secs "$ta")" "$r" "<= 0.05" "$ok"
+  done
+fi
+
+if [[ -n $OUT ]]; then
+  printf '%s\n' "${REPORT[@]}" >"$OUT"
+fi
+if ((MISSED)); then
+  echo "run_migrate_bench: a target was missed" >&2
+  exit 3
+fi
