@@ -125,10 +125,11 @@ TEST(Ddl, ConstraintsIdentityAndEnumOnSqlite) {
   MetaData m = with_enum(tickets());
   EXPECT_EQ(ddl::create_table(m.tables[0], Dialect::sqlite, &m),
             "CREATE TABLE \"tickets\" (\n"
-            "  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n"
+            "  \"id\" INTEGER CONSTRAINT \"tickets_pk\" PRIMARY KEY AUTOINCREMENT NOT NULL,\n"
             "  \"customer_id\" BIGINT NOT NULL,\n"
             "  \"title\" VARCHAR(200) NOT NULL,\n"
-            "  \"status\" TEXT NOT NULL CHECK (\"status\" IN ('open', 'it''s closed')),\n"
+            "  \"status\" TEXT NOT NULL CONSTRAINT \"ticket_status\" CHECK (\"status\" IN ('open', "
+            "'it''s closed')),\n"
             "  \"amount\" NUMERIC(10,2),\n"
             "  CONSTRAINT \"uq_tickets_customer_title\" UNIQUE (\"customer_id\", \"title\"),\n"
             "  CONSTRAINT \"fk_tickets_customer\" FOREIGN KEY (\"customer_id\") REFERENCES "
