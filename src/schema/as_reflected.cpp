@@ -10,7 +10,8 @@ namespace {
 
 // Only dialect's spelling of sql, the other half empty, as reflection fills it.
 DialectSql only_on(const DialectSql& sql, Dialect dialect) {
-  return dialect == Dialect::postgresql ? DialectSql(sql.postgresql, "") : DialectSql("", sql.sqlite);
+  return dialect == Dialect::postgresql ? DialectSql(sql.postgresql, "")
+                                        : DialectSql("", sql.sqlite);
 }
 
 std::optional<DialectSql> only_on(const std::optional<DialectSql>& sql, Dialect dialect) {
@@ -57,7 +58,8 @@ Index reflected_index(Index index, Dialect dialect) {
 // leave room for "_pkey" in 63 bytes without splitting a UTF-8 character, then "_pkey".
 std::string postgresql_primary_key_name(const std::string& table) {
   std::size_t keep = std::min<std::size_t>(table.size(), 63 - 5);
-  while (keep > 0 && keep < table.size() && (static_cast<unsigned char>(table[keep]) & 0xC0) == 0x80) {
+  while (keep > 0 && keep < table.size() &&
+         (static_cast<unsigned char>(table[keep]) & 0xC0) == 0x80) {
     --keep;  // table[keep] continues a character: cut before that character starts
   }
   return table.substr(0, keep) + "_pkey";
@@ -112,7 +114,8 @@ MetaData as_reflected(const MetaData& metadata, Dialect dialect) {
   for (const Table& table : metadata.tables) out.tables.push_back(reflected_table(table, dialect));
   for (const EnumType& type : metadata.enums) {
     // SQLite has no enum types: reflection knows only those a column's CHECK names.
-    if (dialect == Dialect::postgresql || uses_enum(out.tables, type.name)) out.enums.push_back(type);
+    if (dialect == Dialect::postgresql || uses_enum(out.tables, type.name))
+      out.enums.push_back(type);
   }
   detail::sort_by_name(out.tables);
   detail::sort_by_name(out.enums);

@@ -8,8 +8,8 @@
 namespace retort::schema {
 
 const std::vector<std::string>& migration_tables() {
-  static const std::vector<std::string> names{"retort_version", "retort_history",
-                                              "retort_progress", "alembic_version"};
+  static const std::vector<std::string> names{"retort_version", "retort_history", "retort_progress",
+                                              "alembic_version"};
   return names;
 }
 

@@ -129,7 +129,8 @@ std::string text_or_empty(const Value& value) {
 std::vector<std::string> json_strings(const Value& value) {
   std::vector<std::string> out;
   if (value.is_null()) return out;
-  for (const auto& item : nlohmann::json::parse(value.as_text())) out.push_back(item.get<std::string>());
+  for (const auto& item : nlohmann::json::parse(value.as_text()))
+    out.push_back(item.get<std::string>());
   return out;
 }
 
@@ -137,14 +138,19 @@ std::vector<std::string> json_strings(const Value& value) {
 // whose modifier changes their meaning (timestamp(3)) map only without one.
 std::optional<ColumnType> builtin_type(const std::string& element, int typmod) {
   static const std::map<std::string, ColumnType (*)(), std::less<>> plain{
-      {"uuid", types::uuid},          {"text", types::text},
-      {"int2", types::smallint},      {"int4", types::integer},
-      {"int8", types::bigint},        {"float4", types::real},
+      {"uuid", types::uuid},
+      {"text", types::text},
+      {"int2", types::smallint},
+      {"int4", types::integer},
+      {"int8", types::bigint},
+      {"float4", types::real},
       {"float8", types::double_precision},
-      {"bool", types::boolean},       {"bytea", types::bytes},
+      {"bool", types::boolean},
+      {"bytea", types::bytes},
       {"timestamptz", types::timestamptz},
       {"timestamp", types::timestamp},
-      {"date", types::date},          {"json", types::json},
+      {"date", types::date},
+      {"json", types::json},
       {"jsonb", types::jsonb}};
   if (element == "varchar") return types::varchar(typmod >= 4 ? typmod - 4 : 0);
   if (element == "numeric") {
@@ -275,8 +281,8 @@ MetaData reflect_postgresql(Connection& connection, const ReflectOptions& option
   std::vector<Result> results = run_catalog_queries(connection, options.schema, counter);
   const Row target = results[prepare].at(0);
   if (!target["schema_exists"].as_bool()) {
-    throw UsageError(fmt::format("reflect: PostgreSQL schema \"{}\" does not exist",
-                                 target["name"].as_text()));
+    throw UsageError(
+        fmt::format("reflect: PostgreSQL schema \"{}\" does not exist", target["name"].as_text()));
   }
   NameFilter filter(options);
   MetaData metadata;

@@ -129,7 +129,8 @@ Column column_of(const Row& row, const sql::ParsedColumn* parsed) {
   column.nullable = row["notnull"].as_int64() == 0;
   // The statement's spelling when there is one: PRAGMA drops the parentheses of (expression).
   std::string default_expression = text_or_empty(row["dflt_value"]);
-  if (parsed != nullptr && parsed->default_expression) default_expression = *parsed->default_expression;
+  if (parsed != nullptr && parsed->default_expression)
+    default_expression = *parsed->default_expression;
   if (!default_expression.empty()) column.server_default = DialectSql("", default_expression);
   std::int64_t hidden = row["hidden"].as_int64();  // 2: virtual generated, 3: stored generated
   if ((hidden == 2 || hidden == 3) && parsed != nullptr && parsed->generated) {
@@ -305,7 +306,8 @@ class SqliteReader {
     sql::ParsedIndex parsed = sql::parse_create_index(found->second);
     for (std::size_t i = 0; i < index.elements.size() && i < parsed.elements.size(); ++i) {
       IndexElement& element = index.elements[i];
-      if (element.column.empty()) element.expression = DialectSql("", parsed.elements[i].expression);
+      if (element.column.empty())
+        element.expression = DialectSql("", parsed.elements[i].expression);
     }
     if (!parsed.where.empty()) index.where = DialectSql("", parsed.where);
   }
@@ -336,9 +338,9 @@ class SqliteReader {
   NameFilter filter_;
   Catalog catalog_;
   MetaData metadata_;
-  std::vector<sql::ParsedTable> parsed_;             // parallel to metadata_.tables
-  std::map<std::string, std::size_t> table_at_;      // name -> index in metadata_.tables
-  std::map<std::string, std::string> index_sql_;     // index name -> CREATE INDEX text
+  std::vector<sql::ParsedTable> parsed_;          // parallel to metadata_.tables
+  std::map<std::string, std::size_t> table_at_;   // name -> index in metadata_.tables
+  std::map<std::string, std::string> index_sql_;  // index name -> CREATE INDEX text
   std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> primary_keys_;
   std::map<std::pair<std::size_t, std::string>, std::vector<std::string>> unique_indexes_;
 };
@@ -347,14 +349,19 @@ class SqliteReader {
 
 ColumnType sqlite_declared_type(std::string_view declared) {
   static const std::map<std::string, ColumnType (*)(), std::less<>> plain{
-      {"UUID", types::uuid},          {"TEXT", types::text},
-      {"SMALLINT", types::smallint},  {"INTEGER", types::integer},
-      {"BIGINT", types::bigint},      {"REAL", types::real},
+      {"UUID", types::uuid},
+      {"TEXT", types::text},
+      {"SMALLINT", types::smallint},
+      {"INTEGER", types::integer},
+      {"BIGINT", types::bigint},
+      {"REAL", types::real},
       {"DOUBLE", types::double_precision},
-      {"BOOLEAN", types::boolean},    {"BLOB", types::bytes},
+      {"BOOLEAN", types::boolean},
+      {"BLOB", types::bytes},
       {"TIMESTAMPTZ", types::timestamptz},
       {"TIMESTAMP", types::timestamp},
-      {"DATE", types::date},          {"JSON", types::jsonb}};
+      {"DATE", types::date},
+      {"JSON", types::jsonb}};
   std::string spelled = upper_without_spaces(declared);
   if (auto found = plain.find(spelled); found != plain.end()) return found->second();
   if (spelled == "VARCHAR") return types::varchar(0);
@@ -365,7 +372,8 @@ ColumnType sqlite_declared_type(std::string_view declared) {
   }
   if (spelled.starts_with("NUMERIC(")) {
     std::vector<int> arguments = type_arguments(std::string_view(spelled).substr(7));
-    if (arguments.size() == 2 && arguments[0] > 0) return types::numeric(arguments[0], arguments[1]);
+    if (arguments.size() == 2 && arguments[0] > 0)
+      return types::numeric(arguments[0], arguments[1]);
   }
   return types::custom("", std::string(declared));
 }

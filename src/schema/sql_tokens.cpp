@@ -283,7 +283,8 @@ ParsedIndex parse_create_index(std::string_view sql) {
   if (open == tokens.size()) return index;
   for (auto [first, last] : split_items(tokens, open)) {
     // Drop a trailing ASC/DESC and COLLATE name: PRAGMA index_xinfo reports the direction.
-    if (last > first && (tokens[last - 1].is_keyword("ASC") || tokens[last - 1].is_keyword("DESC"))) {
+    if (last > first &&
+        (tokens[last - 1].is_keyword("ASC") || tokens[last - 1].is_keyword("DESC"))) {
       --last;
     }
     if (last >= first + 2 && tokens[last - 2].is_keyword("COLLATE")) last -= 2;

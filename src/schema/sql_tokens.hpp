@@ -18,13 +18,15 @@ namespace retort::schema::sql {
 struct Token {
   enum class Kind { word, quoted_identifier, string, number, punctuation };
   Kind kind = Kind::word;
-  std::string text;        // identifiers unquoted, strings without quotes (doubled quotes undone)
-  std::size_t begin = 0;   // offsets into the source text, for slicing expressions verbatim
+  std::string text;       // identifiers unquoted, strings without quotes (doubled quotes undone)
+  std::size_t begin = 0;  // offsets into the source text, for slicing expressions verbatim
   std::size_t end = 0;
 
   // An unquoted word equal to keyword, ignoring case.
   bool is_keyword(std::string_view keyword) const;
-  bool is(char punctuation) const { return kind == Kind::punctuation && text.size() == 1 && text[0] == punctuation; }
+  bool is(char punctuation) const {
+    return kind == Kind::punctuation && text.size() == 1 && text[0] == punctuation;
+  }
   bool is_identifier() const { return kind == Kind::word || kind == Kind::quoted_identifier; }
 };
 
@@ -45,7 +47,8 @@ struct ParsedColumn {
   // parentheses, which PRAGMA table_xinfo drops (and SQLite requires).
   std::optional<std::string> default_expression;
   std::vector<ParsedCheck> checks;
-  std::optional<std::string> primary_key_name;  // set (maybe empty) when the column says PRIMARY KEY
+  std::optional<std::string>
+      primary_key_name;  // set (maybe empty) when the column says PRIMARY KEY
   bool autoincrement = false;
   std::optional<std::string> generated;  // the expression of GENERATED ALWAYS AS (...) / AS (...)
   std::optional<std::string> unique_name;

@@ -14,7 +14,9 @@ class ReflectPostgres : public ::testing::Test {
  protected:
   ReflectPostgres() : connection_(connect(schema_.url())) {}
 
-  MetaData reflect_all(const ReflectOptions& options = {}) { return reflect(*connection_, options); }
+  MetaData reflect_all(const ReflectOptions& options = {}) {
+    return reflect(*connection_, options);
+  }
 
   // The one table named name; fails the test when it is missing.
   Table table(const std::string& name, const ReflectOptions& options = {}) {
@@ -73,12 +75,14 @@ TEST_F(ReflectPostgres, TypesMapBackToTheirKinds) {
   // The reflected type renders as the server spells it.
   for (const Column& c : t.columns) {
     std::string spelled = connection_
-                              ->execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                                        "WHERE attrelid = 'typed'::regclass AND attname = $1",
-                                        {c.name})
+                              ->execute(
+                                  "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                                  "WHERE attrelid = 'typed'::regclass AND attname = $1",
+                                  {c.name})
                               .at(0)[0]
                               .as_text();
-    if (spelled.starts_with("mood")) spelled = "\"mood\"" + spelled.substr(4);  // sql() quotes enums
+    if (spelled.starts_with("mood"))
+      spelled = "\"mood\"" + spelled.substr(4);  // sql() quotes enums
     EXPECT_EQ(c.type.sql(Dialect::postgresql), spelled) << c.name;
   }
 }
@@ -208,7 +212,8 @@ TEST_F(ReflectPostgres, IndexesUniquePartialExpressionMethodOperatorClassDesc) {
   Index open = index("ix_open");
   EXPECT_FALSE(open.unique);
   EXPECT_EQ(open.where, DialectSql("status <> 'closed'::text", ""));
-  EXPECT_EQ(open.elements, (std::vector<IndexElement>{{"created", {}, "", true}, {"id", {}, "", false}}));
+  EXPECT_EQ(open.elements,
+            (std::vector<IndexElement>{{"created", {}, "", true}, {"id", {}, "", false}}));
   EXPECT_TRUE(index("ux_title").unique);
   EXPECT_EQ(index("ix_pattern").elements[0].operator_class, "text_pattern_ops");
   EXPECT_EQ(index("ix_hash").method, "hash");
@@ -277,6 +282,21 @@ TEST_F(ReflectPostgres, UnknownSchemaIsAUsageErrorNamingIt) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("no_such_schema_here"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(ReflectPostgres, UnnamedKeyGetsTheNameAsReflectedPredicts) {
+  MetaData models;
+  Table t;
+  t.name = std::string(57, 'a') + "\xc3\xa9" + "b";  // 60 bytes; the cut falls inside the é
+  Column id;
+  id.name = "id";
+  id.type = types::integer();
+  t.columns.push_back(id);
+  t.primary_key.columns = {"id"};
+  models.tables.push_back(t);
+  connection_->execute("CREATE TABLE \"" + t.name + "\" (id integer PRIMARY KEY)");
+  EXPECT_EQ(reflect_all().tables.at(0).primary_key,
+            as_reflected(models, Dialect::postgresql).tables.at(0).primary_key);
 }
 
 TEST_F(ReflectPostgres, QueryCountDoesNotGrowWithTables) {

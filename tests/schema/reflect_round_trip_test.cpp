@@ -63,7 +63,8 @@ Table shipments() {
   customer.on_delete = ReferentialAction::set_null;
   customer.on_update = ReferentialAction::no_action;
   t.foreign_keys.push_back(customer);
-  t.check_constraints.push_back({"ck_shipments_code", DialectSql("length((code)::text) > 2", "length(code) > 2")});
+  t.check_constraints.push_back(
+      {"ck_shipments_code", DialectSql("length((code)::text) > 2", "length(code) > 2")});
   t.check_constraints.push_back({"ck_pg_only", DialectSql("code ~ '^[A-Z]'::text", "")});
   Index by_day;
   by_day.name = "ix_shipments_day";
@@ -81,8 +82,7 @@ Table shipments() {
 }
 
 MetaData sample() {
-  MetaData metadata =
-      retort::metadata<orm_test::Customer, orm_test::Ticket, orm_test::Reading>();
+  MetaData metadata = retort::metadata<orm_test::Customer, orm_test::Ticket, orm_test::Reading>();
   metadata.tables.push_back(shipments());
   return metadata;
 }

@@ -114,7 +114,8 @@ TEST_F(ReflectSqlite, DefaultsIdentityGeneratedAndNullability) {
   EXPECT_EQ(column(t, "zero").server_default, DialectSql("", "0"));
   EXPECT_EQ(column(t, "label").server_default, DialectSql("", "'it''s'"));
   EXPECT_EQ(column(t, "doubled").generated, DialectSql("", "zero * 2"));
-  EXPECT_EQ(column(t, "tripled").generated, DialectSql("", "zero * 3")) << "virtual reads as generated";
+  EXPECT_EQ(column(t, "tripled").generated, DialectSql("", "zero * 3"))
+      << "virtual reads as generated";
   EXPECT_FALSE(column(t, "doubled").server_default.has_value());
   // INTEGER PRIMARY KEY without AUTOINCREMENT may reuse ids: not identity.
   Table plain = table("plain_rowid");

@@ -59,8 +59,7 @@ inline void PrintTo(const UniqueConstraint& unique, std::ostream* os) {
 inline void PrintTo(const ForeignKey& fk, std::ostream* os) {
   *os << "foreign key \"" << fk.name << "\" " << joined(fk.columns) << " -> " << fk.referred_schema
       << "." << fk.referred_table << joined(fk.referred_columns) << " delete "
-      << referential_action_sql(fk.on_delete) << " update "
-      << referential_action_sql(fk.on_update);
+      << referential_action_sql(fk.on_delete) << " update " << referential_action_sql(fk.on_update);
 }
 
 inline void PrintTo(const CheckConstraint& check, std::ostream* os) {
