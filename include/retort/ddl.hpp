@@ -44,8 +44,10 @@ std::string create_table(const schema::Table& table, Dialect dialect,
                          const schema::MetaData* enums = nullptr, const Options& options = {});
 
 // One column as CREATE TABLE (or ALTER TABLE ... ADD COLUMN) spells it: name, type, identity,
-// DEFAULT, NOT NULL, and on SQLite the JSON/enum CHECKs. On SQLite an identity column is
-// INTEGER PRIMARY KEY AUTOINCREMENT (a rowid alias carries its key inline).
+// GENERATED ALWAYS AS (...) STORED, DEFAULT, NOT NULL, and on SQLite the JSON/enum CHECKs (the
+// enum CHECK is named after the enum type, which is how reflection recognises it). On SQLite an
+// identity column is INTEGER PRIMARY KEY AUTOINCREMENT (a rowid alias carries its key inline;
+// create_table names it after the table's primary key).
 // Throws UsageError for an enum column whose type enums does not declare (SQLite only).
 std::string column_definition(const schema::Column& column, Dialect dialect,
                               const schema::MetaData* enums = nullptr);

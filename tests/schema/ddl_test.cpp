@@ -125,10 +125,11 @@ TEST(Ddl, ConstraintsIdentityAndEnumOnSqlite) {
   MetaData m = with_enum(tickets());
   EXPECT_EQ(ddl::create_table(m.tables[0], Dialect::sqlite, &m),
             "CREATE TABLE \"tickets\" (\n"
-            "  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n"
+            "  \"id\" INTEGER CONSTRAINT \"tickets_pk\" PRIMARY KEY AUTOINCREMENT NOT NULL,\n"
             "  \"customer_id\" BIGINT NOT NULL,\n"
             "  \"title\" VARCHAR(200) NOT NULL,\n"
-            "  \"status\" TEXT NOT NULL CHECK (\"status\" IN ('open', 'it''s closed')),\n"
+            "  \"status\" TEXT NOT NULL CONSTRAINT \"ticket_status\" CHECK (\"status\" IN ('open', "
+            "'it''s closed')),\n"
             "  \"amount\" NUMERIC(10,2),\n"
             "  CONSTRAINT \"uq_tickets_customer_title\" UNIQUE (\"customer_id\", \"title\"),\n"
             "  CONSTRAINT \"fk_tickets_customer\" FOREIGN KEY (\"customer_id\") REFERENCES "
@@ -263,6 +264,37 @@ TEST(Ddl, CreateStatementsOrderTablesByForeignKeys) {
   EXPECT_TRUE(lite[0].starts_with("CREATE TABLE \"customers\""));
   // Deterministic: the same metadata renders the same text.
   EXPECT_EQ(ddl::create_statements(m, Dialect::postgresql), pg);
+}
+
+TEST(Ddl, GeneratedColumnsOnBothDialects) {
+  Column doubled = column("doubled", types::integer());
+  doubled.generated = DialectSql("qty * 2");
+  EXPECT_EQ(ddl::column_definition(doubled, Dialect::postgresql),
+            "\"doubled\" integer GENERATED ALWAYS AS (qty * 2) STORED");
+  EXPECT_EQ(ddl::column_definition(doubled, Dialect::sqlite),
+            "\"doubled\" INTEGER GENERATED ALWAYS AS (qty * 2) STORED");
+  doubled.generated = DialectSql("qty * 2", "");  // no SQLite spelling: a plain column there
+  EXPECT_EQ(ddl::column_definition(doubled, Dialect::sqlite), "\"doubled\" INTEGER");
+}
+
+TEST(Ddl, ForeignKeyToAnotherSchemaOnPostgresqlOnly) {
+  Table t;
+  t.name = "local";
+  t.columns.push_back(column("ref", types::integer()));
+  ForeignKey fk;
+  fk.name = "local_ref";
+  fk.columns = {"ref"};
+  fk.referred_schema = "other";
+  fk.referred_table = "target";
+  fk.referred_columns = {"id"};
+  t.foreign_keys.push_back(fk);
+  EXPECT_EQ(ddl::create_table(t, Dialect::postgresql),
+            "CREATE TABLE \"local\" (\n  \"ref\" integer,\n  CONSTRAINT \"local_ref\" FOREIGN KEY "
+            "(\"ref\") REFERENCES \"other\".\"target\" (\"id\")\n)");
+  // SQLite can refer only to its own database's tables.
+  EXPECT_EQ(ddl::create_table(t, Dialect::sqlite),
+            "CREATE TABLE \"local\" (\n  \"ref\" INTEGER,\n  CONSTRAINT \"local_ref\" FOREIGN KEY "
+            "(\"ref\") REFERENCES \"target\" (\"id\")\n)");
 }
 
 }  // namespace
