@@ -41,18 +41,45 @@ Event EventRepository::prepare(std::string_view json) const {
 }
 
 Event EventRepository::record(std::string_view json) {
-  validate_json(json, "events.data", options_.max_event_bytes);
-  return repo_.create(prepare(json));
+  require_size(json, "events.data");
+  try {
+    return repo_.create(prepare(json));
+  } catch (const InvalidInput&) {
+    explain_refusal(json, "events.data");
+    throw;
+  }
 }
 
 std::vector<Event> EventRepository::record_many(const std::vector<std::string>& documents) {
   std::vector<Event> batch;
   batch.reserve(documents.size());
-  for (std::size_t i = 0; i < documents.size(); ++i) {
-    validate_json(documents[i], fmt::format("events.data[{}]", i), options_.max_event_bytes);
-    batch.push_back(prepare(documents[i]));
+  for (const std::string& document : documents) {
+    require_size(document, "events.data");
+    batch.push_back(prepare(document));
   }
-  return repo_.create_many(std::move(batch));
+  try {
+    return repo_.create_many(std::move(batch));
+  } catch (const InvalidInput&) {
+    // The first refused document, named by its index (the field is only formatted here: the
+    // loop above is the bulk path).
+    for (std::size_t i = 0; i < documents.size(); ++i) {
+      explain_refusal(documents[i], fmt::format("events.data[{}]", i));
+    }
+    throw;
+  }
+}
+
+// The size limit is the event store's own; everything else about a document (UTF-8, NUL,
+// syntax, \u0000 escapes) the repository checks on its way in, so a valid document is parsed
+// once. Its refusal says what but not where: explain_refusal says where.
+void EventRepository::require_size(std::string_view json, std::string_view field) const {
+  if (json.size() > options_.max_event_bytes) validate_json(json, field, options_.max_event_bytes);
+}
+
+void EventRepository::explain_refusal(std::string_view json, std::string_view field) const {
+  if (std::optional<JsonProblem> problem = check_json(json, options_.max_event_bytes)) {
+    throw InvalidInput(std::string(field), problem->reason, problem->offset);
+  }
 }
 
 std::optional<Event> EventRepository::get(const Uuid& id) { return repo_.get(Value(id)); }

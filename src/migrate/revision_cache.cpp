@@ -56,7 +56,8 @@ bool unescape(std::string_view s, std::string& out) {
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) {
-    out += (out.empty() ? "" : ",") + escape(item);
+    if (!out.empty()) out += ',';
+    out += escape(item);
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "core/text.hpp"
 #include "orm/json_semantics.hpp"
@@ -41,7 +42,7 @@ std::size_t code_points(std::string_view text) {
   return count;
 }
 
-Value text_value(const FieldInfo& field, const schema::Column& column, const Value& value) {
+Value text_value(const FieldInfo& field, const schema::Column& column, Value value) {
   if (value.kind() != Value::Kind::text) wrong_kind(field, column, value);
   const std::string& text = value.as_text();
   check_text(field, text);
@@ -58,7 +59,7 @@ Value text_value(const FieldInfo& field, const schema::Column& column, const Val
   return value;
 }
 
-Value integer_value(const FieldInfo& field, const schema::Column& column, const Value& value) {
+Value integer_value(const FieldInfo& field, const schema::Column& column, Value value) {
   if (value.kind() != Value::Kind::int64 && value.kind() != Value::Kind::boolean) {
     wrong_kind(field, column, value);
   }
@@ -76,24 +77,29 @@ Value integer_value(const FieldInfo& field, const schema::Column& column, const 
   return n;
 }
 
-Value json_value(const FieldInfo& field, const schema::Column& column, const Value& value) {
+Value json_value(const FieldInfo& field, const schema::Column& column, Value value) {
   if (value.kind() != Value::Kind::json && value.kind() != Value::Kind::text) {
     wrong_kind(field, column, value);
   }
   const std::string& text = value.as_text();
-  check_text(field, text);
-  if (auto problem = orm::json::problem(text)) refuse(field, *problem);
+  // A document the JSON parser accepts is valid UTF-8 without NUL bytes; only a refused one is
+  // checked as text, for the more precise message (which byte).
+  if (auto problem = orm::json::problem(text)) {
+    check_text(field, text);
+    refuse(field, *problem);
+  }
+  if (value.kind() == Value::Kind::json) return value;
   return JsonText{text};
 }
 
-Value uuid_value(const FieldInfo& field, const schema::Column& column, const Value& value) {
+Value uuid_value(const FieldInfo& field, const schema::Column& column, Value value) {
   if (value.kind() == Value::Kind::uuid) return value;
   if (value.kind() != Value::Kind::text) wrong_kind(field, column, value);
   if (auto parsed = Uuid::try_parse(value.as_text())) return *parsed;
   refuse(field, "not a UUID");
 }
 
-Value timestamp_value(const FieldInfo& field, const schema::Column& column, const Value& value) {
+Value timestamp_value(const FieldInfo& field, const schema::Column& column, Value value) {
   if (value.kind() == Value::Kind::timestamp) return value;
   if (value.kind() != Value::Kind::text) wrong_kind(field, column, value);
   try {
@@ -103,7 +109,7 @@ Value timestamp_value(const FieldInfo& field, const schema::Column& column, cons
   }
 }
 
-Value double_value(const FieldInfo& field, const schema::Column& column, const Value& value) {
+Value double_value(const FieldInfo& field, const schema::Column& column, Value value) {
   if (value.kind() != Value::Kind::float64 && value.kind() != Value::Kind::int64) {
     wrong_kind(field, column, value);
   }
@@ -112,7 +118,7 @@ Value double_value(const FieldInfo& field, const schema::Column& column, const V
 
 // Types without a C++ counterpart (numeric, date, custom) pass as they are; only text is
 // checked, as the driver would.
-Value passthrough_value(const FieldInfo& field, const Value& value) {
+Value passthrough_value(const FieldInfo& field, Value value) {
   if (value.kind() == Value::Kind::text || value.kind() == Value::Kind::json) {
     check_text(field, value.as_text());
   }
@@ -121,23 +127,23 @@ Value passthrough_value(const FieldInfo& field, const Value& value) {
 
 }  // namespace
 
-Value column_value(const ModelData& data, std::size_t column_index, const Value& value) {
+Value column_value(const ModelData& data, std::size_t column_index, Value value) {
   if (value.is_null()) return value;
   const schema::Column& column = data.table.columns[column_index];
   const FieldInfo& field = data.fields[column_index];
-  if (column.type.array) return passthrough_value(field, value);
+  if (column.type.array) return passthrough_value(field, std::move(value));
   switch (column.type.kind) {
     case Kind::text:
     case Kind::varchar:
     case Kind::enum_:
-      return text_value(field, column, value);
+      return text_value(field, column, std::move(value));
     case Kind::smallint:
     case Kind::integer:
     case Kind::bigint:
-      return integer_value(field, column, value);
+      return integer_value(field, column, std::move(value));
     case Kind::real:
     case Kind::double_:
-      return double_value(field, column, value);
+      return double_value(field, column, std::move(value));
     case Kind::boolean:
       if (value.kind() != Value::Kind::boolean) wrong_kind(field, column, value);
       return value;
@@ -145,19 +151,65 @@ Value column_value(const ModelData& data, std::size_t column_index, const Value&
       if (value.kind() != Value::Kind::bytes) wrong_kind(field, column, value);
       return value;
     case Kind::uuid:
-      return uuid_value(field, column, value);
+      return uuid_value(field, column, std::move(value));
     case Kind::timestamptz:
     case Kind::timestamp:
-      return timestamp_value(field, column, value);
+      return timestamp_value(field, column, std::move(value));
     case Kind::json:
     case Kind::jsonb:
-      return json_value(field, column, value);
+      return json_value(field, column, std::move(value));
     case Kind::numeric:
     case Kind::date:
     case Kind::custom:
-      return passthrough_value(field, value);
+      return passthrough_value(field, std::move(value));
   }
   return value;  // unreachable: every kind is handled above
+}
+
+namespace {
+
+// The Value kind a column's checked values have (column_value's output); nullopt where
+// column_value passes values through as they are.
+std::optional<Value::Kind> checked_kind(const schema::ColumnType& type) {
+  if (type.array) return std::nullopt;
+  switch (type.kind) {
+    case Kind::text:
+    case Kind::varchar:
+    case Kind::enum_:
+      return Value::Kind::text;
+    case Kind::smallint:
+    case Kind::integer:
+    case Kind::bigint:
+      return Value::Kind::int64;
+    case Kind::real:
+    case Kind::double_:
+      return Value::Kind::float64;
+    case Kind::boolean:
+      return Value::Kind::boolean;
+    case Kind::bytes:
+      return Value::Kind::bytes;
+    case Kind::uuid:
+      return Value::Kind::uuid;
+    case Kind::timestamptz:
+    case Kind::timestamp:
+      return Value::Kind::timestamp;
+    case Kind::json:
+    case Kind::jsonb:
+      return Value::Kind::json;
+    case Kind::numeric:
+    case Kind::date:
+    case Kind::custom:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Value column_value_of_checked(const ModelData& data, std::size_t column_index, Value value) {
+  const std::optional<Value::Kind> kind = checked_kind(data.table.columns[column_index].type);
+  if (value.is_null() || !kind || value.kind() == *kind) return value;
+  return column_value(data, column_index, std::move(value));
 }
 
 std::string json_of(const FieldInfo& field, const Value& value) {

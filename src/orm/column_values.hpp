@@ -12,7 +12,12 @@ namespace retort::detail {
 // agree on: valid UTF-8 without NUL, valid JSON, varchar length, enum membership, integer
 // range, the right kind. NULL passes (NOT NULL is the writer's check). Throws InvalidInput
 // naming "table.column".
-Value column_value(const ModelData& data, std::size_t column_index, const Value& value);
+Value column_value(const ModelData& data, std::size_t column_index, Value value);
+
+// column_value for a value that column_value already accepted once (a member it converted was
+// written back into the object): only a conversion of kind is redone, not the checks. The bulk
+// path uses it to send objects it checked in a first pass without checking them twice.
+Value column_value_of_checked(const ModelData& data, std::size_t column_index, Value value);
 
 // value as a JSON document for JSON path equality: text as a JSON string, numbers, booleans,
 // NULL as null, JsonText as itself (checked). Throws InvalidInput naming field.

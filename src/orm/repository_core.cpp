@@ -94,28 +94,38 @@ void RepositoryCore::create(void* object) {
 void RepositoryCore::create_many(void* objects, std::size_t count, std::size_t stride) {
   const ModelData& data = model_->data();
   auto object_at = [&](std::size_t i) { return static_cast<char*>(objects) + i * stride; };
-  // Every object is checked before the first is sent: a refused one stores nothing.
-  Timestamp now = Timestamp::now();
-  std::vector<ColumnValues> rows;
-  rows.reserve(count);
+  // First pass: every object is checked, and its defaults filled in, before the first is sent,
+  // so a refused one stores nothing. Nothing is kept but the column list: the second pass reads
+  // the (now complete) objects again, so memory does not grow with the batch.
+  const Timestamp now = Timestamp::now();
+  std::vector<std::size_t> columns;
   for (std::size_t i = 0; i < count; ++i) {
-    rows.push_back(insert_values(*model_, object_at(i), now));
-    if (rows[i].columns != rows[0].columns) {
+    ColumnValues row = insert_values(*model_, object_at(i), now);
+    if (i == 0) {
+      columns = std::move(row.columns);
+    } else if (row.columns != columns) {
       throw UsageError(fmt::format(
           "create_many: {} objects differ in which columns they leave to the server; use create()",
           data.table.name));
     }
   }
-  if (rows.empty()) return;
-  if (rows[0].columns.empty()) {
+  if (count == 0) return;
+  if (columns.empty()) {
     for (std::size_t i = 0; i < count; ++i) create(object_at(i));  // nothing to COPY
     return;
   }
   std::vector<std::string> names;
-  for (std::size_t index : rows[0].columns) names.push_back(data.table.columns[index].name);
+  for (std::size_t index : columns) names.push_back(data.table.columns[index].name);
   try {
     std::unique_ptr<CopyWriter> writer = session_->copy_in(copy_target(data.table), names);
-    for (const ColumnValues& row : rows) writer->write_row(row.values);
+    std::vector<Value> values(columns.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t k = 0; k < columns.size(); ++k) {
+        values[k] =
+            column_value_of_checked(data, columns[k], model_->get(object_at(i), columns[k]));
+      }
+      writer->write_row(values);
+    }
     writer->finish();
   } catch (const UniqueViolation& e) {
     rethrow_unique_violation(data, e);

@@ -12,8 +12,8 @@ namespace retort::detail {
 namespace {
 
 // The value a member contributes, NOT NULL checked.
-Value checked(const ModelData& data, std::size_t index, const Value& raw) {
-  Value value = column_value(data, index, raw);
+Value checked(const ModelData& data, std::size_t index, Value raw) {
+  Value value = column_value(data, index, std::move(raw));
   if (value.is_null() && !data.table.columns[index].nullable) {
     throw InvalidInput(data.fields[index].label, "must not be NULL");
   }
@@ -70,16 +70,22 @@ ColumnValues insert_values(const ModelBase& model, void* object, Timestamp now) 
     const schema::Column& column = data.table.columns[i];
     const FieldInfo& field = data.fields[i];
     Value value = model.get(object, i);
+    bool filled = false;
     if (is_unset(column, value)) {
       if (field.client_default) {
         value = field.client_default();
+        filled = true;
       } else if (field.set_on_create || field.set_on_update) {
         value = now;
+        filled = true;
       }
       if (is_unset(column, value) && (column.server_default || column.identity)) continue;
     }
-    value = checked(data, i, value);
-    model.set(object, i, value);
+    const Value::Kind given = value.kind();
+    value = checked(data, i, std::move(value));
+    // The object learns what a default filled in or what a conversion made of its member; an
+    // unchanged member is not written back (a JSON document would be copied once more).
+    if (filled || value.kind() != given) model.set(object, i, value);
     out.columns.push_back(i);
     out.values.push_back(std::move(value));
   }
@@ -92,7 +98,7 @@ ColumnValues update_values(const ModelBase& model, void* object, Timestamp now) 
   for (std::size_t i = 0; i < data.table.columns.size(); ++i) {
     if (is_key(data, i)) continue;
     Value value = data.fields[i].set_on_update ? Value(now) : model.get(object, i);
-    value = checked(data, i, value);
+    value = checked(data, i, std::move(value));
     if (data.fields[i].set_on_update) model.set(object, i, value);
     out.columns.push_back(i);
     out.values.push_back(std::move(value));
