@@ -159,7 +159,7 @@ pg_cluster_start() {
   fi
   rm -f "$dir/pwfile"
 
-  local opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=200"
+  local opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=200 -c max_locks_per_transaction=256"
   if ((!durable)); then
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi

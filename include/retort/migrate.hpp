@@ -54,6 +54,10 @@ struct Settings {
   std::string revision_template = "script.sql.tmpl";
   // Refuse to upgrade or downgrade when an applied revision's file changed.
   bool verify_checksums = true;
+  // Keep parsed revision headers in <versions dir>/.retort-cache, so that heads, history,
+  // current and planning read only the files that changed since the last run (like Python's
+  // __pycache__ for Alembic). Entries are checked against size, mtime, ctime and inode.
+  bool header_cache = true;
   // Where these settings came from (a config file path, or "built-in"), for messages.
   std::string origin;
 

@@ -11,6 +11,7 @@
 #include "migrate/operations.hpp"
 #include "migrate/plan.hpp"
 #include "migrate/revision_error.hpp"
+#include "migrate/revision_cache.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script_file.hpp"
 #include "migrate/version_store.hpp"
@@ -191,12 +192,16 @@ RevisionMap load_map(const Settings& settings) {
   }
   // Headers only: the graph and checksums are all planning needs; the runner reads the SQL of
   // the revisions it executes.
-  const LoadOptions options{.sections = false};
+  auto options_for = [&](const fs::path& dir) {
+    LoadOptions options{.sections = false};
+    if (settings.header_cache) options.cache = dir / HeaderCache::kDefaultName;
+    return options;
+  };
   const std::vector<fs::path> dirs = settings.versions_dirs();
-  if (dirs.size() == 1) return load_revision_map(dirs.front(), options);
+  if (dirs.size() == 1) return load_revision_map(dirs.front(), options_for(dirs.front()));
   std::vector<Revision> all;
   for (const fs::path& dir : dirs) {
-    std::vector<Revision> part = load_revisions(dir, options);
+    std::vector<Revision> part = load_revisions(dir, options_for(dir));
     std::move(part.begin(), part.end(), std::back_inserter(all));
   }
   return RevisionMap(std::move(all));

@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 constexpr std::string_view kKnownKeys =
     "script_location, version_locations, version_table, history_table, progress_table, "
     "transaction_per_migration, lock_timeout, statement_timeout, lock_wait_timeout, "
-    "advisory_lock_id, file_template, truncate_slug_length, revision_template, verify_checksums";
+    "advisory_lock_id, file_template, truncate_slug_length, revision_template, verify_checksums, "
+    "header_cache";
 
 [[noreturn]] void fail(const fs::path& file, const toml::source_region& where,
                        std::string_view message) {
@@ -176,6 +177,8 @@ std::optional<Settings> read_migrations_config(const fs::path& file) {
       s.progress_table = table_name(file, value, key);
     } else if (key == "transaction_per_migration") {
       s.transaction_per_migration = bool_value(file, value, key);
+    } else if (key == "header_cache") {
+      s.header_cache = bool_value(file, value, key);
     } else if (key == "lock_timeout") {
       s.lock_timeout = duration_value(file, value, key);
     } else if (key == "statement_timeout") {

@@ -15,6 +15,7 @@
 //   truncate_slug_length = 40
 //   revision_template = "script.sql.tmpl"   # relative to script_location
 //   verify_checksums = true
+//   header_cache = true                      # <versions>/.retort-cache of parsed headers
 #pragma once
 
 #include <chrono>

@@ -16,6 +16,7 @@
 
 #include "migrate/environment.hpp"
 #include "migrate/format.hpp"
+#include "migrate/revision_cache.hpp"
 #include "migrate/revision_error.hpp"
 #include "migrate/script_file.hpp"
 #include "retort/error.hpp"
@@ -267,6 +268,8 @@ void init_environment(const fs::path& directory, const std::string& template_nam
   const fs::path versions = dir_abs / "versions";
   status(fmt::format("Creating directory {}", versions.string()),
          [&] { fs::create_directories(versions); });
+  // The header cache (Settings::header_cache) is a build product, like __pycache__.
+  write_new_file(versions / ".gitignore", std::string(HeaderCache::kDefaultName) + "\n");
 
   // script_location as the config file will read it: relative to the file's directory.
   const fs::path relative = dir_abs.lexically_proximate(config_abs.parent_path());
