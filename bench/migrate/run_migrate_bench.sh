@@ -138,10 +138,21 @@ retort_project() { # n [--whole-run]
 }
 rt() { (cd "$1" && "$RETORT" -q --url "$(retort_url "$2")" "${@:3}"); }
 
-# hyperfine medians (seconds) of the given commands, one per line of output.
+# median_in DIR COMMAND: hyperfine's median (seconds) of COMMAND run in DIR without a shell
+# (-N: a `bash -c 'cd ...'` wrapper would add a shell's start-up to both sides).
+median_in() {
+  (cd "$1" && hyperfine -N --warmup 2 --runs "$REPEAT" --export-json "$WORK/h.json" "$2" >/dev/null 2>&1)
+  $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/h.json"
+}
+
+# medians RETORT_DIR RETORT_COMMAND ALEMBIC_DIR ALEMBIC_COMMAND: both medians, one per line.
+# Files written in the last two seconds are not cached (the header cache's "racy git" rule, as
+# an edit within the same timestamp tick could go unseen), so a project is two seconds old
+# before it is timed; the warm-ups then build each tool's cache (.retort-cache, __pycache__).
 medians() {
-  hyperfine -N --warmup 2 --runs "$REPEAT" --export-json "$WORK/h.json" "$@" >/dev/null 2>&1
-  $PY -c 'import json,sys; [print(r["median"]) for r in json.load(open(sys.argv[1]))["results"]]' "$WORK/h.json"
+  sleep 2.1
+  median_in "$1" "$2"
+  median_in "$3" "$4"
 }
 
 echo "retort migrate benchmark: $("$RETORT" --version) vs Alembic $($PY -c 'import alembic; print(alembic.__version__)'), $(psql "$URL" -AtqX -c 'SHOW server_version' | sed 's/^/PostgreSQL /'), repeat $REPEAT"
@@ -155,9 +166,8 @@ if want current; then
   adir=$(alembic_project 500 "$as")
   rt "$rdir" "$rs" stamp head >/dev/null
   alembic "$adir" stamp head >/dev/null 2>&1
-  mapfile -t m < <(medians \
-    "bash -c 'cd $rdir && exec $RETORT --url \"$(retort_url "$rs")\" current'" \
-    "bash -c 'cd $adir && exec $PY -m alembic -c $adir/alembic.ini current'")
+  mapfile -t m < <(medians "$rdir" "$RETORT --url $(retort_url "$rs") current" \
+    "$adir" "$PY -m alembic -c $adir/alembic.ini current")
   r=$(ratio "${m[0]}" "${m[1]}")
   ok=$(awk -v r="$r" 'BEGIN { print (r <= 1/30) ? "yes" : "NO" }')
   [[ $ok == yes ]] || MISSED=1
@@ -168,9 +178,7 @@ if want heads; then
   for n in 3000 5000; do
     rdir=$(retort_project "$n")
     adir=$(alembic_project "$n" unused)
-    mapfile -t m < <(medians \
-      "bash -c 'cd $rdir && exec $RETORT heads'" \
-      "bash -c 'cd $adir && exec $PY -m alembic -c $adir/alembic.ini heads'")
+    mapfile -t m < <(medians "$rdir" "$RETORT heads" "$adir" "$PY -m alembic -c $adir/alembic.ini heads")
     r=$(ratio "${m[0]}" "${m[1]}")
     ok=$(awk -v r="$r" 'BEGIN { print (r <= 1/50) ? "yes" : "NO" }')
     [[ $ok == yes ]] || MISSED=1
