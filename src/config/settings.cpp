@@ -60,7 +60,13 @@ ResolvedUrl parse_from(std::string_view text, UrlSource source, std::string orig
   try {
     return {parse_database_url(url), source, std::move(origin), std::move(references)};
   } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("{}: {}", name, e.what()));
+    // "file:app.db" meant as a SQLite URI reads the database file as if it held a URL.
+    const std::string hint =
+        text.starts_with("file:")
+            ? fmt::format(" (read from {}; a SQLite database is written sqlite:///{})", text,
+                          text.substr(5))
+            : "";
+    throw ConfigError(fmt::format("{}: {}{}", name, e.what(), hint));
   }
 }
 

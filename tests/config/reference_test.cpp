@@ -124,6 +124,16 @@ TEST_F(ReferenceTest, FileReferenceErrorsNameSettingAndPath) {
   EXPECT_EQ(error_of(), "DB_PASSWORD is 'file:' without a path");
 }
 
+TEST_F(ReferenceTest, FileUrlThatIsNotAUrlSuggestsSqlite) {
+  std::ofstream(dir_ / "app.db", std::ios::binary) << "SQLite format 3" << '\0' << "pages";
+  env_["DATABASE_URL"] = "file:" + (dir_ / "app.db").string();
+  EXPECT_EQ(error_of(),
+            "DATABASE_URL: not a database URL (expected postgresql://, sqlite://, or a "
+            "libpq keyword string) (read from file:" +
+                (dir_ / "app.db").string() + "; a SQLite database is written sqlite:///" +
+                (dir_ / "app.db").string() + ")");
+}
+
 TEST_F(ReferenceTest, LiteralKeepsTextThatLooksLikeAReference) {
   env_["DB_HOST"] = "db";
   env_["DB_PASSWORD"] = "literal:vault:not-a-reference";
