@@ -82,6 +82,11 @@ struct MigrateOptions {
   std::vector<std::string> accept_checksums;
   // Progress lines ("Running upgrade a1 -> b2, add users"); default: retort's logger, level info.
   std::function<void(std::string_view line)> on_log;
+  // Back the database up into this directory before applying anything (upgrade and downgrade;
+  // `--backup DIR`): pg_dump on PostgreSQL, SQLite's backup API on SQLite. The run is refused
+  // (BackupError) when the backup fails; its path is recorded in the history table's `backup`
+  // column. No backup is taken when there is nothing to apply. See docs/security.md.
+  std::optional<std::filesystem::path> backup_dir;
 };
 
 // What a run did.
@@ -89,6 +94,14 @@ struct RunReport {
   std::vector<std::string> before;  // version-table rows before the run
   std::vector<std::string> after;   // and after
   std::vector<std::string> steps;   // "upgrade a1 -> b2, add users", one per step, in order
+  std::optional<std::filesystem::path> backup;  // the backup file written before the run
+};
+
+// The backup requested with MigrateOptions::backup_dir could not be made (pg_dump failed, the
+// directory is not writable, ...): nothing was migrated.
+class BackupError : public Error {
+ public:
+  using Error::Error;
 };
 
 // A statement of a revision failed. The revision was rolled back (transactional revisions) or

@@ -76,7 +76,11 @@ std::string_view url_source_name(UrlSource source) noexcept;
 struct ResolvedUrl {
   DatabaseUrl url;
   UrlSource source;
-  std::string origin;  // e.g. "environment variable RETORT_DATABASE_URL", "config file ./retort.toml"
+  std::string
+      origin;  // e.g. "environment variable RETORT_DATABASE_URL", "config file ./retort.toml"
+  // The references followed to build the URL, one line each, naming places, never values:
+  // "DB_PASSWORD <- vault:secret/data/app/db#password", "database.url <- file:/run/secrets/url".
+  std::vector<std::string> references;
 };
 
 // Everything resolution may look at; tests substitute the environment and directory.
@@ -95,6 +99,25 @@ std::optional<std::filesystem::path> find_config_file(const SettingsInputs& inpu
 
 // Resolves the database URL in the documented order. Throws ConfigError for a malformed value,
 // naming the source that held it (e.g. "DATABASE_URL: bad port 'x'").
+//
+// Every value (a whole URL, DB_PASSWORD, database.user, ...) may instead be a reference:
+//   env:NAME                           the environment variable NAME
+//   file:/run/secrets/db_password      a file's content, trailing newlines removed
+//   vault:secret/data/app/db#password  a field of a HashiCorp Vault KV secret (VAULT_ADDR,
+//                                      VAULT_TOKEN or AppRole, VAULT_NAMESPACE, VAULT_CACERT...)
+//   literal:TEXT                       TEXT itself
+// Vault answers are cached for RETORT_SECRET_CACHE_TTL (default 5min; "0" turns caching off), so
+// resolving again costs no request until then. See docs/security.md.
 ResolvedUrl resolve_database_url(const SettingsInputs& inputs = {});
+
+// Resolves one reference of the forms above (any other text is returned as it is), for an
+// application's own secrets: resolve_secret("vault:secret/data/app/api#key"). Throws
+// ConfigError naming the reference (never the value) when it cannot be resolved. The value is
+// registered as a secret: retort's log lines and error messages show it as "***".
+std::string resolve_secret(std::string_view text, const SettingsInputs& inputs = {});
+
+// Forgets every cached Vault value and token: the next resolution asks Vault again (after a
+// credential rotation, say).
+void clear_secret_cache();
 
 }  // namespace retort

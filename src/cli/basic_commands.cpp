@@ -17,6 +17,15 @@ std::string server_version(Connection& connection) {
   return connection.execute(sql).at(0)[0].to_display();
 }
 
+// PostgreSQL: "TLS TLSv1.3" or "no TLS" for this session; empty for SQLite.
+std::string transport(Connection& connection) {
+  if (connection.dialect() != Dialect::postgresql) return "";
+  const Result r = connection.execute(
+      "SELECT coalesce(max(version), '') FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl");
+  const std::string version = r.at(0)[0].to_display();
+  return version.empty() ? ", no TLS" : ", TLS " + version;
+}
+
 }  // namespace
 
 void add_settings_command(CLI::App& app, Context& context, Command& run) {
@@ -27,6 +36,10 @@ void add_settings_command(CLI::App& app, Context& context, Command& run) {
       std::cout << "url:     " << r.url.redacted() << '\n'
                 << "dialect: " << dialect_name(r.url.dialect()) << '\n'
                 << "source:  " << url_source_name(r.source) << " (" << r.origin << ")\n";
+      // Where referenced values came from (places, never the values).
+      for (const std::string& reference : r.references) {
+        std::cout << "secret:  " << reference << '\n';
+      }
       return 0;
     };
   });
@@ -39,9 +52,9 @@ void add_ping_command(CLI::App& app, Context& context, Command& run) {
       const auto start = std::chrono::steady_clock::now();
       Database db = context.open_database();
       PooledConnection connection = db.connection();
-      const std::string version = server_version(*connection);
-      const auto elapsed = std::chrono::duration<double, std::milli>(
-          std::chrono::steady_clock::now() - start);
+      const std::string version = server_version(*connection) + transport(*connection);
+      const auto elapsed =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
       std::cout << "ok: " << db.url().redacted() << " answered (" << version << ") in "
                 << static_cast<long>(elapsed.count()) << " ms\n";
       return 0;

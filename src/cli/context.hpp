@@ -42,6 +42,9 @@ void add_ping_command(CLI::App& app, Context& context, Command& run);
 void add_sql_command(CLI::App& app, Context& context, Command& run);
 void add_demo_command(CLI::App& app, Context& context, Command& run);
 void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // migrate_commands.cpp
-void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
+void add_events_command(CLI::App& app, Context& context, Command& run);    // events_command.cpp
+void add_grants_command(CLI::App& app, Context& context, Command& run);    // security_commands.cpp
+// Hidden: crashes on purpose (redaction tests of the terminate handler).
+void add_crash_check_command(CLI::App& app, Context& context, Command& run);
 
 }  // namespace retort::cli

@@ -1,6 +1,9 @@
 // retort: the command-line tool.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <iostream>
 
 #include "cli/context.hpp"
@@ -32,6 +35,25 @@ Database Context::open_database() {
 
 namespace {
 
+// What a crash prints: the exception that reached std::terminate (from a thread, a noexcept
+// function, a destructor), scrubbed like every other message, then abort for a core dump.
+[[noreturn]] void on_terminate() noexcept {
+  std::string what = "unknown cause";
+  if (std::exception_ptr current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception that is not a std::exception";
+    }
+  }
+  const std::string line = "retort: fatal: " + redact::scrub(what) + "\n";
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+  std::abort();
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{
       "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
@@ -55,6 +77,8 @@ int run_cli(int argc, char** argv) {
   add_demo_command(app, context, run);
   add_migrate_commands(app, context, run);
   add_events_command(app, context, run);
+  add_grants_command(app, context, run);
+  add_crash_check_command(app, context, run);
 
   try {
     app.parse(argc, argv);
@@ -71,6 +95,7 @@ int run_cli(int argc, char** argv) {
 }  // namespace retort::cli
 
 int main(int argc, char** argv) {
+  std::set_terminate(retort::cli::on_terminate);
   try {
     return retort::cli::run_cli(argc, argv);
   } catch (const retort::Error& e) {

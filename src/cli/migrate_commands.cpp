@@ -162,6 +162,7 @@ struct RunOptions {
   bool sql = false;
   bool purge = false;
   std::vector<std::string> accept;
+  std::string backup;
 };
 
 void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
@@ -183,9 +184,17 @@ void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
   cmd->add_option(
       "--accept-checksum", o->accept,
       "Accept the changed file of this applied revision (records its new checksum; repeatable)");
+  cmd->add_option("--backup", o->backup,
+                  "Back the database up into DIR first (pg_dump, or SQLite's backup API); refuse "
+                  "to migrate if that fails. The file is recorded in the history table")
+      ->type_name("DIR");
   cmd->callback([&, o, up] {
     run = [&, o, up] {
       migrate::MigrateOptions options = migrate_options(context);
+      if (o->sql && !o->backup.empty()) {
+        throw UsageError("--backup applies to online runs: --sql applies nothing");
+      }
+      if (!o->backup.empty()) options.backup_dir = o->backup;
       if (o->sql) {
         const Dialect dialect = context.resolved().url.dialect();
         std::cout << (up ? migrate::upgrade_sql(dialect, o->target, options)

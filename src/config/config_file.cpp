@@ -19,10 +19,24 @@ struct Component {
   std::string_view key;      // in [database]
   std::string_view keyword;  // libpq's name for it
 };
-constexpr Component kComponents[] = {{"user", "user"},   {"password", "password"},
-                                     {"host", "host"},   {"port", "port"},
-                                     {"name", "dbname"}, {"sslmode", "sslmode"}};
-constexpr std::string_view kKnownKeys = "url, or user, password, host, port, name, sslmode";
+constexpr Component kComponents[] = {{"user", "user"},
+                                     {"password", "password"},
+                                     {"host", "host"},
+                                     {"port", "port"},
+                                     {"name", "dbname"},
+                                     {"sslmode", "sslmode"},
+                                     {"sslrootcert", "sslrootcert"},
+                                     {"sslcert", "sslcert"},
+                                     {"sslkey", "sslkey"},
+                                     {"sslpassword", "sslpassword"}};
+constexpr std::string_view kKnownKeys =
+    "url, or user, password, host, port, name; and sslmode, sslrootcert, sslcert, sslkey, "
+    "sslpassword";
+
+// The TLS settings may accompany `url` (which then needs no query string for them).
+bool is_tls_key(std::string_view key) {
+  return key.starts_with("ssl");
+}
 
 // Every error points at the place in the file, as compilers do, so editors can jump there.
 [[noreturn]] void fail(const fs::path& file, const toml::source_region& where,
@@ -54,17 +68,18 @@ void check_keys(const fs::path& file, const toml::table& table) {
   }
 }
 
-DatabaseUrl url_setting(const fs::path& file, const toml::node& node, const EnvLookup& env) {
+DatabaseUrl url_setting(const fs::path& file, const toml::node& node, const EnvLookup& env,
+                        ReferenceLog* log) {
   const auto* text = node.as_string();
   if (text == nullptr) fail(file, node.source(), "database.url must be a string");
   std::string value;
   try {
-    value = resolve_reference(text->get(), env, "database.url");
+    value = resolve_reference(text->get(), env, "database.url", log);
   } catch (const ConfigError& e) {
     fail(file, node.source(), e.what());
   }
   // Say where the text came from when it was not written in the file itself.
-  std::string via = value == text->get() ? "" : " (" + text->get() + ")";
+  std::string via = is_reference(text->get()) ? " (" + text->get() + ")" : "";
   try {
     return parse_database_url(value);
   } catch (const ConfigError& e) {
@@ -88,36 +103,59 @@ std::string port_setting(const fs::path& file, const toml::node& node) {
   fail(file, node.source(), "database.port must be a number or a string");
 }
 
+// A password in a file that gets committed is the thing to avoid: every string may be a
+// reference (env:, file:, vault:) instead of the value.
 std::string component_setting(const fs::path& file, const Component& component,
-                              const toml::node& node, const EnvLookup& env) {
-  if (component.key == "port") return port_setting(file, node);
+                              const toml::node& node, const EnvLookup& env, ReferenceLog* log) {
+  if (component.key == "port" && !node.is_string()) return port_setting(file, node);
   const auto* text = node.as_string();
   if (text == nullptr) {
     fail(file, node.source(), fmt::format("database.{} must be a string", component.key));
   }
-  // A password in a file that gets committed is the thing to avoid; env: keeps it out.
-  if (component.key != "password") return text->get();
+  std::string value;
   try {
-    return resolve_reference(text->get(), env, "database.password");
+    value = resolve_reference(text->get(), env, fmt::format("database.{}", component.key), log);
   } catch (const ConfigError& e) {
     fail(file, node.source(), e.what());
   }
+  if (component.key == "port") {
+    if (auto bad = first_bad_port(value)) {
+      fail(file, node.source(), fmt::format("bad port '{}' in [database]", *bad));
+    }
+  }
+  if (component.key == "sslmode") {
+    try {
+      check_sslmode(value);
+    } catch (const ConfigError& e) {
+      fail(file, node.source(), fmt::format("database.sslmode: {}", e.what()));
+    }
+  }
+  return value;
 }
 
-DatabaseUrl components(const fs::path& file, const toml::table& table, const EnvLookup& env) {
+// The parameters of the components present in table (only the TLS ones when `tls_only`).
+DatabaseUrl::Params component_params(const fs::path& file, const toml::table& table,
+                                     const EnvLookup& env, ReferenceLog* log, bool tls_only) {
   DatabaseUrl::Params params;
   for (const auto& component : kComponents) {
+    if (tls_only && !is_tls_key(component.key)) continue;
     const toml::node* node = table.get(component.key);
     if (node == nullptr) continue;
-    std::string value = component_setting(file, component, *node, env);
+    std::string value = component_setting(file, component, *node, env, log);
     if (!value.empty()) params.emplace_back(component.keyword, std::move(value));
   }
-  return DatabaseUrl::postgresql(std::move(params));
+  return params;
+}
+
+[[noreturn]] void fail_postgresql(const fs::path& file, const toml::table& table,
+                                  const ConfigError& e) {
+  fail(file, table.source(), fmt::format("[database]: {}", e.what()));
 }
 
 }  // namespace
 
-std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvLookup& env) {
+std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvLookup& env,
+                                                ReferenceLog* log) {
   toml::table document = parse_file(file);
   const toml::node* node = document.get("database");
   if (node == nullptr) return std::nullopt;
@@ -126,13 +164,28 @@ std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvL
   check_keys(file, *table);
   if (table->empty()) return std::nullopt;
   if (const toml::node* url = table->get("url")) {
-    if (table->size() > 1) {
-      fail(file, url->source(),
-           "[database] has both url and components (user, host, ...): give one or the other");
+    for (const auto& [key, value] : *table) {
+      if (key.str() != "url" && !is_tls_key(key.str())) {
+        fail(file, url->source(),
+             "[database] has both url and components (user, host, ...): give one or the other "
+             "(only the ssl* settings may accompany url)");
+      }
     }
-    return url_setting(file, *url, env);
+    DatabaseUrl parsed = url_setting(file, *url, env, log);
+    DatabaseUrl::Params tls = component_params(file, *table, env, log, true);
+    if (tls.empty()) return parsed;
+    if (parsed.dialect() != Dialect::postgresql) {
+      fail(file, url->source(), "the ssl* settings apply to PostgreSQL, and url is not one");
+    }
+    for (auto& [keyword, value] : tls) parsed.set_param(keyword, std::move(value));
+    return parsed;
   }
-  return components(file, *table, env);
+  DatabaseUrl::Params params = component_params(file, *table, env, log, false);
+  try {
+    return DatabaseUrl::postgresql(std::move(params));
+  } catch (const ConfigError& e) {
+    fail_postgresql(file, *table, e);
+  }
 }
 
 }  // namespace retort::config

@@ -145,11 +145,27 @@ std::string render_sqlite(const std::string& path) {
 
 }  // namespace
 
+namespace config {
+
+void check_sslmode(std::string_view mode) {
+  static constexpr std::string_view kModes[] = {"disable", "allow",     "prefer",
+                                                "require", "verify-ca", "verify-full"};
+  if (std::find(std::begin(kModes), std::end(kModes), mode) != std::end(kModes)) return;
+  throw ConfigError(fmt::format(
+      "bad sslmode '{}' (expected disable, allow, prefer, require, verify-ca or verify-full)",
+      mode));
+}
+
+}  // namespace config
+
 DatabaseUrl DatabaseUrl::postgresql(Params params) {
   DatabaseUrl url;
   url.dialect_ = Dialect::postgresql;
   for (const auto& [keyword, value] : params) {
     if (config::is_secret_keyword(keyword)) redact::register_secret(value);
+  }
+  for (const auto& [keyword, value] : params) {
+    if (keyword == "sslmode") config::check_sslmode(value);
   }
   url.params_ = std::move(params);
   return url;

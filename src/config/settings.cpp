@@ -9,7 +9,9 @@
 
 #include "config/config_file.hpp"
 #include "config/reference.hpp"
+#include "config/secret_cache.hpp"
 #include "config/url_parsing.hpp"
+#include "core/redact.hpp"
 #include "retort/error.hpp"
 #include "retort/settings.hpp"
 
@@ -47,12 +49,24 @@ fs::path require_file(const fs::path& path, std::string_view what) {
   return path;
 }
 
-// The message names the source, since the same URL text could have come from several.
-ResolvedUrl parse_from(std::string_view text, UrlSource source, std::string origin) {
+// The message names the source, since the same URL text could have come from several. The
+// text may be a reference (DATABASE_URL=vault:secret/data/app/db#url); the origin then says so.
+ResolvedUrl parse_from(std::string_view text, UrlSource source, std::string origin,
+                       const config::EnvLookup& env) {
+  const std::string name(url_source_name(source));
+  config::ReferenceLog references;
+  const std::string url = config::resolve_reference(text, env, name, &references);
+  if (!references.empty()) origin += " (" + std::string(text) + ")";
   try {
-    return {parse_database_url(text), source, std::move(origin)};
+    return {parse_database_url(url), source, std::move(origin), std::move(references)};
   } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("{}: {}", url_source_name(source), e.what()));
+    // "file:app.db" meant as a SQLite URI reads the database file as if it held a URL.
+    const std::string hint =
+        text.starts_with("file:")
+            ? fmt::format(" (read from {}; a SQLite database is written sqlite:///{})", text,
+                          text.substr(5))
+            : "";
+    throw ConfigError(fmt::format("{}: {}{}", name, e.what(), hint));
   }
 }
 
@@ -60,9 +74,16 @@ struct Component {
   const char* variable;
   const char* keyword;
 };
-constexpr Component kComponents[] = {{"DB_USER", "user"},   {"DB_PASSWORD", "password"},
-                                     {"DB_HOST", "host"},   {"DB_PORT", "port"},
-                                     {"DB_NAME", "dbname"}, {"DB_SSLMODE", "sslmode"}};
+constexpr Component kComponents[] = {{"DB_USER", "user"},
+                                     {"DB_PASSWORD", "password"},
+                                     {"DB_HOST", "host"},
+                                     {"DB_PORT", "port"},
+                                     {"DB_NAME", "dbname"},
+                                     {"DB_SSLMODE", "sslmode"},
+                                     {"DB_SSLROOTCERT", "sslrootcert"},
+                                     {"DB_SSLCERT", "sslcert"},
+                                     {"DB_SSLKEY", "sslkey"},
+                                     {"DB_SSLPASSWORD", "sslpassword"}};
 
 // The seed's DB_* variables. DB_PASSWORD, DB_PORT or DB_SSLMODE alone do not count: they are
 // often exported for other tools, and would turn "no settings" into a half-specified server.
@@ -70,26 +91,34 @@ std::optional<ResolvedUrl> from_components(const config::EnvLookup& env) {
   if (!env("DB_HOST") && !env("DB_NAME") && !env("DB_USER")) return std::nullopt;
   DatabaseUrl::Params params;
   std::string used;
+  config::ReferenceLog references;
   for (const auto& component : kComponents) {
-    std::optional<std::string> value = env(component.variable);
-    if (!value) continue;
+    std::optional<std::string> raw = env(component.variable);
+    if (!raw) continue;
+    std::string value = config::resolve_reference(*raw, env, component.variable, &references);
     if (std::string_view(component.keyword) == "port") {
-      if (auto bad = config::first_bad_port(*value)) {
+      if (auto bad = config::first_bad_port(value)) {
         throw ConfigError(
             fmt::format("DB_PORT: bad port '{}' (expected a number from 1 to 65535)", *bad));
       }
     }
-    params.emplace_back(component.keyword, std::move(*value));
+    params.emplace_back(component.keyword, std::move(value));
     used += (used.empty() ? "" : ", ") + std::string(component.variable);
   }
-  return ResolvedUrl{DatabaseUrl::postgresql(std::move(params)), UrlSource::components,
-                     "environment variables " + used};
+  try {
+    return ResolvedUrl{DatabaseUrl::postgresql(std::move(params)), UrlSource::components,
+                       "environment variables " + used, std::move(references)};
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("DB_* variables: {}", e.what()));
+  }
 }
 
 ResolvedUrl default_database(const SettingsInputs& inputs) {
   std::string path = (base_directory(inputs) / "retort.db").string();
-  return {DatabaseUrl::sqlite(std::move(path)), UrlSource::default_sqlite,
-          "default: SQLite file retort.db in the working directory"};
+  return {DatabaseUrl::sqlite(std::move(path)),
+          UrlSource::default_sqlite,
+          "default: SQLite file retort.db in the working directory",
+          {}};
 }
 
 }  // namespace
@@ -127,22 +156,34 @@ std::optional<fs::path> find_config_file(const SettingsInputs& inputs) {
 ResolvedUrl resolve_database_url(const SettingsInputs& inputs) {
   config::EnvLookup env = environment(inputs);
   if (inputs.explicit_url) {
-    return parse_from(*inputs.explicit_url, UrlSource::argument, "argument --url");
+    return parse_from(*inputs.explicit_url, UrlSource::argument, "argument --url", env);
   }
   if (auto text = env("RETORT_DATABASE_URL")) {
     return parse_from(*text, UrlSource::retort_database_url,
-                      "environment variable RETORT_DATABASE_URL");
+                      "environment variable RETORT_DATABASE_URL", env);
   }
   if (auto text = env("DATABASE_URL")) {
-    return parse_from(*text, UrlSource::database_url, "environment variable DATABASE_URL");
+    return parse_from(*text, UrlSource::database_url, "environment variable DATABASE_URL", env);
   }
   if (auto resolved = from_components(env)) return std::move(*resolved);
   if (auto file = find_config_file(inputs)) {
-    if (auto url = config::read_database_config(*file, env)) {
-      return {std::move(*url), UrlSource::config_file, "config file " + file->string()};
+    config::ReferenceLog references;
+    if (auto url = config::read_database_config(*file, env, &references)) {
+      return {std::move(*url), UrlSource::config_file, "config file " + file->string(),
+              std::move(references)};
     }
   }
   return default_database(inputs);
+}
+
+std::string resolve_secret(std::string_view text, const SettingsInputs& inputs) {
+  std::string value = config::resolve_reference(text, environment(inputs), "secret");
+  redact::register_secret(value);
+  return value;
+}
+
+void clear_secret_cache() {
+  config::secret_cache().clear();
 }
 
 }  // namespace retort

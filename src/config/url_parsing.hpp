@@ -22,6 +22,10 @@ bool is_secret_keyword(std::string_view keyword);
 // 65535, or nullopt. Empty entries are allowed: libpq reads them as "the default port".
 std::optional<std::string> first_bad_port(std::string_view ports);
 
+// Throws ConfigError unless mode is one of libpq's sslmode values (libpq itself would only
+// complain at connect time, after the settings had been printed as if fine).
+void check_sslmode(std::string_view mode);
+
 // True if text starts like "keyword =" (libpq's key/value connection string).
 bool looks_like_keyword_string(std::string_view text) noexcept;
 

@@ -10,7 +10,8 @@ namespace {
 
 struct Registry {
   std::shared_mutex mutex;
-  std::vector<std::string> secrets;  // longest first, so a secret containing another is masked whole
+  std::vector<std::string>
+      secrets;  // longest first, so a secret containing another is masked whole
 };
 
 Registry& registry() {
@@ -41,6 +42,19 @@ std::string scrub(std::string_view text) {
     }
   }
   return out;
+}
+
+bool contains_secret(std::string_view text) {
+  const auto identifier_like = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+  };
+  Registry& r = registry();
+  std::shared_lock lock(r.mutex);
+  return std::any_of(r.secrets.begin(), r.secrets.end(), [&](const std::string& secret) {
+    return !identifier_like(secret) && text.find(secret) != std::string_view::npos;
+  });
 }
 
 void clear_secrets_for_testing() {

@@ -21,6 +21,12 @@ void register_secret(std::string_view secret);
 // text with every registered secret replaced by "***".
 std::string scrub(std::string_view text);
 
+// True if text holds a registered secret that could not be an SQL identifier or keyword: a
+// secret made only of lowercase letters, digits and '_' (a weak "postgres" password) is left
+// out, since it collides with role and table names. For refusing files that embed secrets
+// (migrations), where a false alarm would block work.
+bool contains_secret(std::string_view text);
+
 // Forgets every secret (tests only).
 void clear_secrets_for_testing();
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "migrate/backup.hpp"
 #include "migrate/format.hpp"
 #include "migrate/lock.hpp"
 #include "migrate/offline.hpp"
@@ -168,8 +169,18 @@ RunReport run_online(Database& db, const MigrateOptions& options, Mode mode,
     return plan_stamp(map, start, targets);
   });
   if (has_nontransactional(map, plan)) store.ensure_tables(*conn, true);
-  Runner runner(settings, map, *conn, store, log);
   RunReport report;
+  if (options.backup_dir && mode != Mode::stamp) {
+    if (plan.steps.empty()) {
+      log("Nothing to apply: no backup taken.");
+    } else {
+      // Under the migration lock, so no other retort changes the schema between the two.
+      report.backup = take_backup(db.url(), *options.backup_dir, rows, log);
+      store.ensure_backup_column(*conn);
+      store.set_backup(report.backup->string());
+    }
+  }
+  Runner runner(settings, map, *conn, store, log);
   report.before = rows;
   report.steps = runner.execute(plan, purge);
   report.after = plan.final_rows;

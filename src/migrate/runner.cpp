@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/redact.hpp"
 #include "migrate/format.hpp"
 #include "migrate/revision_error.hpp"
 #include "migrate/script_file.hpp"
@@ -34,6 +35,18 @@ std::string chain(const std::string& previous, const std::string& sql) {
   return Sha256::hex(previous + "\n" + sql);
 }
 
+// The seeds' rule "no sensitive data in migrations", enforced: revision files are committed,
+// printed by --sql and reviewed, so one holding the database password (or a Vault token)
+// leaks it. The message says where, never what.
+void refuse_secrets(const Revision& rev, const std::string& where, const SqlStatement& st) {
+  if (!redact::contains_secret(st.sql)) return;
+  throw ConfigError(fmt::format(
+      "{}:{}: revision {} holds a secret retort knows from its settings (a password or token): "
+      "migration files go into version control and --sql output, so keep secrets out of them "
+      "(set passwords outside migrations, e.g. from a deployment step that reads Vault)",
+      where, st.line, rev.id));
+}
+
 }  // namespace
 
 std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction direction,
@@ -52,10 +65,11 @@ std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction
   }
   const SqlDialect split_dialect =
       dialect == Dialect::postgresql ? SqlDialect::postgresql : SqlDialect::sqlite;
+  const std::string where = source->path.empty() ? source->id : source->path;
   std::vector<PlannedStatement> out;
   for (const Section* s : source->sections_for(direction, dialect_name(dialect))) {
-    for (SqlStatement& st : split_sql(s->sql, split_dialect, s->line,
-                                      source->path.empty() ? source->id : source->path)) {
+    for (SqlStatement& st : split_sql(s->sql, split_dialect, s->line, where)) {
+      refuse_secrets(*source, where, st);
       out.push_back({std::move(st.sql), st.line});
     }
   }

@@ -58,7 +58,9 @@ class Runner {
   std::vector<std::string> committed_;
 };
 
-// The statements of a revision's sections for `direction` on `dialect`, in order.
+// The statements of a revision's sections for `direction` on `dialect`, in order. Throws
+// ConfigError naming the file and line when a statement holds a registered secret (see
+// redact::contains_secret): secrets stay out of migrations.
 struct PlannedStatement {
   std::string sql;
   int line = 0;

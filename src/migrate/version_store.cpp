@@ -77,7 +77,8 @@ std::string VersionStore::create_history_table(bool if_not_exists) const {
       "CREATE TABLE {}{} (\n    {},\n    revision TEXT NOT NULL,\n    direction VARCHAR(16) NOT "
       "NULL,\n"
       "    checksum TEXT,\n    script TEXT,\n    applied_at TIMESTAMPTZ NOT NULL,\n"
-      "    duration_ms DOUBLE PRECISION,\n    applied_by TEXT,\n    retort_version TEXT\n)",
+      "    duration_ms DOUBLE PRECISION,\n    applied_by TEXT,\n    retort_version TEXT,\n"
+      "    backup TEXT\n)",
       if_not_exists ? "IF NOT EXISTS " : "", history_, id);
 }
 
@@ -229,21 +230,36 @@ Statement VersionStore::history_statement(std::string_view revision, std::string
               Timestamp::now(),
               duration_ms ? Value(*duration_ms) : Value(),
               RETORT_VERSION};
+  std::string columns =
+      "revision, direction, checksum, script, applied_at, duration_ms, retort_version, applied_by";
+  std::string values = "$1, $2, $3, $4, $5, $6, $7, ";
   if (dialect_ == Dialect::postgresql) {
-    s.sql = fmt::format(
-        "INSERT INTO {} (revision, direction, checksum, script, applied_at, duration_ms, "
-        "applied_by, "
-        "retort_version) VALUES ($1, $2, $3, $4, $5, $6, current_user, $7)",
-        history_);
+    values += "current_user";
   } else {
-    s.sql = fmt::format(
-        "INSERT INTO {} (revision, direction, checksum, script, applied_at, duration_ms, "
-        "retort_version, "
-        "applied_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        history_);
     s.params.emplace_back(os_user_);
+    values += "$8";
   }
+  // Named only when there is a backup: history tables of older retort versions lack the
+  // column until ensure_backup_column adds it.
+  if (!backup_.empty()) {
+    s.params.emplace_back(backup_);
+    columns += ", backup";
+    values += fmt::format(", ${}", s.params.size());
+  }
+  s.sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", history_, columns, values);
   return s;
+}
+
+void VersionStore::ensure_backup_column(Connection& c) {
+  Result r = dialect_ == Dialect::postgresql
+                 ? c.execute(
+                       "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND "
+                       "attname = 'backup' AND NOT attisdropped",
+                       {history_})
+                 : c.execute("SELECT count(*) FROM pragma_table_info($1) WHERE name = 'backup'",
+                             {history_raw_});
+  if (r.at(0)[0].as_int64() > 0) return;
+  c.execute_script(fmt::format("ALTER TABLE {} ADD COLUMN backup TEXT", history_));
 }
 
 Statement VersionStore::purge_statement() const {

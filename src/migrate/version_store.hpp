@@ -3,7 +3,10 @@
 //   retort_version  (version_num VARCHAR(32) NOT NULL, CONSTRAINT retort_version_pkc PRIMARY KEY
 //                    (version_num))       -- Alembic's layout: one row per current head
 //   retort_history  (id, revision, direction, checksum, script, applied_at, duration_ms,
-//                    applied_by, retort_version)                       -- append-only
+//                    applied_by, retort_version, backup)               -- append-only
+//                    backup: the file `--backup DIR` wrote before the run, NULL otherwise;
+//                    history tables made before the column existed get it (ALTER TABLE ADD
+//                    COLUMN) the first time a run records a backup.
 //   retort_progress (revision, direction, statement_index, checksum, updated_at)
 //                    -- how far a non-transactional revision got (deleted when it completes)
 //
@@ -70,6 +73,11 @@ class VersionStore {
   // Every history record, oldest first (empty when the table does not exist).
   std::vector<HistoryRecord> read_history(Connection& c);
 
+  // Adds the backup column to a history table created before it existed (no-op otherwise).
+  void ensure_backup_column(Connection& c);
+  // History rows written from now on name this backup file (empty: none).
+  void set_backup(std::string path) { backup_ = std::move(path); }
+
   // Online statements (bound parameters).
   Statement op_statement(const VersionOp& op) const;
   Statement history_statement(std::string_view revision, std::string_view direction,
@@ -94,6 +102,7 @@ class VersionStore {
   std::string version_, history_, progress_;              // as they go into SQL
   std::string pkc_;                                       // the primary key constraint's name
   std::string os_user_;                                   // applied_by on SQLite
+  std::string backup_;                                    // see set_backup
   std::optional<Existing> known_;                         // cached by existing()
 };
 

@@ -267,7 +267,7 @@ TEST_F(SettingsTest, UnknownKeyInDatabaseTable) {
   EXPECT_EQ(error_of(inputs()),
             (dir_ / "retort.toml").string() +
                 ":3:1: unknown key 'passwrod' in [database] (expected url, or user, password, "
-                "host, port, name, sslmode)");
+                "host, port, name; and sslmode, sslrootcert, sslcert, sslkey, sslpassword)");
 }
 
 TEST_F(SettingsTest, OtherTablesAreIgnored) {
@@ -331,6 +331,56 @@ TEST_F(SettingsTest, EnvReferenceInConfig) {
   write_config("[database]\nhost = \"db\"\npassword = \"env:APP_PW\"\n");
   env_["APP_PW"] = std::string(kSecret);
   EXPECT_EQ(resolve_database_url(inputs()).url.param("password"), std::string(kSecret));
+}
+
+TEST_F(SettingsTest, TlsSettingsInTheConfigFile) {
+  write_config(
+      "[database]\nurl = \"postgresql://app@db/app\"\nsslmode = \"verify-full\"\n"
+      "sslrootcert = \"/etc/retort/ca.crt\"\nsslcert = \"/etc/retort/client.crt\"\n"
+      "sslkey = \"/etc/retort/client.key\"\nsslpassword = \"env:KEY_PASSPHRASE\"\n");
+  env_["KEY_PASSPHRASE"] = "k3y-pa55phrase";
+  ResolvedUrl r = resolve_database_url(inputs());
+  EXPECT_EQ(r.url.param("sslmode"), "verify-full");
+  EXPECT_EQ(r.url.param("sslrootcert"), "/etc/retort/ca.crt");
+  EXPECT_EQ(r.url.param("sslcert"), "/etc/retort/client.crt");
+  EXPECT_EQ(r.url.param("sslkey"), "/etc/retort/client.key");
+  EXPECT_EQ(r.url.param("sslpassword"), "k3y-pa55phrase");
+  EXPECT_EQ(r.url.redacted(),
+            "postgresql://app@db/app?sslmode=verify-full&sslrootcert=/etc/retort/ca.crt&"
+            "sslcert=/etc/retort/client.crt&sslkey=/etc/retort/client.key&sslpassword=***");
+  EXPECT_EQ(r.references, std::vector<std::string>{"database.sslpassword <- env:KEY_PASSPHRASE"});
+
+  write_config("[database]\nurl = \"sqlite:///x.db\"\nsslmode = \"require\"\n");
+  EXPECT_NE(error_of(inputs()).find("the ssl* settings apply to PostgreSQL"), std::string::npos);
+}
+
+TEST_F(SettingsTest, TlsSettingsFromDbVariables) {
+  env_["DB_HOST"] = "db";
+  env_["DB_SSLMODE"] = "verify-ca";
+  env_["DB_SSLROOTCERT"] = "/run/secrets/ca.crt";
+  env_["DB_SSLCERT"] = "/run/secrets/client.crt";
+  env_["DB_SSLKEY"] = "/run/secrets/client.key";
+  ResolvedUrl r = resolve_database_url(inputs());
+  EXPECT_EQ(r.url.param("sslmode"), "verify-ca");
+  EXPECT_EQ(r.url.param("sslrootcert"), "/run/secrets/ca.crt");
+  EXPECT_EQ(r.url.param("sslcert"), "/run/secrets/client.crt");
+  EXPECT_EQ(r.url.param("sslkey"), "/run/secrets/client.key");
+}
+
+TEST_F(SettingsTest, BadSslmodeIsRefusedWhereverItComesFrom) {
+  const std::string expected =
+      "bad sslmode 'verify_full' (expected disable, allow, prefer, require, verify-ca or "
+      "verify-full)";
+  env_["DATABASE_URL"] = "postgresql://db/app?sslmode=verify_full";
+  EXPECT_EQ(error_of(inputs()), "DATABASE_URL: " + expected);
+  env_.erase("DATABASE_URL");
+  env_["DB_HOST"] = "db";
+  env_["DB_SSLMODE"] = "verify_full";
+  EXPECT_EQ(error_of(inputs()), "DB_* variables: " + expected);
+  env_.clear();
+  write_config("[database]\nhost = \"db\"\nsslmode = \"verify_full\"\n");
+  EXPECT_EQ(error_of(inputs()),
+            (dir_ / "retort.toml").string() + ":3:11: database.sslmode: " + expected);
 }
 
 TEST(UrlSourceNameTest, NamesEverySource) {

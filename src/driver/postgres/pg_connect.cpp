@@ -55,6 +55,44 @@ Params connection_params(const DatabaseUrl& url, const ConnectionOptions& option
   return params;
 }
 
+bool has(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+// libpq's TLS messages say what failed, not what to change; the hint says which setting to
+// change. Empty when the message is not about TLS.
+std::string tls_hint(std::string_view message, const DatabaseUrl& url) {
+  const std::string mode = url.param("sslmode").value_or("prefer");
+  if (has(message, "does not match host name")) {
+    return "sslmode=verify-full checks that the server certificate names the host connected to: "
+           "connect by a name the certificate lists (subjectAltName), or reissue it with this "
+           "one";
+  }
+  if (has(message, "certificate verify failed")) {
+    const std::string root =
+        url.param("sslrootcert")
+            .value_or("~/.postgresql/root.crt (set sslrootcert, DB_SSLROOTCERT or PGSSLROOTCERT)");
+    return "the server's certificate is not signed by a CA in sslrootcert " + root;
+  }
+  if (has(message, "server does not support SSL")) {
+    return "the server has TLS turned off (ssl = off in postgresql.conf), and sslmode=" + mode +
+           " refuses an unencrypted connection";
+  }
+  if (has(message, "requires a valid client certificate")) {
+    return "the server asks for a client certificate: set sslcert and sslkey (DB_SSLCERT and "
+           "DB_SSLKEY, or [database] sslcert and sslkey in retort.toml)";
+  }
+  if (has(message, "certificate authentication failed")) {
+    return "the client certificate's common name (CN) must be the database user name, or be "
+           "mapped to it in pg_ident.conf";
+  }
+  if (has(message, "no encryption") && has(message, "pg_hba.conf")) {
+    return "the server accepts only TLS connections here (hostssl): set sslmode=require or "
+           "stronger";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
@@ -76,8 +114,13 @@ std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     ErrorInfo info;
     info.sqlstate = "08001";
-    info.message =
-        fmt::format("cannot connect to {}: {}", url.redacted(), pg::connection_message(conn));
+    const std::string reason = pg::connection_message(conn);
+    const std::string hint = tls_hint(reason, url);
+    info.message = fmt::format("cannot connect to {}: {}", url.redacted(), reason);
+    if (!hint.empty()) {
+      info.message += " (hint: " + hint + ")";
+      info.hint = hint;
+    }
     PQfinish(conn);
     throw ConnectionError(std::move(info));
   }

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS retort_history (
     applied_at TIMESTAMPTZ NOT NULL,
     duration_ms DOUBLE PRECISION,
     applied_by TEXT,
-    retort_version TEXT
+    retort_version TEXT,
+    backup TEXT
 );
 
 -- Running downgrade c3d4e5f6a1b2 -> b2c3d4e5f6a1

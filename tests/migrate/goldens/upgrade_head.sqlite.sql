@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS retort_history (
     applied_at TIMESTAMPTZ NOT NULL,
     duration_ms DOUBLE PRECISION,
     applied_by TEXT,
-    retort_version TEXT
+    retort_version TEXT,
+    backup TEXT
 );
 
 -- Running upgrade  -> a1b2c3d4e5f6
