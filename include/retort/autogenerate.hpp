@@ -206,7 +206,11 @@ class NotAtHead : public Error {
 struct RevisionOptions {
   std::string message;
   std::string head = "head";
-  std::optional<std::string> rev_id;  // of the main revision; default: random
+  bool splice = false;                // as `retort revision --splice`
+  std::optional<std::string> rev_id;  // of the first revision; default: random
+  std::vector<std::string> branch_labels;  // of the first revision
+  std::vector<std::string> depends_on;     // of the first revision
+  std::optional<std::filesystem::path> version_path;
   bool write = true;                  // false: --sql preview, nothing is written
   migrate::MigrateOptions migrate;    // the environment (settings)
   DatabaseOptions database;

@@ -172,7 +172,13 @@ GeneratedRevisions revision(Database& db, const schema::MetaData& models,
     migrate::RevisionRequest request;
     request.message = options.message + role_suffix(body);
     request.heads = {head};
-    if (i == 0) request.rev_id = options.rev_id;
+    request.version_path = options.version_path;
+    if (i == 0) {
+      request.rev_id = options.rev_id;
+      request.splice = options.splice;
+      request.branch_labels = options.branch_labels;
+      request.depends_on = options.depends_on;
+    }
     request.upgrades = detail::header_comments(body, out.diff, i == 0 ? "" : head);
     request.downgrades = "-- the statements are in the dialect sections below";
     request.extra_headers = detail::extra_headers(body);
