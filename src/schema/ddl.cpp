@@ -84,8 +84,9 @@ std::string foreign_key_clause(const schema::ForeignKey& fk, Dialect dialect) {
   std::string referred = dialect == Dialect::sqlite
                              ? quote(fk.referred_table)
                              : qualified_name(fk.referred_schema, fk.referred_table);
-  std::string out = fmt::format("{}FOREIGN KEY ({}) REFERENCES {} ({})", constraint_prefix(fk.name),
-                                quoted_list(fk.columns), referred, quoted_list(fk.referred_columns));
+  std::string out =
+      fmt::format("{}FOREIGN KEY ({}) REFERENCES {} ({})", constraint_prefix(fk.name),
+                  quoted_list(fk.columns), referred, quoted_list(fk.referred_columns));
   // NO ACTION is the default on both dialects; leaving it out keeps the text short.
   if (fk.on_delete != schema::ReferentialAction::no_action) {
     out += fmt::format(" ON DELETE {}", schema::referential_action_sql(fk.on_delete));

@@ -266,5 +266,36 @@ TEST(Ddl, CreateStatementsOrderTablesByForeignKeys) {
   EXPECT_EQ(ddl::create_statements(m, Dialect::postgresql), pg);
 }
 
+TEST(Ddl, GeneratedColumnsOnBothDialects) {
+  Column doubled = column("doubled", types::integer());
+  doubled.generated = DialectSql("qty * 2");
+  EXPECT_EQ(ddl::column_definition(doubled, Dialect::postgresql),
+            "\"doubled\" integer GENERATED ALWAYS AS (qty * 2) STORED");
+  EXPECT_EQ(ddl::column_definition(doubled, Dialect::sqlite),
+            "\"doubled\" INTEGER GENERATED ALWAYS AS (qty * 2) STORED");
+  doubled.generated = DialectSql("qty * 2", "");  // no SQLite spelling: a plain column there
+  EXPECT_EQ(ddl::column_definition(doubled, Dialect::sqlite), "\"doubled\" INTEGER");
+}
+
+TEST(Ddl, ForeignKeyToAnotherSchemaOnPostgresqlOnly) {
+  Table t;
+  t.name = "local";
+  t.columns.push_back(column("ref", types::integer()));
+  ForeignKey fk;
+  fk.name = "local_ref";
+  fk.columns = {"ref"};
+  fk.referred_schema = "other";
+  fk.referred_table = "target";
+  fk.referred_columns = {"id"};
+  t.foreign_keys.push_back(fk);
+  EXPECT_EQ(ddl::create_table(t, Dialect::postgresql),
+            "CREATE TABLE \"local\" (\n  \"ref\" integer,\n  CONSTRAINT \"local_ref\" FOREIGN KEY "
+            "(\"ref\") REFERENCES \"other\".\"target\" (\"id\")\n)");
+  // SQLite can refer only to its own database's tables.
+  EXPECT_EQ(ddl::create_table(t, Dialect::sqlite),
+            "CREATE TABLE \"local\" (\n  \"ref\" INTEGER,\n  CONSTRAINT \"local_ref\" FOREIGN KEY "
+            "(\"ref\") REFERENCES \"target\" (\"id\")\n)");
+}
+
 }  // namespace
 }  // namespace retort::schema
