@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "migrate/autogenerate/normalize.hpp"
 #include "migrate/autogenerate/revision_text.hpp"
+#include "migrate/autogenerate/server_spelling.hpp"
 #include "migrate/operations.hpp"
 #include "migrate/scaffold.hpp"
 #include "migrate/script_file.hpp"
@@ -15,70 +15,6 @@ namespace retort::autogenerate {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A default still differing after normalization, to be spelled by the server.
-struct Candidate {
-  Operation* op;
-  std::string column;  // the probe table's column
-};
-
-bool type_exists(const schema::ColumnType& type, const schema::MetaData& database) {
-  return type.kind != schema::ColumnType::Kind::enum_ ||
-         database.find_enum(type.enum_name) != nullptr;
-}
-
-// PostgreSQL respells defaults (`'x'` becomes `'x'::character varying`, `now() + interval '1
-// day'` becomes `(now() + '1 day'::interval)`). Rather than guess every rule, the models'
-// defaults that still differ are declared on a temporary table, in a transaction that is rolled
-// back, and read back as the server spells them: a fixed number of statements, however many.
-// Returns the statements sent.
-std::size_t probe_defaults(Connection& c, Diff& diff) {
-  std::vector<Candidate> candidates;
-  std::string columns;
-  for (Operation& op : diff.operations) {
-    if (op.kind != OpKind::alter_column || !op.changes.server_default) continue;
-    if (!op.column.server_default || op.column.server_default->postgresql.empty()) continue;
-    if (!op.old_column.server_default) continue;
-    const schema::Column& typed = op.changes.type ? op.column : op.old_column;
-    if (!type_exists(typed.type, diff.before)) continue;
-    const std::string name = fmt::format("c{}", candidates.size());
-    columns += fmt::format("{}{} {} DEFAULT {}", columns.empty() ? "" : ", ", name,
-                           typed.type.sql(Dialect::postgresql),
-                           op.column.server_default->postgresql);
-    candidates.push_back({&op, name});
-  }
-  if (candidates.empty()) return 0;
-  Result spelled;
-  c.begin({});
-  try {
-    c.execute_script("CREATE TEMP TABLE retort_default_probe (" + columns + ")");
-    spelled = c.execute(
-        "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
-        "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = "
-        "'pg_temp.retort_default_probe'::regclass");
-    c.rollback();
-  } catch (const DatabaseError& e) {
-    // A default the server refuses stays reported as a change; the revision will say why.
-    if (c.in_transaction() && !c.is_broken()) c.rollback();
-    diff.notes.push_back(fmt::format("could not ask the server to spell the models' defaults: {}",
-                                     e.what()));
-    return 3;
-  }
-  for (const Row row : spelled) {
-    const std::string name = row.get<std::string>(0);
-    auto it = std::find_if(candidates.begin(), candidates.end(),
-                           [&](const Candidate& k) { return k.column == name; });
-    if (it == candidates.end()) continue;
-    const std::string server = detail::normalize_sql(row.get<std::string>(1));
-    if (server == detail::expression_key(it->op->old_column.server_default, Dialect::postgresql)) {
-      it->op->changes.server_default = false;
-    }
-  }
-  std::erase_if(diff.operations, [](const Operation& op) {
-    return op.kind == OpKind::alter_column && !op.changes.any();
-  });
-  return 4;  // BEGIN, CREATE, SELECT, ROLLBACK
-}
 
 std::vector<std::pair<std::string, std::string>> sqlite_triggers(Connection& c) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -127,7 +63,7 @@ Diff compare(const schema::MetaData& models, Connection& connection,
   Diff diff = compare(models, database, compare_options);
   diff.catalog_queries = static_cast<std::size_t>(stats.catalog_queries);
   if (connection.dialect() == Dialect::postgresql) {
-    diff.catalog_queries += probe_defaults(connection, diff);
+    diff.catalog_queries += detail::settle_with_server(connection, models, diff);
   }
   return diff;
 }

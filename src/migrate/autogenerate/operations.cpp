@@ -23,8 +23,11 @@ std::string type_text(const schema::ColumnType& type) {
 
 std::string default_text(const schema::Column& column) {
   if (!column.server_default) return "none";
+  // Read from a database, only that dialect's half is there.
   const schema::DialectSql& d = *column.server_default;
-  return d.postgresql == d.sqlite || d.sqlite.empty() ? d.postgresql : d.postgresql + " | " + d.sqlite;
+  if (d.postgresql.empty()) return d.sqlite;
+  if (d.sqlite.empty() || d.sqlite == d.postgresql) return d.postgresql;
+  return d.postgresql + " | " + d.sqlite;
 }
 
 std::string column_summary(const schema::Column& column) {
