@@ -115,6 +115,7 @@ class Workspace {
     return compare(models, db_, options);
   }
   void downgrade(const std::string& target) { migrate::downgrade(db_, target, env_.options()); }
+  void upgrade() { migrate::upgrade(db_, "head", env_.options()); }
   std::vector<std::string> current() { return migrate::current(db_, env_.options()); }
   void execute(const std::string& sql) { db_.connection()->execute_script(sql); }
   std::int64_t count(const std::string& sql) {
