@@ -115,7 +115,7 @@ GeneratedRevisions revision(Database& db, const schema::MetaData& models,
       request.branch_labels = options.branch_labels;
       request.depends_on = options.depends_on;
     }
-    request.upgrades = detail::header_comments(body, out.diff, i == 0 ? "" : head);
+    request.upgrades = detail::header_comments(body, out.diff, head);
     request.downgrades = "-- the statements are in the dialect sections below";
     request.extra_headers = detail::extra_headers(body);
     request.dialect_sections = detail::dialect_sections(body);

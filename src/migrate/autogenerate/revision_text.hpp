@@ -9,9 +9,9 @@
 
 namespace retort::autogenerate::detail {
 
-// Comment lines for the common upgrade section, right under the header: what the revision does,
-// what to watch out for. `previous` names the revision a follow-up body continues (empty for the
-// first one, which lists the diff's operations and rename hints).
+// Comment lines for the common upgrade section, right under the header: what the revision does
+// (the main revision lists the diff's operations and rename hints), what to watch out for.
+// `previous` is the id of the revision before this one.
 std::string header_comments(const RevisionBody& body, const Diff& diff, const std::string& previous);
 
 // "-- Transactional: false", "-- SQLite foreign keys: off" as the body needs them.
