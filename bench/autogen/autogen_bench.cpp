@@ -4,7 +4,8 @@
 // `extra` where the others have a text `extra2`), for timing `revision --autogenerate` side by side
 // with Alembic's (bench/autogen/run_autogen_bench.sh).
 //
-//   retort_bench_autogen N [retort arguments...]     e.g.  retort_bench_autogen 1000 --url URL check
+//   retort_bench_autogen N [retort arguments...]     e.g.  retort_bench_autogen 1000 --url URL
+//   check
 #include <cstdlib>
 #include <iostream>
 #include <string>

@@ -8,7 +8,8 @@
 //
 //   retort::autogenerate::RevisionOptions options;
 //   options.message = "add tasks";
-//   retort::autogenerate::GeneratedRevisions files = retort::autogenerate::revision(db, models, options);
+//   retort::autogenerate::GeneratedRevisions files = retort::autogenerate::revision(db, models,
+//   options);
 //
 // The comparison is pure data (compare(models, database_metadata, options)): the connection
 // forms only reflect the database (retort/inspect.hpp) and, on PostgreSQL, let the server spell
@@ -30,26 +31,26 @@
 namespace retort::autogenerate {
 
 enum class OpKind {
-  create_enum,       // enum_type
-  drop_enum,         // enum_type
-  add_enum_value,    // enum_type (after), value
-  drop_enum_value,   // enum_type (after), value
-  create_table,      // table_def
-  drop_table,        // table_def
-  rename_table,      // old_name -> table
-  add_column,        // column
-  drop_column,       // column
-  rename_column,     // old_name -> name
-  alter_column,      // old_column -> column, changes
-  set_table_comment, // old_comment -> comment
-  create_index,      // index
-  drop_index,        // index
-  add_unique,        // unique
-  drop_unique,       // unique
-  add_foreign_key,   // foreign_key
-  drop_foreign_key,  // foreign_key
-  add_check,         // check
-  drop_check,        // check
+  create_enum,        // enum_type
+  drop_enum,          // enum_type
+  add_enum_value,     // enum_type (after), value
+  drop_enum_value,    // enum_type (after), value
+  create_table,       // table_def
+  drop_table,         // table_def
+  rename_table,       // old_name -> table
+  add_column,         // column
+  drop_column,        // column
+  rename_column,      // old_name -> name
+  alter_column,       // old_column -> column, changes
+  set_table_comment,  // old_comment -> comment
+  create_index,       // index
+  drop_index,         // index
+  add_unique,         // unique
+  drop_unique,        // unique
+  add_foreign_key,    // foreign_key
+  drop_foreign_key,   // foreign_key
+  add_check,          // check
+  drop_check,         // check
 };
 
 // What an alter_column changes.
@@ -67,9 +68,9 @@ struct ColumnChanges {
 // Which fields are set depends on `kind` (see OpKind).
 struct Operation {
   OpKind kind = OpKind::create_table;
-  std::string table;   // the table acted on, by its name at that point (rename_table: new name)
-  std::string schema;  // the table's schema; empty: the connection's
-  std::string name;    // the column / index / constraint / enum; rename_column: the new name
+  std::string table;     // the table acted on, by its name at that point (rename_table: new name)
+  std::string schema;    // the table's schema; empty: the connection's
+  std::string name;      // the column / index / constraint / enum; rename_column: the new name
   std::string old_name;  // rename_table / rename_column: the previous name
   schema::Table table_def;
   schema::Column column;      // add/drop_column; alter_column: the column after
@@ -82,7 +83,7 @@ struct Operation {
   schema::EnumType enum_type;  // create/drop_enum; add/drop_enum_value: the type after the change
   std::vector<std::string> old_enum_values;  // add/drop_enum_value: the values before
   std::string value;                         // add/drop_enum_value
-  std::string comment, old_comment;  // set_table_comment
+  std::string comment, old_comment;          // set_table_comment
   bool operator==(const Operation&) const = default;
 };
 
@@ -141,8 +142,8 @@ Diff compare(const schema::MetaData& models, const schema::MetaData& database,
 
 // What to compare against a live database.
 struct DatabaseOptions {
-  CompareOptions compare;          // dialect is taken from the connection
-  std::string schema;              // the schema to reflect; empty: the connection's default
+  CompareOptions compare;  // dialect is taken from the connection
+  std::string schema;      // the schema to reflect; empty: the connection's default
   std::vector<std::string> exclude_tables;  // not compared (the migration tables never are)
 };
 
@@ -206,13 +207,13 @@ class NotAtHead : public Error {
 struct RevisionOptions {
   std::string message;
   std::string head = "head";
-  bool splice = false;                // as `retort revision --splice`
-  std::optional<std::string> rev_id;  // of the first revision; default: random
+  bool splice = false;                     // as `retort revision --splice`
+  std::optional<std::string> rev_id;       // of the first revision; default: random
   std::vector<std::string> branch_labels;  // of the first revision
   std::vector<std::string> depends_on;     // of the first revision
   std::optional<std::filesystem::path> version_path;
-  bool write = true;                  // false: --sql preview, nothing is written
-  migrate::MigrateOptions migrate;    // the environment (settings)
+  bool write = true;                // false: --sql preview, nothing is written
+  migrate::MigrateOptions migrate;  // the environment (settings)
   DatabaseOptions database;
   RenderOptions render;
 };
@@ -236,7 +237,7 @@ GeneratedRevisions revision(Database& db, const schema::MetaData& models,
 
 // `retort check`: the pending operations (empty: models and database agree). Throws NotAtHead
 // when the database is not at head.
-Diff check(Database& db, const schema::MetaData& models, const migrate::MigrateOptions& migrate = {},
-           const DatabaseOptions& database = {});
+Diff check(Database& db, const schema::MetaData& models,
+           const migrate::MigrateOptions& migrate = {}, const DatabaseOptions& database = {});
 
 }  // namespace retort::autogenerate

@@ -22,7 +22,9 @@ class AutogenerateCli : public ::testing::TestWithParam<Dialect> {
     }
   }
   fs::path dir() const { return tmp_.path(); }
-  CliRun run(const std::string& args) const { return retort("--url " + q(url_) + " " + args, dir()); }
+  CliRun run(const std::string& args) const {
+    return retort("--url " + q(url_) + " " + args, dir());
+  }
   std::vector<fs::path> files() const {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator(dir() / "migrations" / "versions")) {
@@ -46,7 +48,8 @@ TEST_P(AutogenerateCli, RevisionAutogenerateWritesTheFileAndCheckAgrees) {
   const CliRun preview = run("revision --autogenerate --sql -m 'create events'");
   ASSERT_EQ(preview.exit_code, 0) << preview.output;
   EXPECT_TRUE(contains(preview.out, "(not written)")) << preview.out;
-  EXPECT_TRUE(contains(preview.out, "-- +upgrade postgresql\nCREATE TABLE \"events\"")) << preview.out;
+  EXPECT_TRUE(contains(preview.out, "-- +upgrade postgresql\nCREATE TABLE \"events\""))
+      << preview.out;
   EXPECT_TRUE(contains(preview.out, "-- +upgrade sqlite\nCREATE TABLE \"events\"")) << preview.out;
   EXPECT_TRUE(files().empty());
 
@@ -55,7 +58,8 @@ TEST_P(AutogenerateCli, RevisionAutogenerateWritesTheFileAndCheckAgrees) {
   ASSERT_EQ(files().size(), 1u);
   EXPECT_TRUE(contains(generated.out, "Generating " + files()[0].string() + " ...  done"))
       << generated.out;
-  EXPECT_TRUE(contains(generated.output, "INFO  [retort.autogenerate] Detected create table events"))
+  EXPECT_TRUE(
+      contains(generated.output, "INFO  [retort.autogenerate] Detected create table events"))
       << generated.output;
   EXPECT_TRUE(contains(generated.output, "catalog queries")) << generated.output;
 
@@ -74,8 +78,9 @@ TEST_P(AutogenerateCli, CheckSaysWhenTheDatabaseIsNotAtHead) {
   ASSERT_EQ(run("upgrade 4f3c2a1b9d07").exit_code, 0);
   const CliRun behind = run("check");
   EXPECT_EQ(behind.exit_code, 4) << behind.output;
-  EXPECT_TRUE(contains(behind.output, "the database is not at head (database: 4f3c2a1b9d07; head: "
-                                      "7c2d9e4b1a60)"))
+  EXPECT_TRUE(contains(behind.output,
+                       "the database is not at head (database: 4f3c2a1b9d07; head: "
+                       "7c2d9e4b1a60)"))
       << behind.output;
   EXPECT_TRUE(contains(behind.output, "retort upgrade head")) << behind.output;
   ASSERT_EQ(run("upgrade head").exit_code, 0);

@@ -68,14 +68,13 @@ TEST(AutogenerateCompare, ColumnsAddedDroppedAndAltered) {
                   with_default(col("c", types::varchar(10)), {"'x'"}), col("new", types::uuid())}));
   models.tables[0].columns[1].comment = "the a";
   const Diff diff = compare(models, db, on(Dialect::postgresql));
-  EXPECT_EQ(descriptions(diff),
-            (std::vector<std::string>{
-                "add column t.new (uuid)",
-                "alter column t.a: type integer -> bigint, comment",
-                "alter column t.b: SET NOT NULL",
-                "alter column t.c: default none -> 'x'",
-                "drop column t.gone",
-            }));
+  EXPECT_EQ(descriptions(diff), (std::vector<std::string>{
+                                    "add column t.new (uuid)",
+                                    "alter column t.a: type integer -> bigint, comment",
+                                    "alter column t.b: SET NOT NULL",
+                                    "alter column t.c: default none -> 'x'",
+                                    "drop column t.gone",
+                                }));
   expect_replays(models, db, diff, Dialect::postgresql);
   // Comments do not exist on SQLite.
   EXPECT_EQ(describe(compare(models, db, on(Dialect::sqlite)).operations[1]),
@@ -105,7 +104,8 @@ TEST(AutogenerateCompare, IndexesAndConstraints) {
                                     "add unique constraint t_a_key on t (a)",
                                     "add check constraint ck_t_a on t",
                                     "add foreign key t_p_fkey on t (p) -> parent (id)",
-                                })) << listed(diff);
+                                }))
+      << listed(diff);
   expect_replays(models, db, diff, Dialect::postgresql);
 }
 
@@ -136,7 +136,8 @@ TEST(AutogenerateCompare, EnumTypes) {
                                     "add value 'great' to enum mood",
                                     "create enum fresh (a, b)",
                                     "drop enum old",
-                                })) << listed(diff);
+                                }))
+      << listed(diff);
   EXPECT_EQ(diff.operations[1].enum_type.values,
             (std::vector<std::string>{"glad", "sad", "fine", "ok"}));
   expect_replays(models, db, diff, Dialect::postgresql);
@@ -144,8 +145,8 @@ TEST(AutogenerateCompare, EnumTypes) {
   models.enums[0].values = {"ok"};
   const Diff removed = compare(models, db, on(Dialect::postgresql));
   EXPECT_EQ(descriptions(removed),
-            (std::vector<std::string>{"create enum fresh (a, b)", "remove value 'sad' from enum mood",
-                                      "drop enum old"}));
+            (std::vector<std::string>{"create enum fresh (a, b)",
+                                      "remove value 'sad' from enum mood", "drop enum old"}));
   expect_replays(models, db, removed, Dialect::postgresql);
   // SQLite only knows enum types through the columns that use them.
   EXPECT_EQ(kinds(compare(models, MetaData{}, on(Dialect::sqlite))), std::vector<OpKind>{});
@@ -176,8 +177,7 @@ TEST(AutogenerateCompare, RenameHints) {
   CompareOptions apply_all = on(Dialect::postgresql);
   apply_all.apply_renames = true;
   diff = compare(same_table, db, apply_all);
-  EXPECT_EQ(descriptions(diff),
-            (std::vector<std::string>{"rename column notes.title to name"}));
+  EXPECT_EQ(descriptions(diff), (std::vector<std::string>{"rename column notes.title to name"}));
   expect_replays(same_table, db, diff, Dialect::postgresql);
 
   // A table with the same columns under another name.
@@ -207,16 +207,17 @@ TEST(AutogenerateCompare, DependencyOrder) {
   db.tables[0].foreign_keys.push_back(foreign_key("a_b_id_fkey", {"b_id"}, "b", {"id"}));
   db.tables[0].indexes.push_back(index("ix_a_x", {"x"}));
   models.enums = {{"mood", {"ok"}}};
-  models.tables.push_back(table("a", {col("m", types::enum_("mood")), col("c_id", types::bigint())}));
+  models.tables.push_back(
+      table("a", {col("m", types::enum_("mood")), col("c_id", types::bigint())}));
   models.tables.push_back(table("c"));
   models.tables[0].foreign_keys.push_back(foreign_key("a_c_id_fkey", {"c_id"}, "c", {"id"}));
   models.tables[0].indexes.push_back(index("ix_a_m", {"m"}));
   const Diff diff = compare(models, db, on(Dialect::postgresql));
-  EXPECT_EQ(kinds(diff), (std::vector<OpKind>{
-                             OpKind::create_enum, OpKind::drop_foreign_key, OpKind::drop_index,
-                             OpKind::create_table, OpKind::add_column, OpKind::add_column,
-                             OpKind::drop_column, OpKind::drop_column, OpKind::drop_table,
-                             OpKind::drop_enum, OpKind::create_index, OpKind::add_foreign_key}))
+  EXPECT_EQ(kinds(diff),
+            (std::vector<OpKind>{OpKind::create_enum, OpKind::drop_foreign_key, OpKind::drop_index,
+                                 OpKind::create_table, OpKind::add_column, OpKind::add_column,
+                                 OpKind::drop_column, OpKind::drop_column, OpKind::drop_table,
+                                 OpKind::drop_enum, OpKind::create_index, OpKind::add_foreign_key}))
       << listed(diff);
   expect_replays(models, db, diff, Dialect::postgresql);
 }

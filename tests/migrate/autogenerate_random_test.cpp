@@ -32,18 +32,28 @@ class SchemaDice {
   int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool coin() { return pick(0, 1) == 1; }
   std::string name(const char* prefix) { return fmt::format("{}{}", prefix, ++counter_); }
-  Table& any_table(MetaData& m) { return m.tables[static_cast<std::size_t>(pick(0, static_cast<int>(m.tables.size()) - 1))]; }
+  Table& any_table(MetaData& m) {
+    return m.tables[static_cast<std::size_t>(pick(0, static_cast<int>(m.tables.size()) - 1))];
+  }
 
   ColumnType scalar_type() {
     switch (pick(0, 7)) {
-      case 0: return types::integer();
-      case 1: return types::bigint();
-      case 2: return types::smallint();
-      case 3: return types::varchar(40);
-      case 4: return types::boolean();
-      case 5: return types::uuid();
-      case 6: return types::jsonb();
-      default: return types::text();
+      case 0:
+        return types::integer();
+      case 1:
+        return types::bigint();
+      case 2:
+        return types::smallint();
+      case 3:
+        return types::varchar(40);
+      case 4:
+        return types::boolean();
+      case 5:
+        return types::uuid();
+      case 6:
+        return types::jsonb();
+      default:
+        return types::text();
     }
   }
   static bool numeric(const ColumnType& t) {
@@ -57,7 +67,8 @@ class SchemaDice {
   Column new_column(const MetaData& m) {
     Column c = col(name("c"), scalar_type(), coin());
     if (!m.enums.empty() && pick(0, 4) == 0) c.type = types::enum_(m.enums.front().name);
-    if (numeric(c.type) && coin()) c.server_default = schema::DialectSql(std::to_string(pick(0, 9)));
+    if (numeric(c.type) && coin())
+      c.server_default = schema::DialectSql(std::to_string(pick(0, 9)));
     if (textual(c.type) && coin()) c.server_default = schema::DialectSql("'x'");
     return c;
   }
@@ -95,8 +106,9 @@ class SchemaDice {
     });
     std::erase_if(t.unique_constraints, [&](const auto& u) { return names(u.columns); });
     std::erase_if(t.foreign_keys, [&](const auto& fk) { return names(fk.columns); });
-    std::erase_if(t.check_constraints,
-                  [&](const auto& c) { return c.expression.postgresql.find(column) != std::string::npos; });
+    std::erase_if(t.check_constraints, [&](const auto& c) {
+      return c.expression.postgresql.find(column) != std::string::npos;
+    });
   }
 
   void drop_table(MetaData& m) {
@@ -118,8 +130,9 @@ class SchemaDice {
     switch (pick(0, 3)) {
       case 0:  // a type PostgreSQL casts to and from
         if (numeric(c->type) || textual(c->type)) {
-          const std::vector<ColumnType> castable{types::smallint(), types::integer(), types::bigint(),
-                                                 types::text(), types::varchar(60)};
+          const std::vector<ColumnType> castable{types::smallint(), types::integer(),
+                                                 types::bigint(), types::text(),
+                                                 types::varchar(60)};
           c->type = castable[static_cast<std::size_t>(pick(0, 4))];
           c->server_default.reset();
           forget_column(t, c->name);  // checks compare numbers
@@ -129,8 +142,10 @@ class SchemaDice {
         c->nullable = !c->nullable;
         break;
       case 2:
-        if (numeric(c->type)) c->server_default = schema::DialectSql(std::to_string(pick(10, 99)));
-        else c->server_default.reset();
+        if (numeric(c->type))
+          c->server_default = schema::DialectSql(std::to_string(pick(10, 99)));
+        else
+          c->server_default.reset();
         break;
       default:
         c->comment = coin() ? name("comment ") : "";
@@ -142,12 +157,14 @@ class SchemaDice {
     Table& t = any_table(m);
     switch (pick(0, 3)) {
       case 0:
-        if (Column* c = any_column(t, [](const Column& x) { return x.type.kind != ColumnType::Kind::jsonb; })) {
+        if (Column* c = any_column(
+                t, [](const Column& x) { return x.type.kind != ColumnType::Kind::jsonb; })) {
           t.indexes.push_back(index(name("ix"), {c->name}, coin()));
         }
         break;
       case 1:
-        if (Column* c = any_column(t, [](const Column& x) { return x.type.kind != ColumnType::Kind::jsonb; })) {
+        if (Column* c = any_column(
+                t, [](const Column& x) { return x.type.kind != ColumnType::Kind::jsonb; })) {
           t.unique_constraints.push_back({name("uq"), {c->name}});
         }
         break;
@@ -158,18 +175,24 @@ class SchemaDice {
         break;
       default: {
         const Table& target = any_table(m);
-        Column* c = any_column(t, [](const Column& x) { return x.type.kind == ColumnType::Kind::bigint; });
-        if (c != nullptr) t.foreign_keys.push_back(foreign_key(name("fk"), {c->name}, target.name, {"id"}));
+        Column* c =
+            any_column(t, [](const Column& x) { return x.type.kind == ColumnType::Kind::bigint; });
+        if (c != nullptr)
+          t.foreign_keys.push_back(foreign_key(name("fk"), {c->name}, target.name, {"id"}));
         break;
       }
     }
   }
 
   void drop_constraint(Table& t) {
-    if (!t.indexes.empty() && coin()) t.indexes.pop_back();
-    else if (!t.unique_constraints.empty() && coin()) t.unique_constraints.pop_back();
-    else if (!t.foreign_keys.empty() && coin()) t.foreign_keys.pop_back();
-    else if (!t.check_constraints.empty()) t.check_constraints.pop_back();
+    if (!t.indexes.empty() && coin())
+      t.indexes.pop_back();
+    else if (!t.unique_constraints.empty() && coin())
+      t.unique_constraints.pop_back();
+    else if (!t.foreign_keys.empty() && coin())
+      t.foreign_keys.pop_back();
+    else if (!t.check_constraints.empty())
+      t.check_constraints.pop_back();
   }
 
   void change_enum(MetaData& m) {
@@ -188,9 +211,15 @@ class SchemaDice {
 
   void change(MetaData& m) {
     switch (pick(0, 8)) {
-      case 0: add_table(m); break;
-      case 1: drop_table(m); break;
-      case 2: any_table(m).columns.push_back(new_column(m)); break;
+      case 0:
+        add_table(m);
+        break;
+      case 1:
+        drop_table(m);
+        break;
+      case 2:
+        any_table(m).columns.push_back(new_column(m));
+        break;
       case 3: {
         Table& t = any_table(m);
         if (Column* c = any_column(t, [](const Column&) { return true; })) {
@@ -200,11 +229,21 @@ class SchemaDice {
         }
         break;
       }
-      case 4: change_column(m); break;
-      case 5: add_constraint(m); break;
-      case 6: drop_constraint(any_table(m)); break;
-      case 7: change_enum(m); break;
-      default: any_table(m).comment = coin() ? name("about ") : ""; break;
+      case 4:
+        change_column(m);
+        break;
+      case 5:
+        add_constraint(m);
+        break;
+      case 6:
+        drop_constraint(any_table(m));
+        break;
+      case 7:
+        change_enum(m);
+        break;
+      default:
+        any_table(m).comment = coin() ? name("about ") : "";
+        break;
     }
   }
 

@@ -54,16 +54,19 @@ CompareOptions postgresql() {
 Diff live_changes() {
   MetaData db;
   db.tables.push_back(table("owners"));
-  db.tables.push_back(table("accounts", {col("email", types::text()), col("owner_id", types::bigint()),
-                                         col("status", types::text()), col("score", types::integer())}));
+  db.tables.push_back(
+      table("accounts", {col("email", types::text()), col("owner_id", types::bigint()),
+                         col("status", types::text()), col("score", types::integer())}));
   MetaData models = db;
   Table& accounts = models.tables[1];
-  accounts.columns[3].nullable = false;                   // SET NOT NULL
-  accounts.columns[4].type = types::bigint();             // a rewrite
-  accounts.columns.push_back(with_default(col("token", types::uuid(), false), {"gen_random_uuid()"}));
+  accounts.columns[3].nullable = false;        // SET NOT NULL
+  accounts.columns[4].type = types::bigint();  // a rewrite
+  accounts.columns.push_back(
+      with_default(col("token", types::uuid(), false), {"gen_random_uuid()"}));
   accounts.indexes.push_back(index("ix_accounts_status", {"status"}));
   accounts.unique_constraints.push_back({"accounts_email_key", {"email"}});
-  accounts.foreign_keys.push_back(foreign_key("accounts_owner_id_fkey", {"owner_id"}, "owners", {"id"}));
+  accounts.foreign_keys.push_back(
+      foreign_key("accounts_owner_id_fkey", {"owner_id"}, "owners", {"id"}));
   accounts.check_constraints.push_back({"ck_accounts_score", {"score >= 0"}});
   models.tables.push_back(table("audit", {col("account_id", types::bigint(), false)}));
   models.tables.back().indexes.push_back(index("ix_audit_account", {"account_id"}));
@@ -92,7 +95,8 @@ TEST(AutogenerateRender, SqliteMoveAndCopy) {
       foreign_key("children_parent_id_fkey", {"parent_id"}, "parents", {"id"}));
   MetaData models = db;
   models.tables[0].columns[1].nullable = false;
-  models.tables[0].columns.push_back(with_default(col("born", types::timestamptz()), {"now()", "CURRENT_TIMESTAMP"}));
+  models.tables[0].columns.push_back(
+      with_default(col("born", types::timestamptz()), {"now()", "CURRENT_TIMESTAMP"}));
   models.tables[0].unique_constraints.push_back({"parents_name_key", {"name"}});
   CompareOptions lite;
   lite.dialect = Dialect::sqlite;

@@ -14,7 +14,8 @@ class AutogenerateSqlite : public ::testing::Test {
 
   static MetaData family() {
     MetaData m;
-    m.tables.push_back(table("parents", {col("name", types::text()), col("age", types::integer())}));
+    m.tables.push_back(
+        table("parents", {col("name", types::text()), col("age", types::integer())}));
     m.tables.back().indexes.push_back(index("ix_parents_name", {"name"}));
     m.tables.push_back(table("children", {col("parent_id", types::bigint(), false)}));
     m.tables.back().foreign_keys.push_back(
@@ -34,9 +35,9 @@ class AutogenerateSqlite : public ::testing::Test {
   }
 
   std::vector<std::string> sqlite_master(const std::string& type) {
-    return migrate::runner_testing::column(
-        ws_.db(), "SELECT name FROM sqlite_master WHERE type = '" + type +
-                      "' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    return migrate::runner_testing::column(ws_.db(),
+                                           "SELECT name FROM sqlite_master WHERE type = '" + type +
+                                               "' AND name NOT LIKE 'sqlite_%' ORDER BY name");
   }
 
   Workspace ws_;

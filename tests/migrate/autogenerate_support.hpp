@@ -48,7 +48,8 @@ inline Table table(std::string name, std::vector<Column> columns = {}) {
   return t;
 }
 
-inline schema::Index index(std::string name, std::vector<std::string> columns, bool unique = false) {
+inline schema::Index index(std::string name, std::vector<std::string> columns,
+                           bool unique = false) {
   schema::Index i;
   i.name = std::move(name);
   i.unique = unique;

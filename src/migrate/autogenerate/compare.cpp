@@ -31,7 +31,8 @@ std::vector<Operation> in_foreign_key_order(std::vector<Operation> ops) {
     return false;
   };
   while (!ops.empty()) {
-    auto ready = std::find_if(ops.begin(), ops.end(), [&](const Operation& op) { return !waits(op); });
+    auto ready =
+        std::find_if(ops.begin(), ops.end(), [&](const Operation& op) { return !waits(op); });
     if (ready == ops.end()) ready = ops.begin();
     ordered.push_back(std::move(*ready));
     ops.erase(ready);
@@ -153,9 +154,9 @@ void Comparison::enum_value_changes(const schema::EnumType& db, const schema::En
     buckets_.add(detail::kEnumsDropped, std::move(op));
   }
   if (state != wanted) {
-    diff_.notes.push_back(fmt::format(
-        "enum {}: the values are in another order in the database ({}); not changed", model.name,
-        fmt::join(state, ", ")));
+    diff_.notes.push_back(
+        fmt::format("enum {}: the values are in another order in the database ({}); not changed",
+                    model.name, fmt::join(state, ", ")));
   }
 }
 

@@ -139,7 +139,8 @@ void compare_constraints(const std::vector<T>& db, const std::vector<const T*>& 
     for (std::size_t i = 0; i < db.size(); ++i) {
       if (matched[i]) continue;
       const bool by_name = !db[i].name.empty() && !m.name.empty();
-      if (by_name ? db[i].name == m.name : key(db[i]) == key(m)) return static_cast<std::ptrdiff_t>(i);
+      if (by_name ? db[i].name == m.name : key(db[i]) == key(m))
+        return static_cast<std::ptrdiff_t>(i);
     }
     return -1;
   };
@@ -168,7 +169,9 @@ void compare_table_constraints(const Table& db, const Table& model, Dialect dial
                                Buckets& buckets) {
   compare_constraints(
       db.unique_constraints, pointers(model.unique_constraints),
-      [](const schema::UniqueConstraint& u) { return fmt::format("{}", fmt::join(u.columns, ",")); },
+      [](const schema::UniqueConstraint& u) {
+        return fmt::format("{}", fmt::join(u.columns, ","));
+      },
       [&](const schema::UniqueConstraint& u, bool add) {
         Operation op = table_op(add ? OpKind::add_unique : OpKind::drop_unique, model);
         op.name = u.name;
@@ -218,10 +221,11 @@ void compare_table(const Table& db, const Table& model, Dialect dialect, Buckets
                    std::vector<std::string>& notes) {
   compare_columns(db, model, dialect, buckets, notes);
   if (db.primary_key.columns != model.primary_key.columns) {
-    notes.push_back(fmt::format("table {}: primary key ({}) in the database, ({}) in the models; "
-                                "not changed",
-                                model.name, fmt::join(db.primary_key.columns, ", "),
-                                fmt::join(model.primary_key.columns, ", ")));
+    notes.push_back(
+        fmt::format("table {}: primary key ({}) in the database, ({}) in the models; "
+                    "not changed",
+                    model.name, fmt::join(db.primary_key.columns, ", "),
+                    fmt::join(model.primary_key.columns, ", ")));
   }
   if (dialect == Dialect::postgresql && db.comment != model.comment) {
     Operation op = table_op(OpKind::set_table_comment, model);

@@ -14,17 +14,27 @@ enum class TokenKind { word, quoted, string, number, punct };
 struct Token {
   TokenKind kind;
   std::string text;
-  bool wordish() const { return kind == TokenKind::word || kind == TokenKind::quoted || kind == TokenKind::number; }
-  bool is(std::string_view s) const { return kind == TokenKind::punct || kind == TokenKind::word ? text == s : false; }
+  bool wordish() const {
+    return kind == TokenKind::word || kind == TokenKind::quoted || kind == TokenKind::number;
+  }
+  bool is(std::string_view s) const {
+    return kind == TokenKind::punct || kind == TokenKind::word ? text == s : false;
+  }
 };
 
 bool is_word_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
 }
-bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_word_char(char c) {
+  return is_word_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool is_plain_identifier(std::string_view name) {
   if (name.empty() || !is_word_start(name.front())) return false;
@@ -79,7 +89,9 @@ std::vector<Token> tokenize(std::string_view s) {
       ++i;
     } else {
       std::size_t end = i;
-      while (end < s.size() && std::string_view("+-*/<>=~!@#%^&|`?:").find(s[end]) != std::string_view::npos) ++end;
+      while (end < s.size() &&
+             std::string_view("+-*/<>=~!@#%^&|`?:").find(s[end]) != std::string_view::npos)
+        ++end;
       if (end == i) ++end;
       out.push_back({TokenKind::punct, std::string(s.substr(i, end - i))});
       i = end;
@@ -99,7 +111,8 @@ bool is_type_word(const std::string& w) {
 std::size_t type_end(const std::vector<Token>& t, std::size_t i) {
   if (i >= t.size() || (t[i].kind != TokenKind::word && t[i].kind != TokenKind::quoted)) return i;
   std::size_t j = i + 1;
-  if (j + 1 < t.size() && t[j].is(".") && (t[j + 1].kind == TokenKind::word || t[j + 1].kind == TokenKind::quoted)) {
+  if (j + 1 < t.size() && t[j].is(".") &&
+      (t[j + 1].kind == TokenKind::word || t[j + 1].kind == TokenKind::quoted)) {
     j += 2;
   }
   if (is_type_word(t[i].text)) {
@@ -116,7 +129,8 @@ std::size_t type_end(const std::vector<Token>& t, std::size_t i) {
 
 bool numeric_text(std::string_view s) {
   if (!s.empty() && s.front() == '-') s.remove_prefix(1);
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == '.'; });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == '.'; });
 }
 
 // Drops `::type` after literals and names (not after a parenthesized expression, whose cast may
@@ -127,9 +141,11 @@ bool drop_casts(std::vector<Token>& t) {
     if (!t[i].is("::") || t[i - 1].is(")")) continue;
     const std::size_t end = type_end(t, i + 1);
     if (end == i + 1) continue;
-    t.erase(t.begin() + static_cast<std::ptrdiff_t>(i), t.begin() + static_cast<std::ptrdiff_t>(end));
+    t.erase(t.begin() + static_cast<std::ptrdiff_t>(i),
+            t.begin() + static_cast<std::ptrdiff_t>(end));
     Token& literal = t[i - 1];
-    if (literal.kind == TokenKind::string && numeric_text(literal.text.substr(1, literal.text.size() - 2))) {
+    if (literal.kind == TokenKind::string &&
+        numeric_text(literal.text.substr(1, literal.text.size() - 2))) {
       std::string number = literal.text.substr(1, literal.text.size() - 2);
       if (number.front() == '-') {
         literal = {TokenKind::number, number.substr(1)};
@@ -157,7 +173,8 @@ std::size_t matching_paren(const std::vector<Token>& t, std::size_t open) {
 // whole expression and parentheses directly inside parentheses.
 bool drop_parentheses(std::vector<Token>& t) {
   for (std::size_t i = 0; i + 2 < t.size(); ++i) {
-    const bool call = i > 0 && (t[i - 1].kind == TokenKind::word || t[i - 1].kind == TokenKind::quoted);
+    const bool call =
+        i > 0 && (t[i - 1].kind == TokenKind::word || t[i - 1].kind == TokenKind::quoted);
     if (!t[i].is("(") || call) continue;
     const std::size_t close = matching_paren(t, i);
     if (close == t.size()) continue;
@@ -190,7 +207,8 @@ bool fold_any_array(std::vector<Token>& t) {
     replacement.push_back({TokenKind::punct, "("});
     replacement.insert(replacement.end(), items.begin(), items.end());
     replacement.push_back({TokenKind::punct, ")"});
-    t.erase(t.begin() + static_cast<std::ptrdiff_t>(i), t.begin() + static_cast<std::ptrdiff_t>(close + 1));
+    t.erase(t.begin() + static_cast<std::ptrdiff_t>(i),
+            t.begin() + static_cast<std::ptrdiff_t>(close + 1));
     t.insert(t.begin() + static_cast<std::ptrdiff_t>(i), replacement.begin(), replacement.end());
     changed = true;
   }

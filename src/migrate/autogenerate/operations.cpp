@@ -40,8 +40,8 @@ std::string column_summary(const schema::Column& column) {
 std::string alter_summary(const Operation& op) {
   std::vector<std::string> parts;
   if (op.changes.type) {
-    parts.push_back(fmt::format("type {} -> {}", type_text(op.old_column.type),
-                                type_text(op.column.type)));
+    parts.push_back(
+        fmt::format("type {} -> {}", type_text(op.old_column.type), type_text(op.column.type)));
   }
   if (op.changes.nullable) parts.push_back(op.column.nullable ? "DROP NOT NULL" : "SET NOT NULL");
   if (op.changes.server_default) {
@@ -86,8 +86,10 @@ bool same_object(const T& a, const T& b) {
 }
 
 template <class T>
-void erase_required(std::vector<T>& items, const T& item, const Operation& op, std::string_view what) {
-  auto it = std::find_if(items.begin(), items.end(), [&](const T& x) { return same_object(x, item); });
+void erase_required(std::vector<T>& items, const T& item, const Operation& op,
+                    std::string_view what) {
+  auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& x) { return same_object(x, item); });
   if (it == items.end()) {
     throw UsageError(fmt::format("{}: no such {} at this point", describe(op), what));
   }
@@ -273,7 +275,8 @@ void apply(MetaData& metadata, const Operation& op) {
       break;
     case OpKind::drop_column:
       require_column(table, op.column.name, op);
-      std::erase_if(table.columns, [&](const schema::Column& c) { return c.name == op.column.name; });
+      std::erase_if(table.columns,
+                    [&](const schema::Column& c) { return c.name == op.column.name; });
       break;
     case OpKind::rename_column:
       require_column(table, op.old_name, op).name = op.name;
@@ -281,7 +284,8 @@ void apply(MetaData& metadata, const Operation& op) {
       for (Table& other : metadata.tables) {
         for (schema::ForeignKey& fk : other.foreign_keys) {
           if (fk.referred_table != table.name) continue;
-          std::replace(fk.referred_columns.begin(), fk.referred_columns.end(), op.old_name, op.name);
+          std::replace(fk.referred_columns.begin(), fk.referred_columns.end(), op.old_name,
+                       op.name);
         }
       }
       break;

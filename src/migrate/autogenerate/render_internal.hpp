@@ -18,8 +18,8 @@ struct Statements {
 struct PostgresqlRendering {
   Statements enum_values;  // ADD VALUE that later operations of the diff use
   Statements main;
-  Statements online;       // CONCURRENTLY, VALIDATE, SET NOT NULL (non-transactional)
-  std::vector<std::string> warnings;         // for the main revision's header
+  Statements online;                  // CONCURRENTLY, VALIDATE, SET NOT NULL (non-transactional)
+  std::vector<std::string> warnings;  // for the main revision's header
   std::vector<std::string> online_warnings;  // for the online revision's header
 };
 PostgresqlRendering render_postgresql(const Diff& diff, const RenderOptions& options);

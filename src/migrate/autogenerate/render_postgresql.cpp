@@ -69,11 +69,10 @@ bool uses_enum(const schema::Column& column, const std::string& name) {
 // Functions whose default makes ADD COLUMN write every row (a value per row).
 bool is_volatile(const std::string& expression) {
   static const std::vector<std::string> functions{
-      "random(",    "gen_random_uuid(", "uuid_generate_v1(", "uuid_generate_v4(",
-      "clock_timestamp(", "timeofday(", "nextval(",          "txid_current("};
-  return std::any_of(functions.begin(), functions.end(), [&](const std::string& f) {
-    return expression.find(f) != std::string::npos;
-  });
+      "random(",          "gen_random_uuid(", "uuid_generate_v1(", "uuid_generate_v4(",
+      "clock_timestamp(", "timeofday(",       "nextval(",          "txid_current("};
+  return std::any_of(functions.begin(), functions.end(),
+                     [&](const std::string& f) { return expression.find(f) != std::string::npos; });
 }
 
 // varchar(n) -> varchar(m >= n), varchar -> text: PostgreSQL changes only the catalog.
@@ -173,13 +172,13 @@ Placement Renderer::place(const Operation& op) const {
     }
     case OpKind::add_unique:
       return is_foreign_key_target(op.table, op.unique.columns) ? Placement::main
-                                                                 : Placement::online_unique;
+                                                                : Placement::online_unique;
     case OpKind::add_foreign_key:
     case OpKind::add_check:
       return Placement::online_validate;
     case OpKind::alter_column:
       return op.changes.nullable && !op.column.nullable ? Placement::online_not_null
-                                                         : Placement::main;
+                                                        : Placement::main;
     default:
       return Placement::main;
   }
@@ -299,22 +298,24 @@ void Renderer::warn(const Operation& op, Placement placement) {
             op.table, op.column.name, op.column.type.sql(kPg)));
       }
       if (op.changes.nullable && !op.column.nullable && placement == Placement::main) {
-        w.push_back(fmt::format("SET NOT NULL on {}.{} scans the table under an ACCESS EXCLUSIVE lock",
-                                op.table, op.column.name));
+        w.push_back(
+            fmt::format("SET NOT NULL on {}.{} scans the table under an ACCESS EXCLUSIVE lock",
+                        op.table, op.column.name));
       }
       break;
     case OpKind::add_column:
       if (!existing) break;
-      if (op.column.identity || (has_default(op.column) &&
-                                 is_volatile(op.column.server_default->postgresql))) {
+      if (op.column.identity ||
+          (has_default(op.column) && is_volatile(op.column.server_default->postgresql))) {
         w.push_back(fmt::format(
             "ADD COLUMN {}.{} with a volatile default rewrites the table under an ACCESS EXCLUSIVE "
             "lock",
             op.table, op.column.name));
       }
       if (!op.column.nullable && !has_default(op.column) && !op.column.identity) {
-        w.push_back(fmt::format("ADD COLUMN {}.{} NOT NULL without a default fails if the table has rows",
-                                op.table, op.column.name));
+        w.push_back(
+            fmt::format("ADD COLUMN {}.{} NOT NULL without a default fails if the table has rows",
+                        op.table, op.column.name));
       }
       break;
     case OpKind::drop_enum_value:
@@ -326,17 +327,19 @@ void Renderer::warn(const Operation& op, Placement placement) {
                               op.table));
       break;
     case OpKind::drop_column:
-      w.push_back(fmt::format("DROP COLUMN {}.{} deletes its values (the downgrade recreates it empty)",
-                              op.table, op.column.name));
+      w.push_back(
+          fmt::format("DROP COLUMN {}.{} deletes its values (the downgrade recreates it empty)",
+                      op.table, op.column.name));
       break;
     case OpKind::create_index:
     case OpKind::add_unique:
     case OpKind::add_foreign_key:
     case OpKind::add_check:
       if (existing && placement == Placement::main) {
-        w.push_back(fmt::format("{} on existing table {} holds a lock that blocks writes while it "
-                                "builds or validates",
-                                describe(op), op.table));
+        w.push_back(
+            fmt::format("{} on existing table {} holds a lock that blocks writes while it "
+                        "builds or validates",
+                        describe(op), op.table));
       }
       break;
     default:

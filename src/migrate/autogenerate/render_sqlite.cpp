@@ -51,8 +51,8 @@ bool can_add_in_place(const schema::Column& column) {
   if (column.identity || column.generated) return false;
   const std::string def = column.server_default ? column.server_default->sqlite : "";
   const std::string key = normalize_sql(def);
-  const bool constant = def.empty() || (def.find('(') == std::string::npos &&
-                                        !key.starts_with("current_"));
+  const bool constant =
+      def.empty() || (def.find('(') == std::string::npos && !key.starts_with("current_"));
   if (!constant) return false;
   return column.nullable || (!key.empty() && key != "null");
 }

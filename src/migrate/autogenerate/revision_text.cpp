@@ -17,9 +17,10 @@ std::string rename_advice(const RenameHint& hint) {
   const std::string spelled = hint.kind == RenameHint::Kind::table
                                   ? hint.from + ":" + hint.to
                                   : hint.table + "." + hint.from + ":" + hint.to;
-  return fmt::format("-- Probable rename, generated as drop + add (data is lost): {}; to rename "
-                     "instead, generate again with --rename {} (or --renames)\n",
-                     describe(hint), spelled);
+  return fmt::format(
+      "-- Probable rename, generated as drop + add (data is lost): {}; to rename "
+      "instead, generate again with --rename {} (or --renames)\n",
+      describe(hint), spelled);
 }
 
 }  // namespace
@@ -30,9 +31,10 @@ std::string header_comments(const RevisionBody& body, const Diff& diff,
   if (body.role == "enum values") {
     out += "-- Adds the enum values that the next revision uses.\n";
   } else if (body.role == "online") {
-    out += fmt::format("-- The online steps of revision {}: long builds and validations that "
-                       "must not hold locks.\n",
-                       previous);
+    out += fmt::format(
+        "-- The online steps of revision {}: long builds and validations that "
+        "must not hold locks.\n",
+        previous);
   } else {
     out += "-- Operations:\n";
     for (const Operation& op : diff.operations) out += "--   " + describe(op) + "\n";

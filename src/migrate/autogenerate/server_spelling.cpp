@@ -18,10 +18,10 @@ constexpr Dialect kPg = Dialect::postgresql;
 // A difference to settle: an alter_column whose default may only be spelled differently, or a
 // drop + create of the same check or index.
 struct Question {
-  std::size_t table = 0;     // index of the probe table
-  std::string object;        // probe column, check name or probe index name
-  std::size_t op = 0;        // the alter_column, or the create/add op
-  std::size_t dropped = 0;   // the drop op of a pair (unused for defaults)
+  std::size_t table = 0;    // index of the probe table
+  std::string object;       // probe column, check name or probe index name
+  std::size_t op = 0;       // the alter_column, or the create/add op
+  std::size_t dropped = 0;  // the drop op of a pair (unused for defaults)
 };
 
 // One probe table per model table with questions.
@@ -71,7 +71,8 @@ std::ptrdiff_t Survey::dropped_twin(std::size_t added) const {
   const OpKind drop = a.kind == OpKind::add_check ? OpKind::drop_check : OpKind::drop_index;
   for (std::size_t i = 0; i < diff_.operations.size(); ++i) {
     const Operation& d = diff_.operations[i];
-    if (d.kind == drop && d.table == a.table && d.name == a.name) return static_cast<std::ptrdiff_t>(i);
+    if (d.kind == drop && d.table == a.table && d.name == a.name)
+      return static_cast<std::ptrdiff_t>(i);
   }
   return -1;
 }
@@ -79,8 +80,9 @@ std::ptrdiff_t Survey::dropped_twin(std::size_t added) const {
 void Survey::ask(std::size_t i) {
   const Operation& op = diff_.operations[i];
   if (!probeable(op.table)) return;
-  if (op.kind == OpKind::alter_column && op.changes.server_default && op.old_column.server_default &&
-      op.column.server_default && !op.column.server_default->postgresql.empty()) {
+  if (op.kind == OpKind::alter_column && op.changes.server_default &&
+      op.old_column.server_default && op.column.server_default &&
+      !op.column.server_default->postgresql.empty()) {
     const std::size_t t = probe_of(op.table);
     tables[t].defaults.insert(op.column.name);
     defaults.push_back({t, op.column.name, i, 0});
@@ -194,10 +196,10 @@ std::size_t settle_with_server(Connection& connection, const schema::MetaData& m
     connection.rollback();
   } catch (const DatabaseError& e) {
     if (connection.in_transaction() && !connection.is_broken()) connection.rollback();
-    diff.notes.push_back(fmt::format(
-        "could not ask the server to spell the models' expressions ({}); some reported "
-        "changes may only be spelling",
-        e.what()));
+    diff.notes.push_back(
+        fmt::format("could not ask the server to spell the models' expressions ({}); some reported "
+                    "changes may only be spelling",
+                    e.what()));
     return 3;
   }
   std::vector<bool> settled(diff.operations.size(), false);
