@@ -85,7 +85,10 @@ class TablesByName {
 class Comparison {
  public:
   Comparison(const MetaData& models, const MetaData& database, const CompareOptions& options)
-      : models_(models), working_(database), options_(options), model_tables_(models),
+      : models_(models),
+        working_(database),
+        options_(options),
+        model_tables_(models),
         db_tables_(working_) {
     diff_.before = database;
   }
