@@ -23,6 +23,9 @@ namespace retort::ddl {
 struct Options {
   // CREATE TABLE/INDEX IF NOT EXISTS; enum types are then created only when missing.
   bool if_not_exists = false;
+  // CREATE INDEX CONCURRENTLY (PostgreSQL; ignored on SQLite): builds without blocking writes,
+  // outside a transaction.
+  bool concurrently = false;
 };
 
 // Every statement that creates metadata on an empty database: enum types first (PostgreSQL),
@@ -70,5 +73,59 @@ std::string qualified_name(const std::string& schema, const std::string& name);
 
 // A SQL string literal: 'text' with single quotes doubled (standard_conforming_strings).
 std::string string_literal(const std::string& text);
+
+// ---- Changing existing objects (the migration engine's operations). ----
+// Every function renders one statement for `dialect` without a trailing semicolon. Statements
+// SQLite cannot express (ALTER COLUMN, constraints on an existing table) are PostgreSQL only:
+// the migration engine rebuilds SQLite tables instead (move-and-copy).
+
+// A table-level constraint clause as CREATE TABLE spells it: [CONSTRAINT "name"] UNIQUE (...),
+// FOREIGN KEY (...) REFERENCES ..., CHECK (...).
+std::string constraint_definition(const schema::UniqueConstraint& unique);
+std::string constraint_definition(const schema::ForeignKey& fk, Dialect dialect);
+std::string constraint_definition(const schema::CheckConstraint& check, Dialect dialect);
+
+// DROP TABLE t.
+std::string drop_table(const schema::Table& table);
+// ALTER TABLE old RENAME TO new (the schema stays).
+std::string rename_table(const std::string& schema, const std::string& from, const std::string& to);
+// ALTER TABLE t ADD COLUMN <column_definition>.
+std::string add_column(const schema::Table& table, const schema::Column& column, Dialect dialect,
+                       const schema::MetaData* enums = nullptr);
+// ALTER TABLE t DROP COLUMN c.
+std::string drop_column(const schema::Table& table, const std::string& column);
+// ALTER TABLE t RENAME COLUMN a TO b.
+std::string rename_column(const schema::Table& table, const std::string& from,
+                          const std::string& to);
+// PostgreSQL: ALTER TABLE t ALTER COLUMN c TYPE <type> USING c::<type> (through text for enums).
+std::string alter_column_type(const schema::Table& table, const schema::Column& column);
+// PostgreSQL: ALTER COLUMN c SET DEFAULT expr, or DROP DEFAULT when the column has none.
+std::string alter_column_default(const schema::Table& table, const schema::Column& column);
+// PostgreSQL: ALTER COLUMN c SET NOT NULL / DROP NOT NULL, as column.nullable says.
+std::string alter_column_nullable(const schema::Table& table, const schema::Column& column);
+// PostgreSQL: COMMENT ON COLUMN t.c IS '...' (IS NULL for an empty comment).
+std::string comment_on_column(const schema::Table& table, const schema::Column& column);
+// PostgreSQL: COMMENT ON TABLE t IS '...' (IS NULL for an empty comment).
+std::string comment_on_table(const schema::Table& table, const std::string& comment);
+// DROP INDEX [CONCURRENTLY] [IF EXISTS] name (concurrently: PostgreSQL only).
+std::string drop_index(const schema::Table& table, const schema::Index& index, Dialect dialect,
+                       bool concurrently = false, bool if_exists = false);
+// PostgreSQL: ALTER TABLE t ADD <constraint_definition> [NOT VALID].
+std::string add_constraint(const schema::Table& table, const std::string& definition,
+                           bool not_valid = false);
+// PostgreSQL: ALTER TABLE t ADD CONSTRAINT name UNIQUE USING INDEX name.
+std::string add_unique_using_index(const schema::Table& table, const std::string& name);
+// PostgreSQL: ALTER TABLE t DROP CONSTRAINT [IF EXISTS] name.
+std::string drop_constraint(const schema::Table& table, const std::string& name,
+                            bool if_exists = false);
+// PostgreSQL: ALTER TABLE t VALIDATE CONSTRAINT name.
+std::string validate_constraint(const schema::Table& table, const std::string& name);
+// PostgreSQL: DROP TYPE name.
+std::string drop_enum(const std::string& name);
+// PostgreSQL: ALTER TYPE name RENAME TO new_name.
+std::string rename_enum(const std::string& name, const std::string& new_name);
+// PostgreSQL: ALTER TYPE name ADD VALUE IF NOT EXISTS 'v' BEFORE 'x' / AFTER 'y', placed where
+// `type` (the type after the change) has it.
+std::string add_enum_value(const schema::EnumType& type, const std::string& value);
 
 }  // namespace retort::ddl

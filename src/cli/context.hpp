@@ -6,6 +6,7 @@
 #include <string>
 
 #include "retort/database.hpp"
+#include "retort/schema.hpp"
 #include "retort/settings.hpp"
 
 namespace CLI {
@@ -24,6 +25,8 @@ struct GlobalOptions {
 class Context {
  public:
   GlobalOptions options;
+  // What `revision --autogenerate` and `check` compare the database with (retort::cli::main's).
+  const schema::MetaData* models = nullptr;
 
   // Resolves the database (once); with --verbose, says on stderr which setting decided it.
   const ResolvedUrl& resolved();
@@ -42,8 +45,9 @@ void add_ping_command(CLI::App& app, Context& context, Command& run);
 void add_sql_command(CLI::App& app, Context& context, Command& run);
 void add_demo_command(CLI::App& app, Context& context, Command& run);
 void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // migrate_commands.cpp
-void add_events_command(CLI::App& app, Context& context, Command& run);    // events_command.cpp
-void add_grants_command(CLI::App& app, Context& context, Command& run);    // security_commands.cpp
+void add_check_command(CLI::App& app, Context& context, Command& run);  // autogenerate_commands.cpp
+void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
+void add_grants_command(CLI::App& app, Context& context, Command& run);  // security_commands.cpp
 // Hidden: crashes on purpose (redaction tests of the terminate handler).
 void add_crash_check_command(CLI::App& app, Context& context, Command& run);
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "cli/context.hpp"
+#include "migrate/scaffold.hpp"
 #include "retort/migrate.hpp"
 
 namespace retort::cli {
@@ -22,5 +23,22 @@ migrate::MigrateOptions migrate_options(Context& context);
 void info_line(Context& context, std::string_view line);
 
 void add_migrate_info_commands(CLI::App& app, Context& context, Command& run);
+
+// `revision --autogenerate` and `check` options (autogenerate_commands.cpp).
+struct AutogenerateFlags {
+  bool autogenerate = false;
+  bool sql = false;                  // print the file(s) instead of writing
+  bool renames = false;              // every probable rename as RENAME
+  std::vector<std::string> rename;   // "table.old:new" or "old_table:new_table"
+  bool plain = false;                // PostgreSQL DDL without the online-safe forms
+  std::vector<std::string> exclude_tables;
+  std::string schema;
+};
+void add_autogenerate_options(CLI::App& revision, AutogenerateFlags& flags);
+
+// Compares the database with context.models and writes (or with --sql prints) the revision
+// file(s) for `request` (message, head, rev id); prints what was detected.
+int run_autogenerate(Context& context, const migrate::RevisionRequest& request,
+                     const AutogenerateFlags& flags);
 
 }  // namespace retort::cli

@@ -96,10 +96,12 @@ void add_revision(CLI::App& app, Context& context, Command& run) {
     std::vector<std::string> depends_on;
     std::string rev_id;
     std::string version_path;
+    AutogenerateFlags autogenerate;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("-m,--message", o->message,
                   "Message of the revision (also its file name's slug)");
+  add_autogenerate_options(*cmd, o->autogenerate);
   cmd->add_option("--head", o->head,
                   "Revision to base the new one on (needed when there are several heads)")
       ->capture_default_str();
@@ -122,6 +124,8 @@ void add_revision(CLI::App& app, Context& context, Command& run) {
       r.depends_on = split_list(o->depends_on);
       if (!o->rev_id.empty()) r.rev_id = o->rev_id;
       if (!o->version_path.empty()) r.version_path = o->version_path;
+      if (o->autogenerate.autogenerate) return run_autogenerate(context, r, o->autogenerate);
+      if (o->autogenerate.sql) throw UsageError("revision --sql previews an --autogenerate revision");
       generate(context, r);
       return 0;
     };
@@ -266,6 +270,7 @@ void add_migrate_commands(CLI::App& app, Context& context, Command& run) {
   add_upgrade(app, context, run, false);
   add_stamp(app, context, run);
   add_migrate_info_commands(app, context, run);
+  add_check_command(app, context, run);
 }
 
 }  // namespace retort::cli

@@ -40,7 +40,12 @@ std::string render_plan(const RevisionMap& map, const Plan& plan, const Settings
   for (const Step& step : plan.steps) {
     const Revision* rev = step.kind == StepKind::stamp ? nullptr : &map.revision(step.revision);
     const bool nontx = rev != nullptr && !rev->transactional;
-    if (nontx && !per) emit(out, "COMMIT");
+    // As the runner does: SQLite takes PRAGMA foreign_keys only outside a transaction.
+    const bool fk_off = rev != nullptr && !nontx && rev->sqlite_foreign_keys_off &&
+                        dialect == Dialect::sqlite;
+    if ((nontx || fk_off) && !per) emit(out, "COMMIT");
+    if (fk_off) emit(out, "PRAGMA foreign_keys = OFF");
+    if (fk_off && !per) emit(out, "BEGIN");
     if (per && !nontx) emit(out, "BEGIN");
     if (heads.empty()) emit(out, store.create_version_table());
     if (!history_created) {
@@ -73,12 +78,14 @@ std::string render_plan(const RevisionMap& map, const Plan& plan, const Settings
         }
       }
     }
-    if (nontx) {
+    if (fk_off) comment(out, "PRAGMA foreign_key_check must return no rows before this COMMIT");
+    if (nontx || (fk_off && !per)) {
       emit(out, "COMMIT");
-      if (!per) emit(out, "BEGIN");
     } else if (per) {
       emit(out, "COMMIT");
     }
+    if (fk_off) emit(out, "PRAGMA foreign_keys = ON");
+    if ((nontx || fk_off) && !per) emit(out, "BEGIN");
     apply_ops(heads, step.ops);
   }
   if (!plan.steps.empty() && heads.empty()) emit(out, store.drop_version_table());

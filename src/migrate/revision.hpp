@@ -36,6 +36,10 @@ struct Revision {
   std::string message;
   std::string create_date;
   bool transactional = true;  // false: the runner executes it outside a transaction
+  // `-- SQLite foreign keys: off`: on SQLite the revision runs with foreign-key enforcement off
+  // (a table rebuild drops the old table, which must not cascade) and PRAGMA foreign_key_check
+  // must find nothing before it commits.
+  bool sqlite_foreign_keys_off = false;
 
   std::string path;  // the file it was read from; empty for revisions built in code
   HeaderLines lines;

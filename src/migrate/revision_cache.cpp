@@ -93,7 +93,7 @@ std::string encode_header(const Revision& r) {
   }
   return fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{},{},{},{}\t{}\t{}", escape(r.id), join(r.down_revisions),
                      join(r.branch_labels), join(r.depends_on), escape(r.message), escape(r.create_date),
-                     r.transactional ? 1 : 0, r.lines.revision, r.lines.down_revision, r.lines.branch_labels,
+                     (r.transactional ? 1 : 0) | (r.sqlite_foreign_keys_off ? 2 : 0), r.lines.revision, r.lines.down_revision, r.lines.branch_labels,
                      r.lines.depends_on, sections, r.checksum);
 }
 
@@ -145,10 +145,12 @@ bool decode_header(std::string_view text, Revision& r) {
     return false;
   }
   const std::string_view flag = next_field(rest, '\t');
-  if (flag != "0" && flag != "1") {
+  // Bit 0: transactional; bit 1: SQLite foreign keys off.
+  if (flag.size() != 1 || flag[0] < '0' || flag[0] > '3') {
     return false;
   }
-  r.transactional = flag == "1";
+  r.transactional = ((flag[0] - '0') & 1) != 0;
+  r.sqlite_foreign_keys_off = ((flag[0] - '0') & 2) != 0;
   std::string_view lines = next_field(rest, '\t');
   if (!int_field(lines, ',', r.lines.revision) || !int_field(lines, ',', r.lines.down_revision) ||
       !int_field(lines, ',', r.lines.branch_labels) || !int_field(lines, ',', r.lines.depends_on) || !lines.empty()) {

@@ -279,6 +279,45 @@ void Runner::run_nontransactional(const Revision& rev, const Step& step,
   }
 }
 
+// SQLite ignores PRAGMA foreign_keys inside a transaction, so the revision gets a transaction of
+// its own with enforcement switched off around it; PRAGMA foreign_key_check then stands in for
+// the checks that did not run, before anything commits.
+void Runner::run_without_foreign_keys(const Revision& rev, const Step& step,
+                                      const std::vector<std::string>& rows_after) {
+  const bool enforced = c_.execute("PRAGMA foreign_keys").at(0).get<std::int64_t>(0) != 0;
+  c_.execute_script("PRAGMA foreign_keys = OFF");
+  try {
+    begin();
+    const auto t0 = Clock::now();
+    run_statements(rev, step);
+    check_foreign_keys(rev, step);
+    bookkeeping(step, std::chrono::duration<double, std::milli>(Clock::now() - t0).count(), false);
+    commit(rows_after);
+  } catch (...) {
+    rollback_quietly();
+    if (enforced && !c_.is_broken()) c_.execute_script("PRAGMA foreign_keys = ON");
+    throw;
+  }
+  if (enforced) c_.execute_script("PRAGMA foreign_keys = ON");
+}
+
+void Runner::check_foreign_keys(const Revision& rev, const Step& step) {
+  // Rows: (table, rowid, referred table, foreign key index).
+  const Result violations = c_.execute("PRAGMA foreign_key_check");
+  if (violations.empty()) return;
+  std::string listed;
+  for (std::size_t i = 0; i < violations.size() && i < 5; ++i) {
+    const Row row = violations.at(i);
+    listed += fmt::format("{}{} rowid {} -> {}", i == 0 ? "" : "; ", row[0].to_display(),
+                          row[1].to_display(), row[2].to_display());
+  }
+  rollback_quietly();
+  const Error cause(fmt::format("{} foreign key violation{} after the revision ({}{})",
+                                violations.size(), violations.size() == 1 ? "" : "s", listed,
+                                violations.size() > 5 ? "; ..." : ""));
+  statement_failed(rev, step, 0, "PRAGMA foreign_key_check", cause, true, "");
+}
+
 std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
   std::vector<std::string> descriptions;
   committed_ = plan.initial_rows;
@@ -302,6 +341,12 @@ std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
         if (!rev.transactional) {
           commit(rows);  // whole-run mode: what ran so far commits before
           run_nontransactional(rev, step, after);
+          rows = std::move(after);
+          continue;
+        }
+        if (rev.sqlite_foreign_keys_off && dialect_ == Dialect::sqlite) {
+          commit(rows);  // the pragma needs a transaction of the revision's own
+          run_without_foreign_keys(rev, step, after);
           rows = std::move(after);
           continue;
         }

@@ -44,6 +44,9 @@ class Runner {
   void run_statements(const Revision& rev, const Step& step);
   void run_nontransactional(const Revision& rev, const Step& step,
                             const std::vector<std::string>& rows_after);
+  void run_without_foreign_keys(const Revision& rev, const Step& step,
+                                const std::vector<std::string>& rows_after);
+  void check_foreign_keys(const Revision& rev, const Step& step);
   [[noreturn]] void statement_failed(const Revision& rev, const Step& step, int line,
                                      const std::string& sql, const std::exception& cause,
                                      bool rolled_back, const std::string& extra);

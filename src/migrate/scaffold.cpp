@@ -420,6 +420,17 @@ NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
                                  {"upgrades", request.upgrades},
                                  {"downgrades", request.downgrades}},
                                 template_path.string());
+  if (!request.extra_headers.empty()) {
+    const std::size_t first_line_end = out.content.find('\n');
+    std::string headers;
+    for (const std::string& h : request.extra_headers) headers += h + "\n";
+    out.content.insert(first_line_end == std::string::npos ? out.content.size() : first_line_end + 1,
+                       headers);
+  }
+  if (!request.dialect_sections.empty()) {
+    if (!out.content.empty() && out.content.back() != '\n') out.content += '\n';
+    out.content += "\n" + request.dialect_sections;
+  }
 
   // The file must parse and keep the graph valid (as Alembic loads the new script and adds it
   // to its map); checked before anything is written.

@@ -51,6 +51,10 @@ struct RevisionRequest {
   std::optional<std::filesystem::path> version_path;  // one of the version locations
   std::string upgrades;                               // bodies of the sections (autogenerate)
   std::string downgrades;
+  // Autogenerate: header lines ("-- Transactional: false") put right after the first line, and
+  // per-dialect sections ("-- +upgrade postgresql ...") appended after the template's text.
+  std::vector<std::string> extra_headers;
+  std::string dialect_sections;
 };
 
 struct NewRevision {

@@ -52,8 +52,9 @@ bool iequals(std::string_view s, std::string_view lower_literal) {
 }
 
 // The header keys, in the order of Parser::header_lines_.
-constexpr std::array<std::string_view, 7> kKeys = {"revision",     "down revision", "branch labels", "depends on",
-                                                   "message",      "create date",   "transactional"};
+constexpr std::array<std::string_view, 8> kKeys = {"revision",      "down revision", "branch labels",
+                                                   "depends on",    "message",       "create date",
+                                                   "transactional", "sqlite foreign keys"};
 constexpr std::array<std::string_view, 3> kDialects = {"", "postgresql", "sqlite"};
 
 // Lines without their '\n' (and without a '\r' before it).
@@ -155,6 +156,12 @@ void Parser::header_line(std::size_t index, std::string_view text) {
       break;
     case 4: rev_.message = std::string(value); break;
     case 5: rev_.create_date = std::string(value); break;
+    case 7:
+      if (!iequals(value, "on") && !iequals(value, "off")) {
+        fail(index, fmt::format("SQLite foreign keys must be on or off, not '{}'", value));
+      }
+      rev_.sqlite_foreign_keys_off = iequals(value, "off");
+      break;
     default:
       if (!iequals(value, "true") && !iequals(value, "false")) {
         fail(index, fmt::format("Transactional must be true or false, not '{}'", value));

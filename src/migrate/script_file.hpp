@@ -8,6 +8,8 @@
 //   -- Message: add users table
 //   -- Create date: 2026-11-21 05:40:00.123456
 //   -- Transactional: true                 (optional; false = run outside a transaction)
+//   -- SQLite foreign keys: off            (optional; on SQLite: enforcement off, checked before
+//                                           commit - for table rebuilds)
 //
 //   -- +upgrade
 //   CREATE TABLE users (id BIGINT PRIMARY KEY);

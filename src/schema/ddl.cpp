@@ -247,7 +247,9 @@ std::string create_index(const Table& table, const schema::Index& index, Dialect
       dialect == Dialect::sqlite ? qualified_name(table.schema, index.name) : quote(index.name);
   std::string on =
       dialect == Dialect::sqlite ? quote(table.name) : qualified_name(table.schema, table.name);
-  std::string out = fmt::format("CREATE {}INDEX {}{} ON {}", index.unique ? "UNIQUE " : "",
+  const bool concurrently = options.concurrently && dialect == Dialect::postgresql;
+  std::string out = fmt::format("CREATE {}INDEX {}{}{} ON {}", index.unique ? "UNIQUE " : "",
+                                concurrently ? "CONCURRENTLY " : "",
                                 options.if_not_exists ? "IF NOT EXISTS " : "", name, on);
   if (dialect == Dialect::postgresql && !index.method.empty()) out += " USING " + index.method;
   out += fmt::format(" ({})", elements);
@@ -311,6 +313,19 @@ std::vector<std::string> create_statements(const schema::MetaData& metadata, Dia
     }
   }
   return out;
+}
+
+std::string constraint_definition(const schema::UniqueConstraint& unique) {
+  return fmt::format("{}UNIQUE ({})", constraint_prefix(unique.name), quoted_list(unique.columns));
+}
+
+std::string constraint_definition(const schema::ForeignKey& fk, Dialect dialect) {
+  return foreign_key_clause(fk, dialect);
+}
+
+std::string constraint_definition(const schema::CheckConstraint& check, Dialect dialect) {
+  return fmt::format("{}CHECK ({})", constraint_prefix(check.name),
+                     check.expression.for_dialect(dialect));
 }
 
 }  // namespace retort::ddl

@@ -32,6 +32,7 @@ TEST(HeaderEncoding, RoundTripsEveryField) {
   r.branch_labels = {"billing", "core"};
   r.depends_on = {"ffff"};
   r.transactional = false;
+  r.sqlite_foreign_keys_off = true;
   Revision back;
   ASSERT_TRUE(decode_header(encode_header(r), back));
   EXPECT_EQ(back.id, "abcd");
@@ -40,6 +41,7 @@ TEST(HeaderEncoding, RoundTripsEveryField) {
   EXPECT_EQ(back.depends_on, r.depends_on);
   EXPECT_EQ(back.message, "tabs\tand \\ backslashes");
   EXPECT_FALSE(back.transactional);
+  EXPECT_TRUE(back.sqlite_foreign_keys_off);
   EXPECT_EQ(back.lines.revision, r.lines.revision);
   EXPECT_EQ(back.lines.down_revision, 3);
   ASSERT_EQ(back.sections.size(), 2u);
@@ -48,7 +50,7 @@ TEST(HeaderEncoding, RoundTripsEveryField) {
   EXPECT_EQ(back.sections[1].line, r.sections[1].line);
   EXPECT_TRUE(back.sections[0].sql.empty());
   EXPECT_EQ(back.checksum, r.checksum);
-  for (const char* bad : {"", "abcd", "abcd\t\t\t\t\t\t2\t1,2,3,4\t\tv1:x", "abcd\t\t\t\t\t\t1\t1,2,3\t\tv1:x",
+  for (const char* bad : {"", "abcd", "abcd\t\t\t\t\t\t4\t1,2,3,4\t\tv1:x", "abcd\t\t\t\t\t\t1\t1,2,3\t\tv1:x",
                           "abcd\t\t\t\t\t\t1\t1,2,3,4\tx:sqlite:3\tv1:x"}) {
     EXPECT_FALSE(decode_header(bad, back)) << bad;
   }

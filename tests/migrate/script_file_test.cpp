@@ -100,6 +100,7 @@ TEST(ParseRevision, EveryBadForm) {
   expect_error(head + "-- Revision: def\n", 3, "header 'revision' appears twice (first on line 2)");
   expect_error(head + "-- just a remark\n", 3, "malformed header line");
   expect_error(head + "-- Transactional: maybe\n", 3, "Transactional must be true or false");
+  expect_error(head + "-- SQLite foreign keys: false\n", 3, "SQLite foreign keys must be on or off");
   expect_error(head + "-- Down revision: a1,, b2\n", 3, "empty item");
   expect_error("-- retort revision\n-- Revision:\n", 2, "empty Revision header");
   expect_error(head + "CREATE TABLE t (x INT);\n", 3, "text outside a section");
@@ -107,6 +108,13 @@ TEST(ParseRevision, EveryBadForm) {
   expect_error(head + "-- +upgrade sqlite\n-- +upgrade SQLite\n", 4, "duplicate section");
   expect_error(head + "-- +migrate\n", 3, "unknown section marker '-- +migrate'");
   expect_error(head + "-- +upgrade mysql\n", 3, "unknown dialect 'mysql'");
+}
+
+TEST(ParseRevision, SqliteForeignKeysOff) {
+  const std::string head = "-- retort revision\n-- Revision: abc\n";
+  EXPECT_FALSE(parse_revision(head, "x.sql").sqlite_foreign_keys_off);
+  EXPECT_TRUE(parse_revision(head + "-- SQLite Foreign Keys: OFF\n", "x.sql").sqlite_foreign_keys_off);
+  EXPECT_FALSE(parse_revision(head + "-- SQLite foreign keys: on\n", "x.sql").sqlite_foreign_keys_off);
 }
 
 void write(const std::filesystem::path& p, const std::string& content) { std::ofstream(p, std::ios::binary) << content; }

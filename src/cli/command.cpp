@@ -1,4 +1,4 @@
-// retort: the command-line tool.
+// retort::cli::main: the command line, for the stock binary and for users' own migration tools.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -9,7 +9,10 @@
 #include "cli/context.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "retort/cli.hpp"
 #include "retort/error.hpp"
+#include "retort/events.hpp"
+#include "retort/repository.hpp"
 
 namespace retort::cli {
 
@@ -54,12 +57,13 @@ namespace {
   std::abort();
 }
 
-int run_cli(int argc, char** argv) {
+int run_cli(int argc, char** argv, const schema::MetaData& models) {
   CLI::App app{
       "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
       "SQLite.\nWith no database configured, retort uses the SQLite file retort.db here."};
   app.set_version_flag("--version", std::string(RETORT_VERSION));
   Context context;
+  context.models = &models;
   app.add_option("--url", context.options.url,
                  "Database URL (postgresql://user@host/db, sqlite:///file.db, ...); overrides "
                  "RETORT_DATABASE_URL, DATABASE_URL, DB_* variables and the config file");
@@ -92,18 +96,23 @@ int run_cli(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace retort::cli
 
-int main(int argc, char** argv) {
-  std::set_terminate(retort::cli::on_terminate);
+int main(int argc, char** argv, const schema::MetaData& models) {
+  std::set_terminate(on_terminate);
   try {
-    return retort::cli::run_cli(argc, argv);
-  } catch (const retort::Error& e) {
+    return run_cli(argc, argv, models);
+  } catch (const Error& e) {
     // Messages are scrubbed once more: a secret must not leak even from an unexpected path.
-    std::cerr << "retort: error: " << retort::redact::scrub(e.what()) << '\n';
+    std::cerr << "retort: error: " << redact::scrub(e.what()) << '\n';
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "retort: internal error: " << retort::redact::scrub(e.what()) << '\n';
+    std::cerr << "retort: internal error: " << redact::scrub(e.what()) << '\n';
     return 3;
   }
 }
+
+schema::MetaData builtin_models() {
+  return metadata<events::Event>();
+}
+
+}  // namespace retort::cli

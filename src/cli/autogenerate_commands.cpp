@@ -1,0 +1,139 @@
+// `retort revision --autogenerate` and `retort check`: the models (retort::cli::main's) against
+// the database.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/migrate_cli.hpp"
+#include "retort/autogenerate.hpp"
+
+namespace retort::cli {
+namespace {
+
+autogenerate::DatabaseCompareOptions database_options(const AutogenerateFlags& flags) {
+  autogenerate::DatabaseCompareOptions options;
+  options.schema = flags.schema;
+  options.exclude_tables = flags.exclude_tables;
+  options.compare.apply_renames = flags.renames;
+  options.compare.renames = flags.rename;
+  return options;
+}
+
+const schema::MetaData& models_of(Context& context) {
+  if (context.models == nullptr) throw UsageError("this command line was started without models");
+  return *context.models;
+}
+
+void log_line(Context& context, std::string_view line) {
+  if (!context.options.quiet) std::cerr << "INFO  [retort.autogenerate] " << line << '\n';
+}
+
+// What the comparison found, as log lines: operations, rename hints, notes, and the cost.
+void report(Context& context, const autogenerate::Diff& diff) {
+  for (const autogenerate::Operation& op : diff.operations) {
+    log_line(context, "Detected " + autogenerate::describe(op));
+  }
+  for (const autogenerate::RenameHint& hint : diff.renames) {
+    log_line(context, fmt::format("{} rename: {}", hint.applied ? "Applied" : "Probable",
+                                  autogenerate::describe(hint)));
+  }
+  for (const std::string& note : diff.notes) log_line(context, "Not changed: " + note);
+  log_line(context, fmt::format("Compared {} tables of the database with {} of the models in {} "
+                                "catalog queries",
+                                diff.before.tables.size(), models_of(context).tables.size(),
+                                diff.catalog_queries));
+}
+
+void add_flag_options(CLI::App& cmd, AutogenerateFlags& flags) {
+  cmd.add_flag("--renames", flags.renames,
+               "Render every probable rename (a dropped and an added column or table of the same "
+               "type) as RENAME instead of drop + add");
+  cmd.add_option("--rename", flags.rename,
+                 "Render this probable rename as RENAME: TABLE.OLD:NEW for a column, OLD:NEW for a "
+                 "table (repeatable)");
+  cmd.add_option("--exclude-table", flags.exclude_tables,
+                 "Leave this table out of the comparison (repeatable)");
+  cmd.add_option("--schema", flags.schema,
+                 "PostgreSQL schema to compare (default: the connection's current schema)");
+}
+
+}  // namespace
+
+void add_autogenerate_options(CLI::App& revision, AutogenerateFlags& flags) {
+  revision.add_flag("--autogenerate", flags.autogenerate,
+                    "Compare the models with the database and write the changes as the revision");
+  revision.add_flag("--sql", flags.sql,
+                    "With --autogenerate: print the revision file(s) instead of writing them");
+  revision.add_flag("--plain", flags.plain,
+                    "With --autogenerate: plain PostgreSQL DDL in one transactional revision, "
+                    "without the online-safe forms (CONCURRENTLY, NOT VALID + VALIDATE)");
+  add_flag_options(revision, flags);
+}
+
+int run_autogenerate(Context& context, const migrate::RevisionRequest& request,
+                     const AutogenerateFlags& flags) {
+  autogenerate::RevisionOptions options;
+  options.message = request.message;
+  options.head = request.heads.front();
+  options.splice = request.splice;
+  options.rev_id = request.rev_id;
+  options.branch_labels = request.branch_labels;
+  options.depends_on = request.depends_on;
+  options.version_path = request.version_path;
+  options.write = !flags.sql;
+  options.migrate = migrate_options(context);
+  options.database = database_options(flags);
+  options.render.online = !flags.plain;
+  Database db = context.open_database();
+  const autogenerate::GeneratedRevisions generated =
+      autogenerate::revision(db, models_of(context), options);
+  report(context, generated.diff);
+  if (generated.revisions.empty()) {
+    std::cout << "No changes in schema detected; no revision written.\n";
+    return 0;
+  }
+  for (const autogenerate::GeneratedRevision& r : generated.revisions) {
+    if (flags.sql) {
+      std::cout << "-- " << r.path.string() << " (not written)\n" << r.content << '\n';
+    } else {
+      std::cout << "Generating " << r.path.string() << " ...  done\n";
+    }
+  }
+  return 0;
+}
+
+void add_check_command(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand(
+      "check",
+      "Compare the models with the database: exit code 1 and the pending operations when they "
+      "differ, 4 when the database is not at head");
+  auto flags = std::make_shared<AutogenerateFlags>();
+  add_flag_options(*cmd, *flags);
+  cmd->callback([&, flags] {
+    run = [&, flags] {
+      Database db = context.open_database();
+      autogenerate::Diff diff;
+      try {
+        diff = autogenerate::check(db, models_of(context), migrate_options(context),
+                                   database_options(*flags));
+      } catch (const autogenerate::NotAtHead& e) {
+        std::cerr << "retort: check: " << e.what() << '\n';
+        return 4;
+      }
+      report(context, diff);
+      if (diff.empty()) {
+        std::cout << "No new upgrade operations detected.\n";
+        return 0;
+      }
+      std::cout << "New upgrade operations detected:\n";
+      for (const autogenerate::Operation& op : diff.operations) {
+        std::cout << "  " << autogenerate::describe(op) << '\n';
+      }
+      return 1;
+    };
+  });
+}
+
+}  // namespace retort::cli
