@@ -290,6 +290,18 @@ inline nlohmann::json run_retort_command(Database& db, const MigrateOptions& o,
   }
 }
 
+// The error retort's loader refuses the project's graph with, or null when it loads.
+inline nlohmann::json load_error(const std::filesystem::path& project) {
+  try {
+    heads(retort_options(project));
+    return nullptr;
+  } catch (const RevisionError& e) {
+    return error_json(kind_name(e.kind()), e.what());
+  } catch (const ScriptError& e) {
+    return error_json("script", e.what());
+  }
+}
+
 // Runs a command sequence through retort's embedding API and answers as the oracle does.
 inline nlohmann::json run_retort_sequence(Database& db, const std::filesystem::path& project,
                                           const std::vector<DbCommand>& commands) {

@@ -100,16 +100,19 @@ class DatabasePair {
 struct GraphRun {
   GenGraph graph;
   fs::path project;
+  json load_error;  // why retort refuses the graph, or null
   std::vector<DbCommand> commands;
   std::unique_ptr<DatabasePair> databases;
 };
 
 struct Tally {
-  std::size_t graphs = 0, broken_graphs = 0, generated = 0, steps_logged = 0, mismatches = 0;
+  std::size_t graphs = 0, refused_at_load = 0, missed_cycles = 0, generated = 0, steps_logged = 0,
+              mismatches = 0;
   std::size_t row_order_cuts = 0;  // sequences ended by a legitimate row-order difference
   std::map<std::string, std::size_t> commands;      // compared, by command ("stamp --purge", ...)
   std::map<std::string, std::size_t> outcomes;      // "ok" or the error kind
   std::map<std::string, std::size_t> half_applied;  // Alembic's, by error kind
+  std::vector<std::string> hangs;  // commands Alembic never finished, with retort's outcome
   std::vector<std::string> reports;
 };
 
@@ -170,39 +173,69 @@ bool is_relative(const DbCommand& c) {
   });
 }
 
+std::string outcome(const json& result) {
+  return result.contains("error") ? result["error"]["kind"].get<std::string>() : "ok";
+}
+
+bool is_cycle(const json& result) {
+  if (!result.contains("error")) return false;
+  const std::string kind = result["error"]["kind"];
+  return kind == "cycle" || kind == "dependency_cycle";
+}
+
 class SequenceComparison {
  public:
   SequenceComparison(const GraphRun& run, Tally& tally) : run_(run), t_(tally) {}
 
   void compare(const json& alembic, const json& retort) {
-    const json& a_results = alembic["results"];
-    const bool alembic_stopped = !alembic["stopped"].is_null();
-    for (std::size_t i = 0; i < a_results.size(); ++i) {
-      const json& a = a_results[i];
-      const json& r = retort["results"][i];
-      ++t_.commands[run_.commands[i].cmd + (run_.commands[i].purge ? " --purge" : "")];
-      ++t_.outcomes[a.contains("error") ? a["error"]["kind"].get<std::string>() : "ok"];
-      if (r.contains("error") && !left_unchanged(r)) {
-        report(i, "retort changed its database although the command failed", a, r);
-      }
-      if (alembic_stopped && i + 1 == a_results.size()) {
-        ++t_.half_applied[a["error"]["kind"].get<std::string>()];
-        if (!same_outcome(a, r)) report(i, "Alembic failed half-way; retort did not refuse", a, r);
-        return;
-      }
-      if (!same_outcome(a, r) || a["ran"] != r["ran"] || a["rows"] != r["rows"]) {
-        if (a["read"] != r["read"] && is_relative(run_.commands[i])) {
-          ++t_.row_order_cuts;
-        } else {
-          report(i, "the databases differ", a, r);
-        }
-        return;  // the two databases no longer start from the same state
-      }
-      t_.steps_logged += a["ran"].size();
+    const json& results = alembic["results"];
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const bool half_applied = !alembic["stopped"].is_null() && i + 1 == results.size();
+      if (!compare_command(i, results[i], retort["results"][i], half_applied)) return;
     }
   }
 
  private:
+  // Whether the sequence goes on: not once the two databases may differ.
+  bool compare_command(std::size_t i, const json& a, const json& r, bool alembic_half_applied) {
+    if (r.contains("error") && !left_unchanged(r)) {
+      report(i, "retort changed its database although the command failed", a, r);
+    }
+    if (outcome(a) == "hang") {
+      note_hang(i, r);  // no answer to compare with
+      return false;
+    }
+    if (!a.contains("error") && is_cycle(r)) {
+      ++t_.missed_cycles;  // Alembic 1.8.1 loads the graph; nothing it does with it is a model
+      return false;
+    }
+    ++t_.commands[run_.commands[i].cmd + (run_.commands[i].purge ? " --purge" : "")];
+    ++t_.outcomes[outcome(a)];
+    if (alembic_half_applied) {
+      ++t_.half_applied[outcome(a)];
+      if (!same_outcome(a, r)) report(i, "Alembic failed half-way; retort did not refuse", a, r);
+      return false;
+    }
+    if (!same_outcome(a, r) || a["ran"] != r["ran"] || a["rows"] != r["rows"]) {
+      if (a["read"] != r["read"] && is_relative(run_.commands[i])) {
+        ++t_.row_order_cuts;
+      } else {
+        report(i, "the databases differ", a, r);
+      }
+      return false;
+    }
+    t_.steps_logged += a["ran"].size();
+    return true;
+  }
+
+  void note_hang(std::size_t i, const json& r) {
+    const std::string outcome =
+        r.contains("error") ? "refused (" + r["error"]["kind"].get<std::string>() + ")"
+                            : fmt::format("ran {}, rows {}", r["ran"].dump(), r["rows"].dump());
+    t_.hangs.push_back(fmt::format("seed {} command {} `{}` from {}: retort {}", run_.graph.seed, i,
+                                   run_.commands[i].text(), r["read"].dump(), outcome));
+  }
+
   void report(std::size_t i, const std::string& what, const json& a, const json& r) {
     ++t_.mismatches;
     if (t_.reports.size() >= 8) return;
@@ -233,12 +266,14 @@ std::size_t total(const std::map<std::string, std::size_t>& by_kind) {
 
 std::string summary(Dialect dialect, const Tally& t, double alembic_s, double retort_s) {
   return fmt::format(
-      "{}: {} graphs ({} broken on purpose), {} of {} commands compared ({}), {} revision steps "
+      "{}: {} graphs ({} refused at load by retort, {} of them with a cycle Alembic misses), {} of "
+      "{} commands compared ({}), {} revision steps "
       "logged; outcomes: {}; Alembic left {} failed commands half-applied ({}), its sequence "
-      "ends there; {} row-order cuts; alembic {:.1f} s, retort {:.1f} s, side by side",
-      dialect_name(dialect), t.graphs, t.broken_graphs, total(t.commands), t.generated,
-      counts(t.commands), t.steps_logged, counts(t.outcomes), total(t.half_applied),
-      counts(t.half_applied), t.row_order_cuts, alembic_s, retort_s);
+      "ends there; {} Alembic hangs; {} row-order cuts; alembic {:.1f} s, retort {:.1f} s, side by "
+      "side",
+      dialect_name(dialect), t.graphs, t.refused_at_load, t.missed_cycles, total(t.commands),
+      t.generated, counts(t.commands), t.steps_logged, counts(t.outcomes), total(t.half_applied),
+      counts(t.half_applied), t.hangs.size(), t.row_order_cuts, alembic_s, retort_s);
 }
 
 class DifferentialOnDatabases : public ::testing::TestWithParam<Dialect> {};
@@ -254,9 +289,13 @@ TEST_P(DifferentialOnDatabases, AlembicAndRetortLeaveTheSameDatabases) {
 
   std::vector<GraphRun> runs;
   for (std::size_t i = 0; i < graphs; ++i) {
-    GraphRun run{Generator(seed0 + i).make(), root / std::to_string(i), {}, nullptr};
+    GraphRun run{Generator(seed0 + i).make(), root / std::to_string(i), nullptr, {}, nullptr};
     write_logging_projects(run.graph, run.project);
-    run.commands = CommandGenerator(run.graph, run.graph.seed).make(per_graph);
+    run.load_error = load_error(run.project);
+    // Both sides load the graph before each command: one command tells whether they refuse it
+    // alike (and a graph with a cycle Alembic misses can make Alembic loop forever).
+    run.commands =
+        CommandGenerator(run.graph, run.graph.seed).make(run.load_error.is_null() ? per_graph : 1);
     run.databases = std::make_unique<DatabasePair>(dialect, run.project);
     runs.push_back(std::move(run));
   }
@@ -275,12 +314,13 @@ TEST_P(DifferentialOnDatabases, AlembicAndRetortLeaveTheSameDatabases) {
   Tally t;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     ++t.graphs;
-    t.broken_graphs += runs[i].graph.corruption.empty() ? 0 : 1;
+    t.refused_at_load += runs[i].load_error.is_null() ? 0 : 1;
     t.generated += runs[i].commands.size();
     SequenceComparison(runs[i], t).compare(answer["projects"][i], retort[i]);
   }
   const std::string line = summary(dialect, t, alembic_s, retort_s);
   std::cout << line << "\n";
+  for (const std::string& h : t.hangs) std::cout << "  Alembic hung: " << h << "\n";
   for (const std::string& r : t.reports) ADD_FAILURE() << r;
   EXPECT_EQ(t.mismatches, 0u) << line;
   EXPECT_EQ(t.graphs, graphs);

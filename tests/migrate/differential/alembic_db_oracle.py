@@ -22,6 +22,10 @@ a connection of its own (autocommit, so it holds no locks or snapshots):
           when "log_intact" is false: the rows before the command did not stay as they were),
    "rows_before"/"rows": the version rows before/after, sorted (compared as sets)}
 
+A command still running after RETORT_ORACLE_COMMAND_TIMEOUT seconds (default 20) is
+interrupted and answered with the error kind "hang": Alembic 1.8.1's _topological_sort can
+loop forever (seen for "upgrade label@head" from two version rows of a graph with depends_on).
+
 A command that fails after changing the database (Alembic commits per migration on SQLite,
 so a failure half-way keeps the steps before it) ends its sequence: the two databases no
 longer start the next command from the same state. The answer says so in "stopped".
@@ -31,6 +35,7 @@ fix) apply here too: importing it installs them.
 """
 import json
 import os
+import signal
 import sys
 import warnings
 
@@ -61,6 +66,17 @@ def _cached_from_config(cls, config):
 
 
 ScriptDirectory.from_config = classmethod(_cached_from_config)
+
+
+COMMAND_TIMEOUT = int(os.environ.get("RETORT_ORACLE_COMMAND_TIMEOUT", "20"))
+
+
+class AlembicHang(Exception):
+    pass
+
+
+def _interrupt(signum, frame):
+    raise AlembicHang("no answer after %d s" % COMMAND_TIMEOUT)
 
 
 LOG_DDL = {
@@ -122,10 +138,15 @@ def run_project(request):
         for index, cmd in enumerate(request["commands"]):
             read, log_before = observer.version_rows(), observer.log()
             result = {"read": read}
+            signal.alarm(COMMAND_TIMEOUT)
             try:
                 run_command(config, cmd)
+            except AlembicHang as exc:  # unwinds Alembic's transaction like any error
+                result["error"] = {"kind": "hang", "message": str(exc), "type": "AlembicHang"}
             except Exception as exc:
                 result.update(alembic_oracle.error_json(exc))
+            finally:
+                signal.alarm(0)
             log_after = observer.log()
             intact = log_after[:len(log_before)] == log_before
             result["ran"] = log_after[len(log_before):] if intact else log_after
@@ -146,6 +167,7 @@ def run_project(request):
 def main():
     with open(sys.argv[1]) as f:
         request = json.load(f)
+    signal.signal(signal.SIGALRM, _interrupt)
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing Alembic prints may corrupt the answer
     answer = {"projects": [run_project(p) for p in request["projects"]]}
