@@ -9,11 +9,14 @@ REQUEST.json:
                  "commands": [COMMAND, ...]}, ...]}
   COMMAND: {"cmd": "upgrade"|"downgrade"|"stamp", "targets": [str, ...], "purge": bool}
 
+Answer: {"projects": [{"load": null, or the error loading the whole graph raises,
+                        "results": [RESULT, ...], "stopped": null or why the results end}]}
+
 Each project's commands run in order through alembic.command (upgrade, downgrade, stamp),
 which executes the project's env.py against the database: SQLAlchemy's own engine and
 transactions, Alembic's own version table. The revisions' upgrade()/downgrade() insert a row
 into applied_log, which this script creates first. Around every command the script reads, on
-a connection of its own (autocommit, so it holds no locks or snapshots):
+a connection of its own (autocommit, so it holds no locks or snapshots), a RESULT:
 
   {"read": the version rows as Alembic's SELECT returns them before the command (the order
            decides which head "-1" starts from),
@@ -24,7 +27,8 @@ a connection of its own (autocommit, so it holds no locks or snapshots):
 
 A command still running after RETORT_ORACLE_COMMAND_TIMEOUT seconds (default 20) is
 interrupted and answered with the error kind "hang": Alembic 1.8.1's _topological_sort can
-loop forever (seen for "upgrade label@head" from two version rows of a graph with depends_on).
+loop forever (seen for "upgrade label@head" on a graph with a down-revision cycle that
+Alembic's loader does not detect).
 
 A command that fails after changing the database (Alembic commits per migration on SQLite,
 so a failure half-way keeps the steps before it) ends its sequence: the two databases no
@@ -130,38 +134,53 @@ def run_command(config, cmd):
         command.stamp(config, targets, purge=cmd.get("purge", False))
 
 
+def guarded(fn):
+    """fn()'s error as {"error": ...} (kind "hang" when it never returns), else {}."""
+    signal.alarm(COMMAND_TIMEOUT)
+    try:
+        fn()
+        return {}
+    except AlembicHang as exc:  # unwinds Alembic's transaction like any error
+        return {"error": {"kind": "hang", "message": str(exc), "type": "AlembicHang"}}
+    except Exception as exc:
+        return alembic_oracle.error_json(exc)
+    finally:
+        signal.alarm(0)
+
+
+def load_graph(config):
+    """What loading the whole graph says, on a directory of its own: the commands load it
+    lazily, and some (e.g. "downgrade -1" from an empty table) fail before they load it."""
+    return guarded(lambda: alembic_oracle.describe_map(_from_config(ScriptDirectory, config)))
+
+
+def run_sequence(config, observer, commands):
+    results = []
+    for index, cmd in enumerate(commands):
+        read, log_before = observer.version_rows(), observer.log()
+        result = {"read": read}
+        result.update(guarded(lambda: run_command(config, cmd)))
+        log_after = observer.log()
+        intact = log_after[:len(log_before)] == log_before
+        result["ran"] = log_after[len(log_before):] if intact else log_after
+        result["log_intact"] = intact
+        result["rows_before"] = sorted(read)
+        result["rows"] = sorted(observer.version_rows())
+        results.append(result)
+        changed = result["ran"] or not intact or result["rows"] != result["rows_before"]
+        if "error" in result and changed:
+            return results, "command %d failed after changing the database" % index
+    return results, None
+
+
 def run_project(request):
     config = make_config(request)
     observer = Observer(request["url"], request.get("schema"))
-    results, stopped = [], None
     try:
-        for index, cmd in enumerate(request["commands"]):
-            read, log_before = observer.version_rows(), observer.log()
-            result = {"read": read}
-            signal.alarm(COMMAND_TIMEOUT)
-            try:
-                run_command(config, cmd)
-            except AlembicHang as exc:  # unwinds Alembic's transaction like any error
-                result["error"] = {"kind": "hang", "message": str(exc), "type": "AlembicHang"}
-            except Exception as exc:
-                result.update(alembic_oracle.error_json(exc))
-            finally:
-                signal.alarm(0)
-            log_after = observer.log()
-            intact = log_after[:len(log_before)] == log_before
-            result["ran"] = log_after[len(log_before):] if intact else log_after
-            result["log_intact"] = intact
-            result["rows_before"] = sorted(read)
-            result["rows"] = sorted(observer.version_rows())
-            results.append(result)
-            changed = result["ran"] or not result["log_intact"] or (
-                result["rows"] != result["rows_before"])
-            if "error" in result and changed:
-                stopped = "command %d failed after changing the database" % index
-                break
+        results, stopped = run_sequence(config, observer, request["commands"])
     finally:
         observer.close()
-    return {"results": results, "stopped": stopped}
+    return {"load": load_graph(config).get("error"), "results": results, "stopped": stopped}
 
 
 def main():
