@@ -196,6 +196,22 @@ inline std::string join_list(const std::vector<std::string>& items) {
   return out.empty() ? "none" : out;
 }
 
+// The graph attributes of revision `r`, as an Alembic module's globals and as the header of a
+// retort file (`i`: its creation index, for the message).
+inline std::string alembic_header(const GenRevision& r) {
+  return fmt::format("revision = '{}'\ndown_revision = {}\nbranch_labels = {}\ndepends_on = {}\n",
+                     r.id, py_tuple(r.down), py_tuple(r.labels), py_tuple(r.deps));
+}
+
+inline std::string retort_header(const GenRevision& r, std::size_t i) {
+  return fmt::format("-- retort revision\n-- Revision: {}\n-- Down revision: {}\n-- Branch labels: {}\n"
+                     "-- Depends on: {}\n-- Message: revision {}\n",
+                     r.id, join_list(r.down), join_list(r.labels), join_list(r.deps), i);
+}
+
+// Both projects name revision i's file "<id>_rev<i>": file-name order is load order on both.
+inline std::string file_stem(const GenRevision& r, std::size_t i) { return fmt::format("{}_rev{}", r.id, i); }
+
 // <dir>/alembic.ini, env.py, versions/*.py and <dir>/retort/*.sql for the same graph.
 inline void write_projects(const GenGraph& g, const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
@@ -205,16 +221,10 @@ inline void write_projects(const GenGraph& g, const std::filesystem::path& dir) 
   std::ofstream(dir / "env.py") << "# plans are computed without running env.py\n";
   for (std::size_t i = 0; i < g.revs.size(); ++i) {
     const GenRevision& r = g.revs[i];
-    const std::string stem = fmt::format("{}_rev{}", r.id, i);
-    std::ofstream(dir / "versions" / (stem + ".py"))
-        << fmt::format("revision = '{}'\ndown_revision = {}\nbranch_labels = {}\ndepends_on = {}\n\n\n"
-                       "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
-                       r.id, py_tuple(r.down), py_tuple(r.labels), py_tuple(r.deps));
-    std::ofstream(dir / "retort" / (stem + ".sql"))
-        << fmt::format("-- retort revision\n-- Revision: {}\n-- Down revision: {}\n-- Branch labels: {}\n"
-                       "-- Depends on: {}\n-- Message: revision {}\n\n-- +upgrade\nSELECT {};\n\n"
-                       "-- +downgrade\nSELECT -{};\n",
-                       r.id, join_list(r.down), join_list(r.labels), join_list(r.deps), i, i, i);
+    std::ofstream(dir / "versions" / (file_stem(r, i) + ".py"))
+        << alembic_header(r) << "\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n";
+    std::ofstream(dir / "retort" / (file_stem(r, i) + ".sql"))
+        << retort_header(r, i) << fmt::format("\n-- +upgrade\nSELECT {};\n\n-- +downgrade\nSELECT -{};\n", i, i);
   }
 }
 

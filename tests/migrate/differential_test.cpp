@@ -18,9 +18,9 @@
 
 #include <cstdlib>
 #include <map>
-#include <sstream>
 #include <thread>
 
+#include "differential_compare.hpp"
 #include "differential_support.hpp"
 #include "migrate/plan.hpp"
 #include "migrate/revision_error.hpp"
@@ -157,14 +157,6 @@ json make_cases(const GenGraph& g, std::uint64_t seed) {
 
 // --- retort's answers, in the oracle's format ----------------------------------------------------
 
-std::string kind_name(RevisionErrorKind k) {
-  switch (k) {
-    case RevisionErrorKind::version_table: return "command";
-    case RevisionErrorKind::unsupported: return "crash";
-    default: return std::string(to_string(k));
-  }
-}
-
 json plan_json(const RevisionMap& map, const Plan& plan) {
   json steps = json::array(), ops = json::array(), per_step = json::array();
   for (const Step& s : plan.steps) {
@@ -227,40 +219,6 @@ json describe(const RevisionMap& map) {
 }
 
 // --- comparison --------------------------------------------------------------------------------
-
-// Messages must match, except the part of an "overlaps" message that lists a Python set.
-bool same_error(const json& want, const json& got) {
-  const std::string kind = want["kind"];
-  if (got.value("kind", "") != kind) {
-    return false;
-  }
-  if (kind == "crash" || kind == "command") {
-    return true;
-  }
-  std::string a = want["message"], b = got["message"];
-  if (kind == "cycle" || kind == "dependency_cycle" || kind == "self_loop" || kind == "dependency_self_loop") {
-    return b.rfind(a, 0) == 0;  // retort appends the files
-  }
-  if (a.rfind("Branch name", 0) == 0) {
-    // Alembic reports the two revisions of a label clash in the order of a set of objects; the
-    // label and the pair must match.
-    auto words = [](const std::string& m) {
-      std::vector<std::string> w;
-      std::istringstream in(m.substr(0, m.find(';')));
-      for (std::string x; in >> x;) {
-        w.push_back(x);
-      }
-      return w;
-    };
-    auto wa = words(a), wb = words(b);
-    return wa.size() == 11 && wb.size() == 11 && wa[2] == wb[2] &&
-           std::set<std::string>{wa[5], wa[10]} == std::set<std::string>{wb[5], wb[10]};
-  }
-  if (auto cut = a.find("overlaps with"); cut != std::string::npos) {
-    return a.substr(0, cut) == b.substr(0, cut);
-  }
-  return a == b;
-}
 
 bool same_result(const json& want, const json& got) {
   if (want.contains("error")) {
