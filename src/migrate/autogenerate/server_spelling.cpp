@@ -189,13 +189,28 @@ std::size_t settle_with_server(Connection& connection, const schema::MetaData& m
   const Survey survey(models, diff);
   if (survey.tables.empty()) return 0;
   Spellings spelled;
-  connection.begin({});
+  // Inside the caller's transaction a savepoint takes the probe back; else a transaction of its
+  // own.
+  const bool nested = connection.in_transaction();
+  auto undo = [&] {
+    if (nested) {
+      connection.rollback_to_savepoint("retort_probe");
+      connection.release_savepoint("retort_probe");
+    } else {
+      connection.rollback();
+    }
+  };
+  if (nested) {
+    connection.savepoint("retort_probe");
+  } else {
+    connection.begin({});
+  }
   try {
     connection.execute_script(probe_script(survey.tables));
     spelled = read_back(connection);
-    connection.rollback();
+    undo();
   } catch (const DatabaseError& e) {
-    if (connection.in_transaction() && !connection.is_broken()) connection.rollback();
+    if (connection.in_transaction() && !connection.is_broken()) undo();
     diff.notes.push_back(
         fmt::format("could not ask the server to spell the models' expressions ({}); some reported "
                     "changes may only be spelling",
