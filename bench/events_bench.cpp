@@ -3,7 +3,7 @@
 // stack and the raw SQLite floor, on the same server in the same run.
 //
 //   retort_bench_events --url URL --setup             create the events schema (idempotent)
-//   retort_bench_events --url URL --mode create [--seconds S]
+//   retort_bench_events --url URL --mode create|create_tx [--seconds S]
 //   retort_bench_events --url URL --mode threads [--seconds S] [--threads T]
 //   retort_bench_events --url URL --mode create_many [--rows N]
 //   retort_bench_events --url URL --mode ingest --file F [--batch B]
@@ -11,8 +11,10 @@
 //   retort_bench_events --write-jsonl FILE --rows N       N events as JSON Lines (ingest's input)
 //
 // Modes (each prints one line: RESULT mode=... rows=... seconds=... rate=... peak_rss_kib=...):
-//   create       the seed's GenericRepository.create: per event, a session (BEGIN), record(),
-//                commit; one connection
+//   create       the seed's GenericRepository.create: per event, an autocommit session,
+//                record(), commit() (the INSERT commits on its own: one round trip); one
+//                connection
+//   create_tx    the same in a transaction (db.transaction: BEGIN with the INSERT, then COMMIT)
 //   threads      T threads sharing the pool, each doing what create does
 //   create_many  record_many() of N events in one session (COPY on PostgreSQL, one prepared
 //                INSERT on SQLite), timed from the call to the commit; the documents are built
@@ -63,7 +65,7 @@ struct Options {
   }
   std::fprintf(stderr,
                "usage: retort_bench_events --url URL --setup\n"
-               "       retort_bench_events --url URL --mode create|threads|create_many|ingest\n"
+               "       retort_bench_events --url URL --mode create|create_tx|threads|create_many|ingest\n"
                "           [--seconds S] [--rows N] [--threads T] [--file F] [--batch B]\n"
                "       retort_bench_events --write-copy-file FILE --rows N\n"
                "       retort_bench_events --write-jsonl FILE --rows N\n");
@@ -151,10 +153,20 @@ struct Outcome {
   double seconds = 0;
 };
 
-// One event the way the seed's GenericRepository.create stores it: its own transaction.
+// One event the way the seed's GenericRepository.create stores it: the INSERT committed on its
+// own. An autocommit session sends it in one round trip, as pgbench sends its INSERT;
+// transactional = true wraps it in BEGIN ... COMMIT (db.transaction) instead.
+bool g_transactional = false;
+
 void create_one(retort::Database& db, std::int64_t i) {
   const std::string json = retort::bench::payload(i);
-  db.transaction([&](retort::Session& s) { events::EventRepository(s).record(json); });
+  if (g_transactional) {
+    db.transaction([&](retort::Session& s) { events::EventRepository(s).record(json); });
+    return;
+  }
+  retort::Session s = db.session({.autocommit = true});
+  events::EventRepository(s).record(json);
+  s.commit();
 }
 
 Outcome run_create(retort::Database& db, const Options& o) {
@@ -224,7 +236,8 @@ long peak_rss_kib() {
 }
 
 Outcome run_mode(retort::Database& db, const Options& o) {
-  if (o.mode == "create") return run_create(db, o);
+  g_transactional = o.mode == "create_tx";
+  if (o.mode == "create" || o.mode == "create_tx") return run_create(db, o);
   if (o.mode == "threads") return run_threads(db, o);
   if (o.mode == "create_many") return run_create_many(db, o);
   if (o.mode == "ingest") return run_ingest(db, o);

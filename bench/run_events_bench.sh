@@ -10,10 +10,13 @@
 # the side going first alternating, the tables emptied and a CHECKPOINT taken before each run;
 # the figure is the median of the rounds' retort/anchor ratios. Rows are events/s.
 #
-#   create      retort: per event a session, EventRepository::record, commit (the seed's
-#               GenericRepository.create), 1 connection, S seconds
+#   create      retort: per event an autocommit session, EventRepository::record, commit (the
+#               seed's GenericRepository.create; the INSERT commits on its own, one round trip
+#               as pgbench's), 1 connection, S seconds
 #               anchor: pgbench -n -M prepared -c 1 running the same INSERT ... RETURNING
 #               target: >= 0.95
+#   createtx    the same with db.transaction (BEGIN ... COMMIT: a second round trip) against
+#               the same pgbench run (reported)
 #   seed        the same retort run against seed_repo.py URL N create (SQLAlchemy, one commit
 #               per event); the issue expects about 2.5x
 #   threads     retort: T threads sharing the pool doing what create does
@@ -41,7 +44,7 @@ ROWS=50000
 SEED_ROWS=2000
 INGEST_ROWS=1000000
 THREADS=8
-ONLY=create,seed,threads,copy,seedbulk,sqlite,sqliteseed,memory
+ONLY=create,createtx,seed,threads,copy,seedbulk,sqlite,sqliteseed,memory
 OUT=
 PG_BINDIR=${RETORT_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 ANCHORS=${RETORT_ANCHORS:-/work/shared/anchors}
@@ -50,7 +53,7 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/paired.sh"
 
 usage() {
-  sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -177,6 +180,10 @@ echo "Event store benchmark: $REPEAT paired rounds; timed runs ${S}s; bulk $ROWS
 if wants create; then
   compare "create + commit per event, 1 connection, vs pgbench -c 1 (same INSERT)" 0.95 \
     "events_pgbench_rate 1" "retort_rate \"\$R_URL\" create --seconds $S"
+fi
+if wants createtx; then
+  compare "create in db.transaction (BEGIN, INSERT, COMMIT) per event vs pgbench -c 1" - \
+    "events_pgbench_rate 1" "retort_rate \"\$R_URL\" create_tx --seconds $S"
 fi
 if wants seed; then
   compare "create + commit per event vs the seed's SQLAlchemy GenericRepository.create" - \

@@ -95,6 +95,12 @@ enum class IsolationLevel { default_level, read_committed, repeatable_read, seri
 struct TransactionOptions {
   IsolationLevel isolation = IsolationLevel::default_level;
   bool read_only = false;
+  // No transaction: each statement commits as it runs, in one round trip (SQLAlchemy's
+  // AUTOCOMMIT isolation level; what `INSERT ...` alone does in psql or pgbench). The session's
+  // commit() only ends it and rollback() undoes nothing; savepoints are refused. For
+  // one-statement units of work (the seed's create + commit per event), where BEGIN and COMMIT
+  // would only add a round trip. isolation and read_only are ignored.
+  bool autocommit = false;
 };
 
 // Bulk writer: COPY ... FROM STDIN on PostgreSQL, one prepared INSERT on SQLite.

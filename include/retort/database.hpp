@@ -66,12 +66,14 @@ class Session {
   std::vector<Result> pipeline(std::span<const Statement> statements);
   std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns);
 
-  // Ends the transaction. After either, the session accepts no more statements.
+  // Ends the transaction. After either, the session accepts no more statements. (An autocommit
+  // session has no transaction: both only end it.)
   void commit();
   void rollback();
   bool finished() const noexcept { return finished_; }
 
-  // Nested scope as a savepoint: RAII form and callable form.
+  // Nested scope as a savepoint: RAII form and callable form. UsageError in an autocommit
+  // session.
   Savepoint savepoint();
   template <class F>
   decltype(auto) transaction(F&& work);
@@ -86,6 +88,7 @@ class Session {
   void require_open() const;
 
   PooledConnection connection_;
+  bool autocommit_ = false;
   bool finished_ = false;
   int savepoint_counter_ = 0;
 };

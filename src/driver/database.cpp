@@ -42,17 +42,18 @@ void Savepoint::rollback() {
 // ---- Session ----
 
 Session::Session(PooledConnection connection, const TransactionOptions& options)
-    : connection_(std::move(connection)) {
-  connection_->begin(options);
+    : connection_(std::move(connection)), autocommit_(options.autocommit) {
+  if (!autocommit_) connection_->begin(options);
 }
 
 Session::Session(Session&& other) noexcept
     : connection_(std::move(other.connection_)),
+      autocommit_(other.autocommit_),
       finished_(std::exchange(other.finished_, true)),
       savepoint_counter_(other.savepoint_counter_) {}
 
 Session::~Session() {
-  if (finished_ || !connection_) return;
+  if (finished_ || !connection_ || autocommit_) return;
   try {
     connection_->rollback();
   } catch (const std::exception& e) {
@@ -100,18 +101,21 @@ void Session::commit() {
   // The connection goes back to the pool whatever COMMIT answers; the pool discards it if the
   // failure left it unusable.
   PooledConnection held = std::move(connection_);
-  held->commit();
+  if (!autocommit_) held->commit();
 }
 
 void Session::rollback() {
   require_open();
   finished_ = true;
   PooledConnection held = std::move(connection_);
-  held->rollback();
+  if (!autocommit_) held->rollback();
 }
 
 Savepoint Session::savepoint() {
   require_open();
+  if (autocommit_) {
+    throw UsageError("savepoints need a transaction, and this session is autocommit");
+  }
   std::string name = fmt::format("retort_sp_{}", ++savepoint_counter_);
   connection_->savepoint(name);
   return Savepoint(*this, std::move(name));

@@ -1,6 +1,8 @@
 // Sessions (the seed's db_session) behave the same on both backends.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "retort/database.hpp"
 #include "retort/error.hpp"
 #include "support/test_db.hpp"
@@ -176,6 +178,28 @@ TEST_P(SessionTest, PipelineAndCopyJoinTheSessionTransaction) {
     EXPECT_EQ(writer->finish(), 10);
   }  // not committed
   EXPECT_EQ(count(), 0);
+}
+
+TEST_P(SessionTest, AutocommitSessionCommitsEachStatementAsItRuns) {
+  Session s = database().session({.autocommit = true});
+  s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"});
+  EXPECT_EQ(count(), 1);  // another connection sees it before the session ends
+  EXPECT_THROW(s.savepoint(), UsageError);
+  EXPECT_THROW(s.execute("INSERT INTO items VALUES ($1, $2)", {1, "again"}), UniqueViolation);
+  s.execute("INSERT INTO items VALUES ($1, $2)", {2, "b"});  // the failure ended nothing
+  s.rollback();  // undoes nothing: there was no transaction
+  EXPECT_EQ(count(), 2);
+  {
+    Session unfinished = database().session({.autocommit = true});
+    unfinished.execute("INSERT INTO items VALUES ($1, $2)", {3, "c"});
+  }
+  EXPECT_EQ(count(), 3);
+  // The connection went back to the pool without a transaction: the next session is normal.
+  EXPECT_THROW(database().transaction([](Session& t) {
+    t.execute("INSERT INTO items VALUES ($1, $2)", {4, "d"});
+    throw std::runtime_error("undo");
+  }), std::runtime_error);
+  EXPECT_EQ(count(), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SessionTest,
