@@ -329,13 +329,13 @@ TEST_P(DifferentialOnDatabases, AlembicAndRetortLeaveTheSameDatabases) {
   std::vector<GraphRun> runs;
   for (std::size_t i = 0; i < graphs; ++i) {
     GraphRun run{Generator(seed0 + i).make(), root / std::to_string(i), nullptr, {}, nullptr};
+    run.databases = std::make_unique<DatabasePair>(dialect, run.project);  // fails first
     write_logging_projects(run.graph, run.project);
     run.load_error = load_error(run.project);
     // Both sides load the graph before each command: one command tells whether they refuse it
     // alike (and a graph with a cycle Alembic misses can make Alembic loop forever).
     run.commands =
         CommandGenerator(run.graph, run.graph.seed).make(run.load_error.is_null() ? per_graph : 1);
-    run.databases = std::make_unique<DatabasePair>(dialect, run.project);
     runs.push_back(std::move(run));
   }
 
