@@ -4,6 +4,7 @@
 // sequence, observed the way alembic_db_oracle.py observes Alembic's.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -83,9 +84,8 @@ struct DbCommand {
   bool purge = false;                // stamp --purge
 
   nlohmann::json to_json() const { return {{"cmd", cmd}, {"targets", targets}, {"purge", purge}}; }
-  std::string text() const {
-    return fmt::format("{}{} {}", cmd, purge ? " --purge" : "", fmt::join(targets, " "));
-  }
+  std::string kind() const { return purge ? cmd + " --purge" : cmd; }
+  std::string text() const { return fmt::format("{} {}", kind(), fmt::join(targets, " ")); }
 };
 
 // Random commands over a graph's identifiers: mostly ones that move the database (heads,

@@ -15,22 +15,32 @@
 // Where the two may legitimately differ, and what the test does then:
 //   * Alembic is made deterministic as in the in-memory test (file-name load order, ordered
 //     sets, the #1373 fix): alembic_db_oracle.py imports alembic_oracle.py's patches.
-//   * Alembic reads the version table without ORDER BY, and "-1" from several heads starts
-//     from the first row read. SQLite returns both tables' rows in the same (index) order, but
-//     PostgreSQL's heap order depends on when the server prunes dead row versions, which other
-//     sessions' snapshots decide. A command whose target is relative and whose outcome differs
-//     while the two tables returned their rows in different orders ends its sequence as a
-//     "row-order" cut (counted, printed), not a failure.
-//   * Where Alembic 1.8.1 fails half-way through its bookkeeping (kind "crash" or "command" in
-//     the in-memory test), retort refuses before running anything. On PostgreSQL Alembic's
-//     whole run is one transaction and rolls back; on SQLite (no transactional DDL in
-//     Alembic's view) each migration commits on its own, so the steps before the failure stay.
+//   * Where Alembic 1.8.1 fails half-way through its bookkeeping (a KeyError or AssertionError
+//     in HeadMaintainer.update_to_step: the "crash" cases of the in-memory test), retort
+//     refuses before running anything. On PostgreSQL Alembic's whole run is one transaction
+//     and rolls back; on SQLite (no transactional DDL in Alembic's view) each migration commits
+//     on its own, so the steps before the failure stay.
 //   * `stamp --purge` with a target Alembic cannot resolve: on SQLite Alembic commits the
 //     DELETE of every version row before it resolves the target, then fails; retort refuses
 //     first and changes nothing. On PostgreSQL both leave the table as it was.
 //   Whenever Alembic fails and its database has changed, the oracle ends the sequence there
-//   ("Alembic left a failed command half-applied", counted and printed): retort must have
-//   failed with the same kind of error and left its database unchanged.
+//   (counted as "half-applied"): retort must have failed with the same kind of error and
+//   left its database unchanged.
+//   * Graphs either side refuses to load are compared as loads (as in the in-memory test), with
+//     one command: retort loads the whole graph before every command and refuses each, while
+//     Alembic loads it lazily, so a command that does not need it whole ("downgrade -1" from
+//     an empty table) fails with another error or succeeds ("alembic-lazy-load", counted).
+//     A down-revision cycle whose members are reachable from a head and from a base is not
+//     detected by Alembic 1.8.1 (_detect_cycles) at all; retort refuses the graph (counted).
+//   * On such a graph Alembic's _topological_sort can loop forever: the oracle abandons a
+//     command after RETORT_ORACLE_COMMAND_TIMEOUT seconds (default 20) as "hang", which ends
+//     the sequence and is printed with what retort did.
+//   * Alembic reads the version table without ORDER BY, and "-1" from several heads starts
+//     from the first row read. SQLite returns the rows of both tables in rowid order, which
+//     the same changes make the same; PostgreSQL's heap order also depends on when the server
+//     prunes dead row versions, which other sessions' snapshots decide. A command whose target
+//     is relative and whose outcome differs while the two tables returned their rows in
+//     different orders ends its sequence as a "row-order cut" (counted), not a failure.
 //
 // Knobs: RETORT_DIFFERENTIAL_DB_GRAPHS (default 25), RETORT_DIFFERENTIAL_DB_COMMANDS (commands
 // per graph, default 24), RETORT_DIFFERENTIAL_SEED (first graph seed, default 1),
@@ -211,8 +221,9 @@ class SequenceComparison {
     if (r_load.is_null()) return report(0, "Alembic refuses a graph retort loads", a_load, r_load);
     ++t_.refused_at_load;
     if (a_load.is_null()) {
-      if (!is_cycle({{"error", r_load}}))
-        report(0, "retort refuses a graph Alembic loads", a_load, r_load);
+      if (!is_cycle({{"error", r_load}})) {
+        return report(0, "retort refuses a graph Alembic loads", a_load, r_load);
+      }
       ++t_.missed_cycles;  // a cycle Alembic 1.8.1 does not detect: nothing it does is a model
       return;
     }
@@ -223,7 +234,7 @@ class SequenceComparison {
       if (!r.contains("error") || !same_error(a_load, r["error"]) || !left_unchanged(r)) {
         report(i, "retort did not refuse the graph", a, r);
       }
-      ++t_.commands[run_.commands[i].cmd + (run_.commands[i].purge ? " --purge" : "")];
+      ++t_.commands[run_.commands[i].kind()];
       ++t_.outcomes[a.contains("error") && same_error(a_load, a["error"]) ? outcome(a)
                                                                           : "alembic-lazy-load"];
     }
@@ -238,7 +249,7 @@ class SequenceComparison {
       note_hang(i, r);  // no answer to compare with
       return false;
     }
-    ++t_.commands[run_.commands[i].cmd + (run_.commands[i].purge ? " --purge" : "")];
+    ++t_.commands[run_.commands[i].kind()];
     ++t_.outcomes[outcome(a)];
     if (alembic_half_applied) {
       ++t_.half_applied[outcome(a)];
@@ -295,11 +306,10 @@ std::size_t total(const std::map<std::string, std::size_t>& by_kind) {
 
 std::string summary(Dialect dialect, const Tally& t, double alembic_s, double retort_s) {
   return fmt::format(
-      "{}: {} graphs ({} refused at load by retort, {} of them with a cycle Alembic misses), {} of "
-      "{} commands compared ({}), {} revision steps "
-      "logged; outcomes: {}; Alembic left {} failed commands half-applied ({}), its sequence "
-      "ends there; {} Alembic hangs; {} row-order cuts; alembic {:.1f} s, retort {:.1f} s, side by "
-      "side",
+      "{}: {} graphs ({} refused at load by retort, {} of them with a cycle Alembic misses), "
+      "{} of {} commands compared ({}), {} revision steps logged; outcomes: {}; "
+      "Alembic left {} failed commands half-applied ({}), its sequence ends there; "
+      "{} Alembic hangs; {} row-order cuts; alembic {:.1f} s, retort {:.1f} s, side by side",
       dialect_name(dialect), t.graphs, t.refused_at_load, t.missed_cycles, total(t.commands),
       t.generated, counts(t.commands), t.steps_logged, counts(t.outcomes), total(t.half_applied),
       counts(t.half_applied), t.hangs.size(), t.row_order_cuts, alembic_s, retort_s);
@@ -319,13 +329,13 @@ TEST_P(DifferentialOnDatabases, AlembicAndRetortLeaveTheSameDatabases) {
   std::vector<GraphRun> runs;
   for (std::size_t i = 0; i < graphs; ++i) {
     GraphRun run{Generator(seed0 + i).make(), root / std::to_string(i), nullptr, {}, nullptr};
+    run.databases = std::make_unique<DatabasePair>(dialect, run.project);  // fails first
     write_logging_projects(run.graph, run.project);
     run.load_error = load_error(run.project);
     // Both sides load the graph before each command: one command tells whether they refuse it
     // alike (and a graph with a cycle Alembic misses can make Alembic loop forever).
     run.commands =
         CommandGenerator(run.graph, run.graph.seed).make(run.load_error.is_null() ? per_graph : 1);
-    run.databases = std::make_unique<DatabasePair>(dialect, run.project);
     runs.push_back(std::move(run));
   }
 

@@ -204,13 +204,16 @@ inline std::string alembic_header(const GenRevision& r) {
 }
 
 inline std::string retort_header(const GenRevision& r, std::size_t i) {
-  return fmt::format("-- retort revision\n-- Revision: {}\n-- Down revision: {}\n-- Branch labels: {}\n"
-                     "-- Depends on: {}\n-- Message: revision {}\n",
-                     r.id, join_list(r.down), join_list(r.labels), join_list(r.deps), i);
+  return fmt::format(
+      "-- retort revision\n-- Revision: {}\n-- Down revision: {}\n-- Branch labels: {}\n"
+      "-- Depends on: {}\n-- Message: revision {}\n",
+      r.id, join_list(r.down), join_list(r.labels), join_list(r.deps), i);
 }
 
 // Both projects name revision i's file "<id>_rev<i>": file-name order is load order on both.
-inline std::string file_stem(const GenRevision& r, std::size_t i) { return fmt::format("{}_rev{}", r.id, i); }
+inline std::string file_stem(const GenRevision& r, std::size_t i) {
+  return fmt::format("{}_rev{}", r.id, i);
+}
 
 // <dir>/alembic.ini, env.py, versions/*.py and <dir>/retort/*.sql for the same graph.
 inline void write_projects(const GenGraph& g, const std::filesystem::path& dir) {
@@ -224,7 +227,8 @@ inline void write_projects(const GenGraph& g, const std::filesystem::path& dir) 
     std::ofstream(dir / "versions" / (file_stem(r, i) + ".py"))
         << alembic_header(r) << "\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n";
     std::ofstream(dir / "retort" / (file_stem(r, i) + ".sql"))
-        << retort_header(r, i) << fmt::format("\n-- +upgrade\nSELECT {};\n\n-- +downgrade\nSELECT -{};\n", i, i);
+        << retort_header(r, i)
+        << fmt::format("\n-- +upgrade\nSELECT {};\n\n-- +downgrade\nSELECT -{};\n", i, i);
   }
 }
 

@@ -10,6 +10,8 @@
 //   * unmerging a merge whose parents include an ancestor of another parent does not re-insert
 //     that ancestor (Alembic issue #1373, fixed in 1.13; 1.8.1 leaves an invalid table).
 //
+// differential_db_test.cpp is the other half: the same graphs, real commands, real databases.
+//
 // Knobs: RETORT_DIFFERENTIAL_GRAPHS (default 300), RETORT_DIFFERENTIAL_SEED (default 1),
 // RETORT_DIFFERENTIAL_KEEP=1 keeps the generated projects.
 #include <gtest/gtest.h>
