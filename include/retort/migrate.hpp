@@ -8,7 +8,8 @@
 // The migration environment (where the revision files are, the version table's name, timeouts)
 // comes from the [migrations] table of retort.toml, found as the command line finds it
 // (RETORT_CONFIG, ./retort.toml); without one, retort's built-in migrations (the events schema)
-// are used. MigrateOptions::settings replaces that lookup. See docs/migrations.md.
+// are used. MigrateOptions::settings replaces that lookup; MigrateOptions::revisions adds
+// revisions written in C++. See docs/migrations.md and docs/cpp_migrations.md.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@
 
 #include "retort/database.hpp"
 #include "retort/error.hpp"
+#include "retort/operations.hpp"
 
 namespace retort::migrate {
 
@@ -78,6 +80,9 @@ struct MigrateOptions {
   std::vector<std::string> accept_checksums;
   // Progress lines ("Running upgrade a1 -> b2, add users"); default: retort's logger, level info.
   std::function<void(std::string_view line)> on_log;
+  // Revisions written in C++ (retort/operations.hpp), in the same graph as the revision files.
+  // An id used by both is an error naming both.
+  std::vector<CppRevision> revisions;
 };
 
 // What a run did.

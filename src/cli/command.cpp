@@ -6,6 +6,7 @@
 #include "cli/context.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "migrate/environment.hpp"
 #include "retort/cli.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -27,6 +28,11 @@ const ResolvedUrl& Context::resolved() {
   return *resolved_;
 }
 
+const std::vector<migrate::CppRevision>& Context::cpp_revisions() const {
+  static const std::vector<migrate::CppRevision> none;
+  return revisions != nullptr ? *revisions : none;
+}
+
 Database Context::open_database() {
   DatabaseOptions db_options;
   db_options.pool.max_size = 4;
@@ -35,13 +41,14 @@ Database Context::open_database() {
 
 namespace {
 
-int run_cli(int argc, char** argv, const schema::MetaData& models) {
+int run_cli(int argc, char** argv, const Tool& tool) {
   CLI::App app{
       "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
       "SQLite.\nWith no database configured, retort uses the SQLite file retort.db here."};
   app.set_version_flag("--version", std::string(RETORT_VERSION));
   Context context;
-  context.models = &models;
+  context.models = &tool.models;
+  context.revisions = &tool.revisions;
   app.add_option("--url", context.options.url,
                  "Database URL (postgresql://user@host/db, sqlite:///file.db, ...); overrides "
                  "RETORT_DATABASE_URL, DATABASE_URL, DB_* variables and the config file");
@@ -73,9 +80,10 @@ int run_cli(int argc, char** argv, const schema::MetaData& models) {
 
 }  // namespace
 
-int main(int argc, char** argv, const schema::MetaData& models) {
+int main(int argc, char** argv, const Tool& tool) {
   try {
-    return run_cli(argc, argv, models);
+    if (!tool.data_dir.empty()) migrate::set_shared_dir(tool.data_dir);
+    return run_cli(argc, argv, tool);
   } catch (const Error& e) {
     // Messages are scrubbed once more: a secret must not leak even from an unexpected path.
     std::cerr << "retort: error: " << redact::scrub(e.what()) << '\n';
@@ -84,6 +92,12 @@ int main(int argc, char** argv, const schema::MetaData& models) {
     std::cerr << "retort: internal error: " << redact::scrub(e.what()) << '\n';
     return 3;
   }
+}
+
+int main(int argc, char** argv, const schema::MetaData& models) {
+  Tool tool;
+  tool.models = models;
+  return main(argc, argv, tool);
 }
 
 schema::MetaData builtin_models() {
