@@ -103,10 +103,11 @@ fs::path find_shipped(std::string_view what, std::string_view probe) {
   if (fs::path exe = executable_dir(); !exe.empty()) {
     candidates.push_back(exe.parent_path() / "share" / "retort" / what);
   }
+  if (fs::path src = source_tree(); !src.empty()) candidates.push_back(src / what);
 #ifdef RETORT_INSTALL_DATADIR
+  // Last: a stale installation must not shadow the tree a development build runs from.
   candidates.push_back(fs::path(RETORT_INSTALL_DATADIR) / what);
 #endif
-  if (fs::path src = source_tree(); !src.empty()) candidates.push_back(src / what);
   std::error_code ec;
   for (const fs::path& c : candidates) {
     if (fs::exists(c / probe, ec)) return c;

@@ -40,8 +40,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 void set_shared_dir(const std::filesystem::path& dir);
 
 // The directory of retort's built-in migrations (holds versions/): set_shared_dir's, else
-// <exe>/../share/retort/migrations, else the install prefix's share/retort/migrations, else the
-// source tree's migrations/. Throws ConfigError if none exists.
+// <exe>/../share/retort/migrations, else the source tree's migrations/, else the configured
+// install prefix's share/retort/migrations. Throws ConfigError if none exists.
 std::filesystem::path builtin_migrations_dir();
 
 // The directory holding the `init` templates (one sub-directory each): <exe>/../share/retort/

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "retort/cli.hpp"
 #include "retort/repository.hpp"
 #include "support/test_db.hpp"

@@ -26,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct ShellRun {
   int status = -1;
   std::string output;  // stdout and stderr
 };
@@ -44,9 +44,9 @@ std::string quoted(const std::string& s) {
 }
 
 // Runs a shell command in `dir`, stderr folded into the output.
-Run sh(const fs::path& dir, const std::string& command) {
+ShellRun sh(const fs::path& dir, const std::string& command) {
   const std::string full = fmt::format("cd {} && ( {} ) 2>&1", quoted(dir.string()), command);
-  Run r;
+  ShellRun r;
   FILE* pipe = ::popen(full.c_str(), "r");
   if (pipe == nullptr) return r;
   std::array<char, 4096> buffer{};
@@ -59,7 +59,7 @@ Run sh(const fs::path& dir, const std::string& command) {
 
 // Runs and requires success, showing the command and its output otherwise.
 std::string ok(const fs::path& dir, const std::string& command) {
-  const Run r = sh(dir, command);
+  const ShellRun r = sh(dir, command);
   EXPECT_EQ(r.status, 0) << "$ " << command << "\n" << r.output;
   if (r.status != 0) throw std::runtime_error("command failed: " + command);
   return r.output;
@@ -144,7 +144,7 @@ TEST(InstalledPackage, ExampleAppRunsTheSeedsExtendingTheDatabaseFlow) {
   // 1. Add the CustomModel (the patch is the edit a developer makes), rebuild.
   ok(app, "patch -p1 < add_custom_model.patch");
   ok(app, "cmake --build build -j2");
-  const Run pending = sh(app, "./build/app_migrate check");
+  const ShellRun pending = sh(app, "./build/app_migrate check");
   EXPECT_EQ(pending.status, 1) << pending.output;
   EXPECT_TRUE(contains(pending.output, "create table custom_models")) << pending.output;
 
@@ -171,13 +171,13 @@ TEST(InstalledPackage, ExampleAppRunsTheSeedsExtendingTheDatabaseFlow) {
     SCOPED_TRACE(env.empty() ? "SQLite" : "PostgreSQL");
     const std::string applied = ok(app, env + " ./migrate.sh");
     EXPECT_TRUE(contains(applied, "Running upgrade 9b1e4c7d2a30 -> ")) << applied;
-    const Run clean = sh(app, env + " ./build/app_migrate check");
+    const ShellRun clean = sh(app, env + " ./build/app_migrate check");
     EXPECT_EQ(clean.status, 0) << clean.output;
     EXPECT_TRUE(contains(clean.output, "No new upgrade operations detected.")) << clean.output;
     EXPECT_EQ(sh(app, env + " ./build/app_migrate verify").status, 0);
   }
   // The same revisions render offline up to the C++ revision, which reads the database.
-  const Run offline = sh(app, "./build/app_migrate upgrade head --sql");
+  const ShellRun offline = sh(app, "./build/app_migrate upgrade head --sql");
   EXPECT_EQ(offline.status, 1);
   EXPECT_TRUE(contains(offline.output, "revision 9b1e4c7d2a30 reads the database"))
       << offline.output;
