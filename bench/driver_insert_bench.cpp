@@ -42,12 +42,18 @@
 
 #include <fmt/core.h>
 
+#include "bench_common.hpp"
 #include "retort/database.hpp"
 #include "retort/error.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using retort::bench::append_copy_field;
+using retort::bench::Clock;
+using retort::bench::parse_count;
+using retort::bench::parse_seconds;
+using retort::bench::payload;
+using retort::bench::seconds_since;
 
 struct Options {
   std::string url;
@@ -81,14 +87,6 @@ retort::Uuid new_id() {
   std::exit(2);
 }
 
-std::int64_t parse_int(std::string_view flag, std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
-    usage(fmt::format("{}: expected a non-negative integer, got '{}'", flag, text));
-  return value;
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -104,20 +102,15 @@ Options parse_args(int argc, char** argv) {
     } else if (arg == "--table") {
       o.table = value();
     } else if (arg == "--seconds") {
-      std::string_view v = value();
-      char* end = nullptr;
-      std::string s(v);
-      o.seconds = std::strtod(s.c_str(), &end);
-      if (end != s.c_str() + s.size() || !(o.seconds > 0))
-        usage("--seconds: expected a positive number");
+      o.seconds = parse_seconds(arg, value(), usage);
     } else if (arg == "--rows") {
-      o.rows = parse_int(arg, value());
+      o.rows = parse_count(arg, value(), usage);
     } else if (arg == "--batch") {
-      o.batch = parse_int(arg, value());
+      o.batch = parse_count(arg, value(), usage);
     } else if (arg == "--threads") {
-      o.threads = static_cast<int>(parse_int(arg, value()));
+      o.threads = static_cast<int>(parse_count(arg, value(), usage));
     } else if (arg == "--print-payload") {
-      o.print_payload = parse_int(arg, value());
+      o.print_payload = parse_count(arg, value(), usage);
     } else if (arg == "--id") {
       const std::string_view kind = value();
       if (kind != "v4" && kind != "v7") usage("--id: expected v4 or v7");
@@ -133,38 +126,6 @@ Options parse_args(int argc, char** argv) {
   if (o.batch < 1) usage("--batch must be at least 1");
   if (o.threads < 1) usage("--threads must be at least 1");
   return o;
-}
-
-// The reference payload (seed_repo.py's payload(i) as json.dumps writes it), with fixed-width
-// numbers so that every row, and pgbench's copy of it, has the same size.
-std::string payload(std::int64_t i) {
-  const std::int64_t n = 1000000000 + i % 1000000000;
-  return fmt::format(
-      R"({{"type": "ticket.created", "source": "helpdesk", "ticket": {{"id": {0}, "subject": "Order {0} has not arrived", "body": "{1}{1}{1}{1}", "customer": {{"email": "user{0}@example.com", "name": "Jane Doe", "tier": "{2}"}}, "tags": ["shipping", "delay"], "priority": {3}}}}})",
-      n, "Hello, I ordered a blue kettle two weeks ago and it has still not arrived. ",
-      i % 2 == 0 ? "free" : "pro", i % 4);
-}
-
-// COPY text format: backslash, tab, newline and carriage return escaped.
-void append_copy_field(std::string& out, std::string_view field) {
-  for (char c : field) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 int write_copy_file(const Options& o) {
@@ -188,10 +149,6 @@ int write_copy_file(const Options& o) {
     return 1;
   }
   return 0;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 struct Outcome {

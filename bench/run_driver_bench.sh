@@ -42,6 +42,8 @@ OUT=
 TABLE=bench_events
 PG_BINDIR=${RETORT_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/paired.sh
+source "$HERE/lib/paired.sh"
 
 usage() {
   sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -92,8 +94,6 @@ with_options() {
 
 psql_q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$URL" "$@"; }
 
-log() { printf '  %s\n' "$*" >&2; }
-
 # --- setup ------------------------------------------------------------------------------------
 
 psql_q -c "DROP TABLE IF EXISTS $TABLE" -c "CREATE TABLE $TABLE (id uuid PRIMARY KEY,
@@ -125,30 +125,9 @@ table_count() {
 
 # --- one run of each kind: each prints a rate (rows/s) on stdout -------------------------------
 
-# pgbench_rate SCRIPT ROWS_PER_TRANSACTION CLIENTS
-pgbench_rate() {
-  local script=$1 per_txn=$2 clients=$3 jobs=1 out
-  ((clients > 1)) && jobs=2
-  if ! out=$("$PGBENCH" -n -M prepared -c "$clients" -j "$jobs" -T "$SECONDS_PER_RUN" \
-    -f "$WORK/$script" -D "payload=$PAYLOAD" "$RUN_URL" 2>&1); then
-    echo "run_driver_bench.sh: pgbench failed:" >&2
-    echo "$out" >&2
-    return 1
-  fi
-  local tps processed
-  tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
-  processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
-  [[ -n $tps && -n $processed ]] || { echo "run_driver_bench.sh: cannot read pgbench's output:" >&2; echo "$out" >&2; return 1; }
-  local count
-  count=$(table_count)
-  if ((count != processed * per_txn)); then
-    echo "run_driver_bench.sh: pgbench processed $processed x $per_txn rows, the table holds $count" >&2
-    return 1
-  fi
-  local rate
-  rate=$(awk -v t="$tps" -v k="$per_txn" 'BEGIN { printf "%.1f\n", t * k }')
-  log "anchor  pgbench $script -c $clients: $((processed * per_txn)) rows, $rate rows/s"
-  echo "$rate"
+# pgbench_rate SCRIPT ROWS_PER_TRANSACTION CLIENTS (lib/paired.sh's, on this run's URL and payload)
+driver_pgbench_rate() {
+  pgbench_rate "$RUN_URL" "$WORK/$1" "$2" "$3" "$SECONDS_PER_RUN" -D "payload=$PAYLOAD"
 }
 
 # retort_rate MODE [driver args...]
@@ -160,86 +139,22 @@ retort_rate() {
     echo "$out" >&2
     return 1
   fi
-  local line
-  line=$(grep '^RESULT ' <<<"$out" | tail -n1)
-  [[ -n $line ]] || { echo "run_driver_bench.sh: no RESULT line from the driver:" >&2; echo "$out" >&2; return 1; }
-  log "retort  ${line#RESULT }"
-  sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$line"
+  result_rate "$out"
 }
 
-# psql \copy of the COPY file; \timing gives the COPY alone, without psql's start-up.
-psql_copy_rate() {
-  local out ms
-  out=$("$PSQL" -X -v ON_ERROR_STOP=1 -d "$RUN_URL" -c '\timing on' \
-    -c "\\copy $TABLE(id, data) from '$WORK/rows.copy'" 2>&1) || {
-    echo "run_driver_bench.sh: psql \\copy failed:" >&2
-    echo "$out" >&2
-    return 1
-  }
-  ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -n1)
-  [[ -n $ms ]] || { echo "run_driver_bench.sh: no timing from psql:" >&2; echo "$out" >&2; return 1; }
-  local count
-  count=$(table_count)
-  ((count == ROWS)) || { echo "run_driver_bench.sh: psql \\copy stored $count rows, expected $ROWS" >&2; return 1; }
-  local rate
-  rate=$(awk -v n="$ROWS" -v ms="$ms" 'BEGIN { printf "%.1f\n", n / (ms / 1000) }')
-  log "anchor  psql \\copy: $ROWS rows in $ms ms, $rate rows/s"
-  echo "$rate"
-}
+copy_rate() { psql_copy_rate "$RUN_URL" "$TABLE(id, data)" "$WORK/rows.copy" "$ROWS"; }
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+reset_run() { reset_table; }
 
 # --- comparisons ------------------------------------------------------------------------------
 
-ROW_NAMES=() ROW_RETORT=() ROW_ANCHOR=() ROW_RATIO=() ROW_SPREAD=() ROW_TARGET=() ROW_VERDICT=()
-ROW_RUNS=()
-FAILED_TARGETS=0
-
-# compare NAME TARGET "ANCHOR COMMAND" "RETORT COMMAND" [OPTIONS]: R paired rounds.
-# OPTIONS (server settings such as -c synchronous_commit=off) go into both sides' URL.
-compare() {
-  local name=$1 target=$2 anchor_cmd=$3 retort_cmd=$4 options=${5:-}
-  local anchor_rates=() retort_rates=() ratios=() r a t
+# driver_compare NAME TARGET ANCHOR RETORT [OPTIONS]: lib/paired.sh's compare, with OPTIONS
+# (server settings such as -c synchronous_commit=off) in both sides' URL.
+driver_compare() {
   RUN_URL=$URL
-  [[ -n $options ]] && RUN_URL=$(with_options "$options")
-  echo "== $name" >&2
-  for ((r = 1; r <= REPEAT; r++)); do
-    if ((r % 2)); then
-      reset_table; a=$(eval "$anchor_cmd")
-      reset_table; t=$(eval "$retort_cmd")
-    else
-      reset_table; t=$(eval "$retort_cmd")
-      reset_table; a=$(eval "$anchor_cmd")
-    fi
-    anchor_rates+=("$a")
-    retort_rates+=("$t")
-    ratios+=("$(awk -v x="$t" -v y="$a" 'BEGIN { printf "%.3f\n", (y > 0 ? x / y : 0) }')")
-  done
+  [[ -n ${5:-} ]] && RUN_URL=$(with_options "$5")
+  compare "$1" "$2" "$3" "$4"
   RUN_URL=$URL
-  local med_r med_a ratio spread verdict=''
-  med_r=$(median "${retort_rates[@]}")
-  med_a=$(median "${anchor_rates[@]}")
-  ratio=$(median "${ratios[@]}")
-  spread="$(printf '%s\n' "${ratios[@]}" | sort -g | head -n1)–$(printf '%s\n' "${ratios[@]}" | sort -g | tail -n1)"
-  if [[ $target != - ]]; then
-    if awk -v x="$ratio" -v y="$target" 'BEGIN { exit !(x >= y) }'; then
-      verdict=met
-    else
-      verdict=MISSED
-      FAILED_TARGETS=$((FAILED_TARGETS + 1))
-    fi
-  fi
-  ROW_NAMES+=("$name")
-  ROW_RETORT+=("$med_r")
-  ROW_ANCHOR+=("$med_a")
-  ROW_RATIO+=("$ratio")
-  ROW_SPREAD+=("$spread")
-  ROW_TARGET+=("$target")
-  ROW_VERDICT+=("$verdict")
-  ROW_RUNS+=("retort $(IFS=/; echo "${retort_rates[*]}"); anchor $(IFS=/; echo "${anchor_rates[*]}"); ratios $(IFS=/; echo "${ratios[*]}")")
-  echo "   median ratio $ratio (rounds: $spread); median rates: retort $med_r, anchor $med_a rows/s" >&2
 }
 
 wants() { [[ ,$ONLY, == *,$1,* ]]; }
@@ -247,34 +162,34 @@ wants() { [[ ,$ONLY, == *,$1,* ]]; }
 S=$SECONDS_PER_RUN
 echo "Driver benchmark: $REPEAT paired rounds of ${S}s per side (COPY: $ROWS rows)." >&2
 if wants autocommit; then
-  compare "INSERT + COMMIT, 1 connection, vs pgbench -c 1 (payload bound)" 0.95 \
-    "pgbench_rate insert.sql 1 1" "retort_rate autocommit --seconds $S --id v4"
+  driver_compare "INSERT + COMMIT, 1 connection, vs pgbench -c 1 (payload bound)" 0.95 \
+    "driver_pgbench_rate insert.sql 1 1" "retort_rate autocommit --seconds $S --id v4"
 fi
 if wants literal; then
-  compare "INSERT + COMMIT, 1 connection, vs pgbench -c 1 (payload as literal)" 0.95 \
-    "pgbench_rate insert_literal.sql 1 1" "retort_rate autocommit --seconds $S --id v4"
+  driver_compare "INSERT + COMMIT, 1 connection, vs pgbench -c 1 (payload as literal)" 0.95 \
+    "driver_pgbench_rate insert_literal.sql 1 1" "retort_rate autocommit --seconds $S --id v4"
 fi
 if wants async; then
-  compare "INSERT + COMMIT, 1 connection, synchronous_commit=off on both sides" - \
-    "pgbench_rate insert.sql 1 1" "retort_rate autocommit --seconds $S --id v4" \
+  driver_compare "INSERT + COMMIT, 1 connection, synchronous_commit=off on both sides" - \
+    "driver_pgbench_rate insert.sql 1 1" "retort_rate autocommit --seconds $S --id v4" \
     "-c%20synchronous_commit%3Doff"
 fi
 if wants session; then
-  compare "BEGIN + INSERT + COMMIT (db.transaction) vs pgbench BEGIN; INSERT; END" - \
-    "pgbench_rate txn.sql 1 1" "retort_rate session --seconds $S --id v4"
+  driver_compare "BEGIN + INSERT + COMMIT (db.transaction) vs pgbench BEGIN; INSERT; END" - \
+    "driver_pgbench_rate txn.sql 1 1" "retort_rate session --seconds $S --id v4"
 fi
 if wants pipeline; then
-  compare "pipeline of $BATCH INSERTs per commit vs pgbench \\startpipeline" - \
-    "pgbench_rate pipeline.sql $BATCH 1" "retort_rate pipeline --seconds $S --batch $BATCH --id v4"
+  driver_compare "pipeline of $BATCH INSERTs per commit vs pgbench \\startpipeline" - \
+    "driver_pgbench_rate pipeline.sql $BATCH 1" "retort_rate pipeline --seconds $S --batch $BATCH --id v4"
 fi
 if wants threads; then
-  compare "INSERT + COMMIT, $THREADS threads sharing the pool, vs pgbench -c $THREADS -j 2" - \
-    "pgbench_rate insert.sql 1 $THREADS" "retort_rate threads --seconds $S --threads $THREADS --id v4"
+  driver_compare "INSERT + COMMIT, $THREADS threads sharing the pool, vs pgbench -c $THREADS -j 2" - \
+    "driver_pgbench_rate insert.sql 1 $THREADS" "retort_rate threads --seconds $S --threads $THREADS --id v4"
 fi
 if wants copy; then
   "$DRIVER" --write-copy-file "$WORK/rows.copy" --rows "$ROWS"
-  compare "COPY of $ROWS rows (copy_in) vs psql \\copy of the same rows" - \
-    "psql_copy_rate" "retort_rate copy --rows $ROWS"
+  driver_compare "COPY of $ROWS rows (copy_in) vs psql \\copy of the same rows" - \
+    "copy_rate" "retort_rate copy --rows $ROWS"
 fi
 psql_q -c "DROP TABLE IF EXISTS $TABLE"
 
@@ -283,27 +198,13 @@ psql_q -c "DROP TABLE IF EXISTS $TABLE"
 server=$(psql_q -At -c "SHOW server_version")
 settings=$(psql_q -At -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings
   WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method')")
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1)
 report() {
-  echo "Machine: $(nproc) cores (${cpu:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
+  machine_line
   echo "Server: PostgreSQL $server on 127.0.0.1 (TCP, scram-sha-256), $settings"
   echo "Method: $REPEAT paired rounds, ${S}s per side per round (COPY: $ROWS rows); ratio = median of the rounds' retort/anchor."
   echo "Date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "| what | retort rows/s | anchor rows/s | ratio (retort/anchor) | rounds' ratios | target |"
-  echo "|---|---:|---:|---:|---|---|"
-  local i target
-  for i in "${!ROW_NAMES[@]}"; do
-    target='—'
-    [[ ${ROW_TARGET[$i]} != - ]] && target="≥ ${ROW_TARGET[$i]} (${ROW_VERDICT[$i]})"
-    printf '| %s | %.0f | %.0f | %s | %s | %s |\n' "${ROW_NAMES[$i]}" "${ROW_RETORT[$i]}" \
-      "${ROW_ANCHOR[$i]}" "${ROW_RATIO[$i]}" "${ROW_SPREAD[$i]}" "$target"
-  done
-  echo
-  echo "Rates are medians over the rounds. Every round (rows/s):"
-  for i in "${!ROW_NAMES[@]}"; do
-    echo "- ${ROW_NAMES[$i]}: ${ROW_RUNS[$i]}"
-  done
+  report_rows rows/s
 }
 echo
 report

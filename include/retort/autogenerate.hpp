@@ -141,7 +141,7 @@ Diff compare(const schema::MetaData& models, const schema::MetaData& database,
              const CompareOptions& options = {});
 
 // What to compare against a live database.
-struct DatabaseOptions {
+struct DatabaseCompareOptions {
   CompareOptions compare;  // dialect is taken from the connection
   std::string schema;      // the schema to reflect; empty: the connection's default
   std::vector<std::string> exclude_tables;  // not compared (the migration tables never are)
@@ -152,8 +152,9 @@ struct DatabaseOptions {
 // before being reported, so `now()` and `CURRENT_TIMESTAMP`-style spellings and casts never show
 // up as changes. The number of queries does not grow with the number of tables.
 Diff compare(const schema::MetaData& models, Connection& connection,
-             const DatabaseOptions& options = {});
-Diff compare(const schema::MetaData& models, Database& db, const DatabaseOptions& options = {});
+             const DatabaseCompareOptions& options = {});
+Diff compare(const schema::MetaData& models, Database& db,
+             const DatabaseCompareOptions& options = {});
 
 struct RenderOptions {
   // PostgreSQL, safe for a live database: indexes on existing tables CREATE INDEX CONCURRENTLY
@@ -174,6 +175,7 @@ struct RevisionBody {
   std::vector<std::string> warnings;     // table rewrites, long locks, notes; one line each
   std::vector<std::string> upgrade_postgresql, downgrade_postgresql;
   std::vector<std::string> upgrade_sqlite, downgrade_sqlite;
+  // No statement for either dialect in either direction.
   bool empty() const noexcept;
 };
 
@@ -214,7 +216,7 @@ struct RevisionOptions {
   std::optional<std::filesystem::path> version_path;
   bool write = true;                // false: --sql preview, nothing is written
   migrate::MigrateOptions migrate;  // the environment (settings)
-  DatabaseOptions database;
+  DatabaseCompareOptions database;
   RenderOptions render;
 };
 
@@ -238,6 +240,7 @@ GeneratedRevisions revision(Database& db, const schema::MetaData& models,
 // `retort check`: the pending operations (empty: models and database agree). Throws NotAtHead
 // when the database is not at head.
 Diff check(Database& db, const schema::MetaData& models,
-           const migrate::MigrateOptions& migrate = {}, const DatabaseOptions& database = {});
+           const migrate::MigrateOptions& migrate = {},
+           const DatabaseCompareOptions& database = {});
 
 }  // namespace retort::autogenerate

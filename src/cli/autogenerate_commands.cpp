@@ -12,8 +12,8 @@
 namespace retort::cli {
 namespace {
 
-autogenerate::DatabaseOptions database_options(const AutogenerateFlags& flags) {
-  autogenerate::DatabaseOptions options;
+autogenerate::DatabaseCompareOptions database_options(const AutogenerateFlags& flags) {
+  autogenerate::DatabaseCompareOptions options;
   options.schema = flags.schema;
   options.exclude_tables = flags.exclude_tables;
   options.compare.apply_renames = flags.renames;

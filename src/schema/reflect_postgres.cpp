@@ -12,25 +12,30 @@
 namespace retort::schema::detail {
 namespace {
 
-// First in the pipeline: puts the reflected schema first on search_path for the rest of the
-// pipeline, so the server spells types, defaults and predicates of that schema unqualified, as
-// models spell them. The previous path is saved in a custom setting and restored by kRestore
-// (both are transaction-local; outside a transaction the pipeline is its own transaction).
+// First in the pipeline: puts the reflected schema on search_path right after pg_catalog for
+// the rest of the pipeline, so the server spells that schema's types, defaults and predicates
+// unqualified, as models spell them (pg_catalog stays first so that no user object can shadow
+// a catalog table or function). The schema's oid is kept in retort.reflect_namespace for the
+// queries, the previous path in retort.reflect_search_path for kRestore. All three settings are
+// transaction-local; outside a transaction the pipeline is its own transaction.
 constexpr const char* kPrepare = R"(SELECT s.name AS name,
-  EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s.name) AS schema_exists,
+  EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = s.name) AS schema_exists,
+  set_config('retort.reflect_namespace',
+             COALESCE((SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = s.name), 0)::text,
+             true) AS namespace,
   set_config('retort.reflect_search_path', current_setting('search_path'), true) AS saved,
-  set_config('search_path', quote_ident(s.name) || ', ' || current_setting('search_path'), true)
-    AS search_path
+  set_config('search_path', 'pg_catalog, ' || quote_ident(s.name) || ', '
+             || current_setting('search_path'), true) AS search_path
 FROM (SELECT COALESCE(NULLIF($1::text, ''), current_schema(), '') AS name) AS s)";
 
 constexpr const char* kRestore =
     "SELECT set_config('search_path', current_setting('retort.reflect_search_path'), true)";
 
-// Every query below reads the schema kPrepare put first on search_path.
+// Every query below reads the schema kPrepare named.
 constexpr const char* kTables = R"(SELECT c.oid::bigint AS table_oid, c.relname AS name,
   COALESCE(obj_description(c.oid, 'pg_class'), '') AS comment
 FROM pg_class c
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+WHERE c.relnamespace = current_setting('retort.reflect_namespace')::oid
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
 ORDER BY c.relname)";
@@ -42,13 +47,14 @@ constexpr const char* kColumns = R"(SELECT a.attrelid::bigint AS table_oid, a.at
   t.typsubscript = 'array_subscript_handler'::regproc AS is_array,
   e.typname AS element, e.typtype::text AS element_kind,
   e.typnamespace = 'pg_catalog'::regnamespace AS element_builtin,
-  e.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+  e.typnamespace = current_setting('retort.reflect_namespace')::oid
     AS element_in_schema,
   format_type(a.atttypid, a.atttypmod) AS spelled,
   pg_get_expr(d.adbin, d.adrelid, true) AS default_expression,
   a.attidentity::text AS identity, a.attgenerated::text AS generated,
   COALESCE(col_description(a.attrelid, a.attnum), '') AS comment,
-  EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+  EXISTS (SELECT 1 FROM pg_depend dep
+          JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
           WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
             AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum
             AND dep.deptype = 'a') AS owns_sequence
@@ -58,7 +64,7 @@ JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_type e ON e.oid = CASE WHEN t.typsubscript = 'array_subscript_handler'::regproc
                                THEN t.typelem ELSE t.oid END
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+WHERE c.relnamespace = current_setting('retort.reflect_namespace')::oid
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum)";
@@ -70,7 +76,8 @@ constexpr const char* kConstraints = R"(SELECT con.conrelid::bigint AS table_oid
    FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, i)
    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)::text AS columns,
   fc.relname AS referred_table,
-  CASE WHEN fn.nspname = current_schema() THEN '' ELSE fn.nspname END AS referred_schema,
+  CASE WHEN fc.relnamespace = current_setting('retort.reflect_namespace')::oid THEN ''
+       ELSE fn.nspname END AS referred_schema,
   (SELECT json_agg(a.attname ORDER BY k.i)
    FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, i)
    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)::text
@@ -81,7 +88,7 @@ FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+WHERE c.relnamespace = current_setting('retort.reflect_namespace')::oid
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition AND con.contype IN ('p', 'u', 'f', 'c')
 ORDER BY con.conrelid, con.conname)";
@@ -106,7 +113,7 @@ FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_am am ON am.oid = ic.relam
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+WHERE c.relnamespace = current_setting('retort.reflect_namespace')::oid
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
@@ -116,7 +123,7 @@ ORDER BY i.indrelid, ic.relname)";
 constexpr const char* kEnums = R"(SELECT t.typname AS name,
   json_agg(e.enumlabel ORDER BY e.enumsortorder)::text AS labels
 FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
-WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+WHERE t.typnamespace = current_setting('retort.reflect_namespace')::oid
 GROUP BY t.typname
 ORDER BY t.typname)";
 
@@ -281,8 +288,13 @@ MetaData reflect_postgresql(Connection& connection, const ReflectOptions& option
   std::vector<Result> results = run_catalog_queries(connection, options.schema, counter);
   const Row target = results[prepare].at(0);
   if (!target["schema_exists"].as_bool()) {
-    throw UsageError(
-        fmt::format("reflect: PostgreSQL schema \"{}\" does not exist", target["name"].as_text()));
+    std::string name = target["name"].as_text();
+    if (name.empty()) {
+      throw UsageError(
+          "reflect: no schema given and the connection has no current schema (search_path names "
+          "no schema that exists)");
+    }
+    throw UsageError(fmt::format("reflect: PostgreSQL schema \"{}\" does not exist", name));
   }
   NameFilter filter(options);
   MetaData metadata;

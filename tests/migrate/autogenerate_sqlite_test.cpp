@@ -76,6 +76,12 @@ TEST_F(AutogenerateSqlite, RebuildKeepsRowsIndexesTriggersAndForeignKeys) {
   EXPECT_EQ(ws_.count("SELECT count(*) FROM children"), 1);
   EXPECT_EQ(ws_.count("PRAGMA foreign_keys"), 1);  // enforcement is back on
 
+  // Offline, the pragmas surround the revision's own transaction as the runner does it.
+  const std::string sql =
+      migrate::upgrade_sql(Dialect::sqlite, before + ":head", ws_.env().options());
+  EXPECT_NE(sql.find("PRAGMA foreign_keys = OFF;\n\nBEGIN;"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("COMMIT;\n\nPRAGMA foreign_keys = ON;"), std::string::npos) << sql;
+
   ws_.downgrade(before);  // PostgreSQL's online revision too, which is empty on SQLite
   EXPECT_TRUE(ws_.pending(family()).empty()) << listed(ws_.pending(family()));
   EXPECT_EQ(ws_.count("SELECT count(*) FROM parents"), 2);

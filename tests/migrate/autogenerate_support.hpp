@@ -112,7 +112,7 @@ class Workspace {
     return out;
   }
   // What the models still differ in.
-  Diff pending(const MetaData& models, const DatabaseOptions& options = {}) {
+  Diff pending(const MetaData& models, const DatabaseCompareOptions& options = {}) {
     return compare(models, db_, options);
   }
   void downgrade(const std::string& target) { migrate::downgrade(db_, target, env_.options()); }

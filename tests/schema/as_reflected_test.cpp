@@ -72,7 +72,8 @@ TEST(AsReflected, PostgresqlKeepsItsHalfAndSortsByName) {
   EXPECT_EQ(t.columns[6].server_default, DialectSql("now()", ""));
   EXPECT_EQ(t.columns[7].server_default, DialectSql("'x'::text", ""));
   ASSERT_EQ(t.check_constraints.size(), 2u);
-  EXPECT_EQ(t.check_constraints[0], (CheckConstraint{"a_check", DialectSql("doc IS NOT NULL", "")}));
+  EXPECT_EQ(t.check_constraints[0],
+            (CheckConstraint{"a_check", DialectSql("doc IS NOT NULL", "")}));
   ASSERT_EQ(t.indexes.size(), 2u);
   EXPECT_EQ(t.indexes[0].name, "ix_btree");
   EXPECT_EQ(t.indexes[0].method, "") << "btree is the empty method";

@@ -299,6 +299,25 @@ TEST_F(ReflectPostgres, UnnamedKeyGetsTheNameAsReflectedPredicts) {
             as_reflected(models, Dialect::postgresql).tables.at(0).primary_key);
 }
 
+TEST_F(ReflectPostgres, UserObjectsNamedLikeCatalogsDoNotConfuseIt) {
+  // pg_catalog listed after the schema: a user table named pg_class would shadow the catalog
+  // for unqualified queries.
+  connection_->execute_script("SET search_path = " + schema_.name() +
+                              ", pg_catalog; CREATE TABLE pg_class (id int);"
+                              "CREATE TABLE pg_type (id int); CREATE TABLE plain (id int)");
+  MetaData metadata = reflect_all();
+  ASSERT_EQ(metadata.tables.size(), 3u);
+  EXPECT_EQ(metadata.tables[0].name, "pg_class");
+  EXPECT_EQ(metadata.tables[2].columns.at(0).type, types::integer());
+  EXPECT_EQ(connection_->execute("SHOW search_path").at(0)[0].as_text(),
+            schema_.name() + ", pg_catalog");
+}
+
+TEST_F(ReflectPostgres, NoCurrentSchemaIsAUsageError) {
+  connection_->execute("SET search_path = no_such_schema_either");
+  EXPECT_THROW(reflect_all(), UsageError);
+}
+
 TEST_F(ReflectPostgres, QueryCountDoesNotGrowWithTables) {
   auto create_tables = [&](int from, int to) {
     std::string script;

@@ -54,7 +54,7 @@ std::string role_suffix(const RevisionBody& body) {
 }  // namespace
 
 Diff compare(const schema::MetaData& models, Connection& connection,
-             const DatabaseOptions& options) {
+             const DatabaseCompareOptions& options) {
   schema::ReflectOptions reflect_options;
   reflect_options.schema = options.schema;
   reflect_options.exclude_tables = options.exclude_tables;
@@ -70,13 +70,13 @@ Diff compare(const schema::MetaData& models, Connection& connection,
   return diff;
 }
 
-Diff compare(const schema::MetaData& models, Database& db, const DatabaseOptions& options) {
+Diff compare(const schema::MetaData& models, Database& db, const DatabaseCompareOptions& options) {
   PooledConnection c = db.connection();
   return compare(models, *c, options);
 }
 
 Diff check(Database& db, const schema::MetaData& models, const migrate::MigrateOptions& migrate,
-           const DatabaseOptions& database) {
+           const DatabaseCompareOptions& database) {
   require_at_head(db, migrate);
   return compare(models, db, database);
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,25 +18,35 @@ using detail::Buckets;
 using schema::MetaData;
 using schema::Table;
 
-// Tables in creation order: each after the tables its foreign keys refer to (among `tables`),
-// otherwise in the given order; a cycle falls back to the given order.
+// Tables in creation order: each after the tables its foreign keys refer to (among `ops`),
+// otherwise in the given order; a cycle falls back to the given order. Kahn's algorithm, always
+// taking the earliest ready table: linear in tables plus keys.
 std::vector<Operation> in_foreign_key_order(std::vector<Operation> ops) {
-  std::vector<Operation> ordered;
-  auto waits = [&](const Operation& op) {
-    for (const schema::ForeignKey& fk : op.table_def.foreign_keys) {
-      if (fk.referred_table == op.table) continue;
-      for (const Operation& other : ops) {
-        if (&other != &op && other.table == fk.referred_table) return true;
-      }
+  std::unordered_map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < ops.size(); ++i) position.emplace(ops[i].table, i);
+  std::vector<std::size_t> waiting_for(ops.size(), 0);
+  std::vector<std::vector<std::size_t>> referred_by(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    for (const schema::ForeignKey& fk : ops[i].table_def.foreign_keys) {
+      auto it = position.find(fk.referred_table);
+      if (it == position.end() || it->second == i) continue;
+      ++waiting_for[i];
+      referred_by[it->second].push_back(i);
     }
-    return false;
-  };
-  while (!ops.empty()) {
-    auto ready =
-        std::find_if(ops.begin(), ops.end(), [&](const Operation& op) { return !waits(op); });
-    if (ready == ops.end()) ready = ops.begin();
-    ordered.push_back(std::move(*ready));
-    ops.erase(ready);
+  }
+  std::set<std::size_t> ready, pending;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    (waiting_for[i] == 0 ? ready : pending).insert(i);
+  }
+  std::vector<Operation> ordered;
+  while (!ready.empty() || !pending.empty()) {
+    std::set<std::size_t>& from = ready.empty() ? pending : ready;  // a cycle: declaration order
+    const std::size_t next = *from.begin();
+    from.erase(from.begin());
+    ordered.push_back(std::move(ops[next]));
+    for (std::size_t j : referred_by[next]) {
+      if (waiting_for[j] > 0 && --waiting_for[j] == 0 && pending.erase(j) > 0) ready.insert(j);
+    }
   }
   return ordered;
 }
@@ -56,18 +67,38 @@ std::vector<const schema::EnumType*> comparable_enums(const MetaData& models, Di
   return out;
 }
 
+// Tables by name: thousands of tables must not mean millions of name comparisons.
+class TablesByName {
+ public:
+  explicit TablesByName(const MetaData& metadata) {
+    for (const Table& t : metadata.tables) tables_.emplace(t.name, &t);
+  }
+  const Table* find(const std::string& name) const {
+    auto it = tables_.find(name);
+    return it == tables_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, const Table*> tables_;
+};
+
 class Comparison {
  public:
   Comparison(const MetaData& models, const MetaData& database, const CompareOptions& options)
-      : models_(models), working_(database), options_(options) {
+      : models_(models),
+        working_(database),
+        options_(options),
+        model_tables_(models),
+        db_tables_(working_) {
     diff_.before = database;
   }
 
   Diff run() {
     compare_enums();
     apply_table_renames();
+    db_tables_ = TablesByName(working_);  // the renamed names
     for (const Table& model : models_.tables) {
-      if (const Table* db = working_.find_table(model.name)) apply_column_renames(*db, model);
+      if (const Table* db = db_tables_.find(model.name)) apply_column_renames(*db, model);
     }
     compare_tables();
     diff_.operations = ordered();
@@ -86,6 +117,8 @@ class Comparison {
   const MetaData& models_;
   MetaData working_;  // the database, with the applied renames
   const CompareOptions& options_;
+  TablesByName model_tables_;
+  TablesByName db_tables_;
   Buckets buckets_;
   Diff diff_;
 };
@@ -189,12 +222,12 @@ void Comparison::apply_table_renames() {
   std::vector<const Table*> dropped, added;
   std::vector<std::string> dropped_sig, added_sig;
   for (const Table& db : working_.tables) {
-    if (models_.find_table(db.name) != nullptr) continue;
+    if (model_tables_.find(db.name) != nullptr) continue;
     dropped.push_back(&db);
     dropped_sig.push_back(detail::table_signature(db, options_.dialect));
   }
   for (const Table& model : models_.tables) {
-    if (working_.find_table(model.name) != nullptr) continue;
+    if (db_tables_.find(model.name) != nullptr) continue;
     added.push_back(&model);
     added_sig.push_back(detail::table_signature(model, options_.dialect));
   }
@@ -253,7 +286,7 @@ void Comparison::apply_column_renames(const Table& db, const Table& model) {
 
 void Comparison::compare_tables() {
   for (const Table& model : models_.tables) {
-    if (const Table* db = working_.find_table(model.name)) {
+    if (const Table* db = db_tables_.find(model.name)) {
       detail::compare_table(*db, model, options_.dialect, buckets_, diff_.notes);
       continue;
     }
@@ -265,7 +298,7 @@ void Comparison::compare_tables() {
     buckets_.add(detail::kTablesCreated, std::move(op));
   }
   for (const Table& db : working_.tables) {
-    if (models_.find_table(db.name) != nullptr) continue;
+    if (model_tables_.find(db.name) != nullptr) continue;
     Operation op;
     op.kind = OpKind::drop_table;
     op.table = db.name;

@@ -157,10 +157,17 @@ bool Renderer::is_foreign_key_target(const std::string& table,
   });
 }
 
+// A check with no PostgreSQL spelling does not exist there.
+bool absent_check(const Operation& op) {
+  return (op.kind == OpKind::add_check || op.kind == OpKind::drop_check) &&
+         op.check.expression.postgresql.empty();
+}
+
 Placement Renderer::place(const Operation& op) const {
   if (op.kind == OpKind::add_enum_value && enums_first_.contains(op.enum_type.name)) {
     return Placement::enum_first;
   }
+  if (absent_check(op)) return Placement::main;
   const bool existing = !op.table.empty() && !created_tables_.contains(op.table);
   if (!options_.online || !existing) return Placement::main;
   switch (op.kind) {
@@ -395,6 +402,7 @@ std::vector<std::string> Renderer::recreate_enum(const Operation& op, const Meta
 
 std::vector<std::string> Renderer::plain(const Operation& op, const MetaData& state) const {
   const schema::Table table = table_ref(op);
+  if (absent_check(op)) return {};
   switch (op.kind) {
     case OpKind::create_enum:
       return {ddl::create_enum(op.enum_type, kPg)};

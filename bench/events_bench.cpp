@@ -1,0 +1,270 @@
+// retort_bench_events: the event store through its public API (EventRepository, ingest), for the
+// comparisons bench/run_events_bench.sh makes against pgbench, psql \copy, the seed's SQLAlchemy
+// stack and the raw SQLite floor, on the same server in the same run.
+//
+//   retort_bench_events --url URL --setup             create the events schema (idempotent)
+//   retort_bench_events --url URL --mode create [--seconds S]
+//   retort_bench_events --url URL --mode threads [--seconds S] [--threads T]
+//   retort_bench_events --url URL --mode create_many [--rows N]
+//   retort_bench_events --url URL --mode ingest --file F [--batch B]
+//   retort_bench_events --write-copy-file FILE --rows N   the rows create_many stores, as COPY text
+//   retort_bench_events --write-jsonl FILE --rows N       N events as JSON Lines (ingest's input)
+//
+// Modes (each prints one line: RESULT mode=... rows=... seconds=... rate=... peak_rss_kib=...):
+//   create       the seed's GenericRepository.create: per event, a session (BEGIN), record(),
+//                commit; one connection
+//   threads      T threads sharing the pool, each doing what create does
+//   create_many  record_many() of N events in one session (COPY on PostgreSQL, one prepared
+//                INSERT on SQLite), timed from the call to the commit; the documents are built
+//                before the clock starts (psql's file exists before its clock starts too)
+//   ingest       events::ingest of a JSON Lines file (batches of B, default 5000), with the peak
+//                resident set size of the whole process (getrusage ru_maxrss)
+// Every event is the reference payload of ../shared/anchors/ingest/seed_repo.py (bench_common.hpp).
+// After a timed mode the events table must hold exactly the rows counted (checked), so the
+// runner truncates it (or removes the SQLite file) before every run.
+#include <sys/resource.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "retort/database.hpp"
+#include "retort/events.hpp"
+
+namespace {
+
+using retort::bench::Clock;
+using retort::bench::seconds_since;
+namespace events = retort::events;
+
+struct Options {
+  std::string url;
+  std::string mode;
+  bool setup = false;
+  double seconds = 2.0;
+  std::int64_t rows = 50000;
+  std::int64_t batch = 5000;
+  int threads = 8;
+  std::string file;
+  std::string write_copy_file;
+  std::string write_jsonl;
+};
+
+[[noreturn]] void usage(std::string_view error) {
+  if (!error.empty()) {
+    std::fprintf(stderr, "retort_bench_events: %.*s\n", static_cast<int>(error.size()),
+                 error.data());
+  }
+  std::fprintf(stderr,
+               "usage: retort_bench_events --url URL --setup\n"
+               "       retort_bench_events --url URL --mode create|threads|create_many|ingest\n"
+               "           [--seconds S] [--rows N] [--threads T] [--file F] [--batch B]\n"
+               "       retort_bench_events --write-copy-file FILE --rows N\n"
+               "       retort_bench_events --write-jsonl FILE --rows N\n");
+  std::exit(2);
+}
+
+Options parse_args(int argc, char** argv) {
+  using retort::bench::parse_count;
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&]() -> std::string_view {
+      if (i + 1 >= argc) usage(fmt::format("{} needs a value", arg));
+      return argv[++i];
+    };
+    if (arg == "--url") {
+      o.url = value();
+    } else if (arg == "--mode") {
+      o.mode = value();
+    } else if (arg == "--setup") {
+      o.setup = true;
+    } else if (arg == "--seconds") {
+      o.seconds = retort::bench::parse_seconds(arg, value(), usage);
+    } else if (arg == "--rows") {
+      o.rows = parse_count(arg, value(), usage);
+    } else if (arg == "--batch") {
+      o.batch = parse_count(arg, value(), usage);
+    } else if (arg == "--threads") {
+      o.threads = static_cast<int>(parse_count(arg, value(), usage));
+    } else if (arg == "--file") {
+      o.file = value();
+    } else if (arg == "--write-copy-file") {
+      o.write_copy_file = value();
+    } else if (arg == "--write-jsonl") {
+      o.write_jsonl = value();
+    } else if (arg == "-h" || arg == "--help") {
+      usage("");
+    } else {
+      usage(fmt::format("unknown argument '{}'", arg));
+    }
+  }
+  if (o.threads < 1) usage("--threads must be at least 1");
+  if (o.batch < 1) usage("--batch must be at least 1");
+  return o;
+}
+
+// Writes N lines made by line(i) to path.
+template <class Line>
+int write_lines(const std::string& path, std::int64_t rows, Line&& line) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::string text;
+  for (std::int64_t i = 0; i < rows && out; ++i) {
+    text.clear();
+    line(i, text);
+    text += '\n';
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "retort_bench_events: cannot write %s\n", path.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+// COPY text for events(id, data, created_at, updated_at): what create_many sends.
+int write_copy_file(const Options& o) {
+  const std::string now = retort::Timestamp::now().to_string();
+  return write_lines(o.write_copy_file, o.rows, [&](std::int64_t i, std::string& line) {
+    line += retort::Uuid::v7().to_string();
+    line += '\t';
+    retort::bench::append_copy_field(line, retort::bench::payload(i));
+    line += '\t' + now + '\t' + now;
+  });
+}
+
+int write_jsonl(const Options& o) {
+  return write_lines(o.write_jsonl, o.rows, [](std::int64_t i, std::string& line) {
+    line += retort::bench::payload(i);
+  });
+}
+
+struct Outcome {
+  std::int64_t rows = 0;
+  double seconds = 0;
+};
+
+// One event the way the seed's GenericRepository.create stores it: its own transaction.
+void create_one(retort::Database& db, std::int64_t i) {
+  const std::string json = retort::bench::payload(i);
+  db.transaction([&](retort::Session& s) { events::EventRepository(s).record(json); });
+}
+
+Outcome run_create(retort::Database& db, const Options& o) {
+  std::int64_t i = 0;
+  const auto start = Clock::now();
+  const auto deadline = retort::bench::deadline_after(start, o.seconds);
+  while (Clock::now() < deadline) create_one(db, i++);
+  return {i, seconds_since(start)};
+}
+
+Outcome run_threads(retort::Database& db, const Options& o) {
+  std::atomic<std::int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::string first_error;
+  std::mutex error_mutex;
+  const auto start = Clock::now();
+  const auto deadline = retort::bench::deadline_after(start, o.seconds);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < o.threads; ++t) {
+    workers.emplace_back([&] {
+      try {
+        while (!failed.load(std::memory_order_relaxed) && Clock::now() < deadline) {
+          create_one(db, next.fetch_add(1, std::memory_order_relaxed));
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mutex);
+        if (!failed.exchange(true)) first_error = e.what();
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  const double seconds = seconds_since(start);
+  if (failed) throw std::runtime_error(first_error);
+  // A worker checks the deadline before it takes a number, and stores every number it takes.
+  return {next.load(), seconds};
+}
+
+Outcome run_create_many(retort::Database& db, const Options& o) {
+  std::vector<std::string> documents;
+  documents.reserve(static_cast<std::size_t>(o.rows));
+  for (std::int64_t i = 0; i < o.rows; ++i) documents.push_back(retort::bench::payload(i));
+  const auto start = Clock::now();
+  const std::size_t stored = db.transaction([&](retort::Session& s) {
+    return events::EventRepository(s).record_many(documents).size();
+  });
+  return {static_cast<std::int64_t>(stored), seconds_since(start)};
+}
+
+Outcome run_ingest(retort::Database& db, const Options& o) {
+  if (o.file.empty()) usage("--mode ingest needs --file");
+  std::ifstream in(o.file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + o.file);
+  events::IngestOptions options;
+  options.batch_size = static_cast<std::size_t>(o.batch);
+  const auto start = Clock::now();
+  const events::IngestReport report = events::ingest(db, in, options);
+  if (report.rejected != 0) {
+    throw std::runtime_error(fmt::format("ingest rejected {} lines", report.rejected));
+  }
+  return {static_cast<std::int64_t>(report.accepted), seconds_since(start)};
+}
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+Outcome run_mode(retort::Database& db, const Options& o) {
+  if (o.mode == "create") return run_create(db, o);
+  if (o.mode == "threads") return run_threads(db, o);
+  if (o.mode == "create_many") return run_create_many(db, o);
+  if (o.mode == "ingest") return run_ingest(db, o);
+  usage(fmt::format("unknown mode '{}'", o.mode));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+  if (!o.write_copy_file.empty()) return write_copy_file(o);
+  if (!o.write_jsonl.empty()) return write_jsonl(o);
+  if (o.url.empty()) usage("--url is required");
+  if (!o.setup && o.mode.empty()) usage("--setup or --mode is required");
+  try {
+    retort::DatabaseOptions options;
+    options.pool.max_size = static_cast<std::size_t>(o.mode == "threads" ? o.threads : 1);
+    retort::Database db = retort::Database::open(o.url, options);
+    if (o.setup) {
+      db.transaction([](retort::Session& s) { events::create_schema(s); });
+      if (o.mode.empty()) return 0;
+    }
+    const Outcome outcome = run_mode(db, o);
+    // The runner empties the table before each run: it must now hold exactly what was counted.
+    const std::int64_t in_table =
+        db.connection()->execute("SELECT count(*) FROM events").cell(0, 0).as_int64();
+    if (in_table != outcome.rows) {
+      std::fprintf(stderr, "retort_bench_events: %s: counted %lld events, the table holds %lld\n",
+                   o.mode.c_str(), static_cast<long long>(outcome.rows),
+                   static_cast<long long>(in_table));
+      return 1;
+    }
+    const double rate =
+        outcome.seconds > 0 ? static_cast<double>(outcome.rows) / outcome.seconds : 0;
+    fmt::print("RESULT mode={} rows={} seconds={:.3f} rate={:.1f} threads={} peak_rss_kib={}\n",
+               o.mode, outcome.rows, outcome.seconds, rate, o.mode == "threads" ? o.threads : 1,
+               peak_rss_kib());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "retort_bench_events: %s: %s\n", o.mode.c_str(), e.what());
+    return 1;
+  }
+}
