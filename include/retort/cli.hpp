@@ -1,35 +1,97 @@
 // The `retort` command line as a function, for a migration tool of your own that knows your
-// models: `retort revision --autogenerate` and `retort check` compare the database with the
-// models passed here (the stock `retort` binary passes retort's built-in Event model).
+// models (what `revision --autogenerate` and `check` compare the database with) and your
+// revisions written in C++ (retort/operations.hpp) - the C++ counterpart of Alembic's env.py
+// importing the models. The stock `retort` binary passes retort's built-in Event model.
 //
-//   // my_migrate.cpp, linked with retort::retort and retort::command
+//   // my_migrate.cpp, linked with retort::command and retort::retort
 //   #include <retort/cli.hpp>
 //   #include <retort/repository.hpp>
-//   #include "models.hpp"   // ModelTraits<Task>, ModelTraits<Note>
+//   #include "models.hpp"      // ModelTraits<Task>, ModelTraits<Note>
+//   #include "revisions.hpp"   // retort::migrate::CppRevision copy_notes{...};
 //
 //   int main(int argc, char** argv) {
-//     return retort::cli::main(argc, argv, retort::metadata<Task, Note>());
+//     return retort::cli::main(argc, argv, {.models = retort::metadata<Task, Note>(),
+//                                           .revisions = {copy_notes}});
 //   }
 //
 //   $ ./my_migrate revision --autogenerate -m "add tasks"
 //   $ ./my_migrate upgrade head
 //   $ ./my_migrate check            # in CI: exit code 1 when the models changed
 //
+// Or let CMake write main() (retort_add_migrate_executable, docs/packaging.md): the files it
+// builds register their models and revisions with static registration objects,
+//
+//   static const retort::cli::Registration models = retort::cli::register_models<Task, Note>();
+//   static const retort::cli::Registration copy = retort::cli::register_revision({...});
+//
 // Every other command (init, upgrade, downgrade, current, history, ...) works as in `retort`.
-// See docs/autogenerate.md.
+// See docs/autogenerate.md and docs/cpp_migrations.md.
 #pragma once
 
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "retort/model.hpp"
+#include "retort/operations.hpp"
 #include "retort/schema.hpp"
 
 namespace retort::cli {
 
-// Runs the command line with `models` as the metadata that autogenerate and check compare
-// with. Returns the exit code (0 success; 1 an error, printed as one `retort: error: ...` line,
-// or `check` found pending operations; 2 bad usage; 4 `check` found the database not at head).
-// Never throws.
+// What a migration tool knows beyond the stock `retort`.
+struct Tool {
+  // What `revision --autogenerate` and `check` compare the database with.
+  schema::MetaData models{};
+  // Revisions written in C++, in the graph with the revision files of the environment.
+  std::vector<migrate::CppRevision> revisions{};
+  // Where retort's shared files are (`init` templates, the built-in migrations): an installed
+  // retort's <prefix>/share/retort. Empty: next to the executable, else where retort was
+  // installed or built.
+  std::filesystem::path data_dir{};
+};
+
+// Runs the command line with `tool`'s models and revisions. Returns the exit code (0 success;
+// 1 an error, printed as one `retort: error: ...` line, or `check` found pending operations;
+// 2 bad usage; 4 `check` found the database not at head). Never throws.
+int main(int argc, char** argv, const Tool& tool);
+
+// The same with models only.
 int main(int argc, char** argv, const schema::MetaData& models);
 
 // The models the stock `retort` binary compares with: retort's own (the events table).
 schema::MetaData builtin_models();
+
+// ---- Registration, for tools whose main() CMake writes (retort_add_migrate_executable). ----
+// Each file of the tool declares a namespace-scope `static const Registration` initialised by
+// register_models / register_revision; run_registered() collects them all. Models are
+// described when the tool runs, not during static initialisation, so a model error is reported
+// as an ordinary error.
+
+// The token a registration returns; holding it in a static object is what runs the
+// registration before main().
+class Registration {
+ public:
+  Registration() noexcept = default;
+  // Not trivial on purpose: compilers do not report an object with a destructor as unused.
+  ~Registration() {}  // NOLINT(modernize-use-equals-default)
+};
+
+// Adds the tables and enum types `models` returns (called once, when the tool runs).
+Registration register_models(std::function<schema::MetaData()> models);
+template <class... Models>
+Registration register_models() {
+  return register_models([] { return metadata<Models...>(); });
+}
+
+// Adds a C++ revision.
+Registration register_revision(migrate::CppRevision revision);
+
+// The registered models (every registration's tables, in registration order; a table or enum
+// type registered twice with different definitions is a UsageError) and revisions.
+Tool registered_tool();
+
+// main() of a tool built by retort_add_migrate_executable: main(argc, argv, registered_tool())
+// with data_dir set; a registration error is printed as `retort: error: ...` (exit code 1).
+int run_registered(int argc, char** argv, const std::filesystem::path& data_dir = {});
 
 }  // namespace retort::cli

@@ -8,7 +8,8 @@
 // The migration environment (where the revision files are, the version table's name, timeouts)
 // comes from the [migrations] table of retort.toml, found as the command line finds it
 // (RETORT_CONFIG, ./retort.toml); without one, retort's built-in migrations (the events schema)
-// are used. MigrateOptions::settings replaces that lookup. See docs/migrations.md.
+// are used. MigrateOptions::settings replaces that lookup; MigrateOptions::revisions adds
+// revisions written in C++. See docs/migrations.md and docs/cpp_migrations.md.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@
 
 #include "retort/database.hpp"
 #include "retort/error.hpp"
+#include "retort/operations.hpp"
 
 namespace retort::migrate {
 
@@ -87,6 +89,9 @@ struct MigrateOptions {
   // (BackupError) when the backup fails; its path is recorded in the history table's `backup`
   // column. No backup is taken when there is nothing to apply. See docs/security.md.
   std::optional<std::filesystem::path> backup_dir;
+  // Revisions written in C++ (retort/operations.hpp), in the same graph as the revision files.
+  // An id used by both is an error naming both.
+  std::vector<CppRevision> revisions;
 };
 
 // What a run did.

@@ -9,6 +9,7 @@
 #include "cli/context.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "migrate/environment.hpp"
 #include "retort/cli.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -28,6 +29,11 @@ const ResolvedUrl& Context::resolved() {
     }
   }
   return *resolved_;
+}
+
+const std::vector<migrate::CppRevision>& Context::cpp_revisions() const {
+  static const std::vector<migrate::CppRevision> none;
+  return revisions != nullptr ? *revisions : none;
 }
 
 Database Context::open_database() {
@@ -57,13 +63,14 @@ namespace {
   std::abort();
 }
 
-int run_cli(int argc, char** argv, const schema::MetaData& models) {
+int run_cli(int argc, char** argv, const Tool& tool) {
   CLI::App app{
       "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
       "SQLite.\nWith no database configured, retort uses the SQLite file retort.db here."};
   app.set_version_flag("--version", std::string(RETORT_VERSION));
   Context context;
-  context.models = &models;
+  context.models = &tool.models;
+  context.revisions = &tool.revisions;
   app.add_option("--url", context.options.url,
                  "Database URL (postgresql://user@host/db, sqlite:///file.db, ...); overrides "
                  "RETORT_DATABASE_URL, DATABASE_URL, DB_* variables and the config file");
@@ -100,7 +107,8 @@ int run_cli(int argc, char** argv, const schema::MetaData& models) {
 int main(int argc, char** argv, const schema::MetaData& models) {
   std::set_terminate(on_terminate);
   try {
-    return run_cli(argc, argv, models);
+    if (!tool.data_dir.empty()) migrate::set_shared_dir(tool.data_dir);
+    return run_cli(argc, argv, tool);
   } catch (const Error& e) {
     // Messages are scrubbed once more: a secret must not leak even from an unexpected path.
     std::cerr << "retort: error: " << redact::scrub(e.what()) << '\n';
@@ -109,6 +117,12 @@ int main(int argc, char** argv, const schema::MetaData& models) {
     std::cerr << "retort: internal error: " << redact::scrub(e.what()) << '\n';
     return 3;
   }
+}
+
+int main(int argc, char** argv, const schema::MetaData& models) {
+  Tool tool;
+  tool.models = models;
+  return main(argc, argv, tool);
 }
 
 schema::MetaData builtin_models() {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "retort/database.hpp"
+#include "retort/operations.hpp"
 #include "retort/schema.hpp"
 #include "retort/settings.hpp"
 
@@ -27,6 +28,11 @@ class Context {
   GlobalOptions options;
   // What `revision --autogenerate` and `check` compare the database with (retort::cli::main's).
   const schema::MetaData* models = nullptr;
+  // Revisions written in C++ that join the environment's revision files (retort::cli::Tool's).
+  const std::vector<migrate::CppRevision>* revisions = nullptr;
+
+  // The C++ revisions (none when the tool has none).
+  const std::vector<migrate::CppRevision>& cpp_revisions() const;
 
   // Resolves the database (once); with --verbose, says on stderr which setting decided it.
   const ResolvedUrl& resolved();

@@ -55,7 +55,7 @@ void generate(Context& context, const migrate::RevisionRequest& request) {
         "create one "
         "with `retort init migrations`");
   }
-  const migrate::RevisionMap map = migrate::load_map(settings);
+  const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
   const migrate::NewRevision rev = migrate::prepare_revision(settings, map, request);
   status(fmt::format("Generating {}", rev.path.string()),
          [&] { migrate::write_new_file(rev.path, rev.content); });
@@ -125,7 +125,8 @@ void add_revision(CLI::App& app, Context& context, Command& run) {
       if (!o->rev_id.empty()) r.rev_id = o->rev_id;
       if (!o->version_path.empty()) r.version_path = o->version_path;
       if (o->autogenerate.autogenerate) return run_autogenerate(context, r, o->autogenerate);
-      if (o->autogenerate.sql) throw UsageError("revision --sql previews an --autogenerate revision");
+      if (o->autogenerate.sql)
+        throw UsageError("revision --sql previews an --autogenerate revision");
       generate(context, r);
       return 0;
     };
@@ -259,6 +260,7 @@ migrate::MigrateOptions migrate_options(Context& context) {
   migrate::MigrateOptions options;
   options.settings = migrate_settings(context);
   options.on_log = [&context](std::string_view line) { info_line(context, line); };
+  options.revisions = context.cpp_revisions();
   return options;
 }
 

@@ -58,7 +58,7 @@ void add_current(CLI::App& app, Context& context, Command& run) {
             Database db(url);
             return migrate::read_version_rows(db, settings);
           });
-      const migrate::RevisionMap map = migrate::load_map(settings);
+      const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
       const std::vector<std::string> rows = rows_future.get();
       const bool v = verbose(context, *o);
       if (v) std::cout << "Current revision(s) for " << url.redacted() << ":\n";
@@ -91,7 +91,7 @@ void add_history(CLI::App& app, Context& context, Command& run) {
         head = o->range.substr(colon + 1);
       }
       const migrate::Settings settings = migrate_settings(context);
-      const migrate::RevisionMap map = migrate::load_map(settings);
+      const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
       std::vector<std::string> rows;
       if (o->indicate_current || base == "current" || head == "current")
         rows = version_rows(context, settings);
@@ -119,7 +119,8 @@ void add_heads(CLI::App& app, Context& context, Command& run) {
                 "Treat dependencies as down revisions");
   cmd->callback([&, o] {
     run = [&, o] {
-      const migrate::RevisionMap map = migrate::load_map(migrate_settings(context));
+      const migrate::RevisionMap map =
+          migrate::load_map(migrate_settings(context), context.cpp_revisions());
       const std::vector<RevIndex> heads =
           o->resolve_dependencies ? migrate::show_revisions(map, {}, "heads") : map.heads();
       std::string out;
@@ -141,7 +142,8 @@ void add_branches(CLI::App& app, Context& context, Command& run) {
   add_verbose(cmd, *o);
   cmd->callback([&, o] {
     run = [&, o] {
-      const migrate::RevisionMap map = migrate::load_map(migrate_settings(context));
+      const migrate::RevisionMap map =
+          migrate::load_map(migrate_settings(context), context.cpp_revisions());
       const bool v = verbose(context, *o);
       for (RevIndex r : migrate::history(map, {}, "", "")) {
         if (r < 0 || map.children(r).size() < 2) continue;
@@ -181,7 +183,7 @@ void add_show(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
-      const migrate::RevisionMap map = migrate::load_map(settings);
+      const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
       for (RevIndex r : revisions_named(context, settings, map, o->revision)) {
         std::cout << migrate::log_entry(map, r, false) << '\n';
       }
@@ -232,7 +234,7 @@ void add_edit(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
-      const migrate::RevisionMap map = migrate::load_map(settings);
+      const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
       const std::vector<RevIndex> revs = revisions_named(context, settings, map, o->revision);
       if (revs.empty()) {
         throw UsageError(
@@ -268,7 +270,7 @@ void add_verify(CLI::App& app, Context& context, Command& run) {
       migrate::MigrateOptions options = migrate_options(context);
       Database db = context.open_database();
       if (o->accept) {
-        const migrate::RevisionMap map = migrate::load_map(*options.settings);
+        const migrate::RevisionMap map = migrate::load_map(*options.settings, options.revisions);
         for (const std::string& id : migrate::accept_checksums(db, o->revisions, options)) {
           std::cout << "accepted " << id << " (" << map.revision(map.find(id)).path << ")\n";
         }

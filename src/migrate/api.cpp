@@ -6,6 +6,7 @@
 
 #include "core/log.hpp"
 #include "migrate/backup.hpp"
+#include "migrate/code/cpp_revisions.hpp"
 #include "migrate/format.hpp"
 #include "migrate/lock.hpp"
 #include "migrate/offline.hpp"
@@ -132,7 +133,8 @@ enum class Mode { upgrade, downgrade, stamp };
 RunReport run_online(Database& db, const MigrateOptions& options, Mode mode,
                      const std::vector<std::string>& targets, bool purge) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);  // bad files fail before anything connects
+  const RevisionMap map =
+      load_map(settings, options.revisions);  // bad files fail before anything connects
   const LogFn log = make_log(options);
   std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db.url(), settings, log);
   MigrationConnection conn(db, settings);
@@ -193,7 +195,7 @@ Settings resolve_settings(const MigrateOptions& options) {
   return options.settings ? *options.settings : load_settings();
 }
 
-RevisionMap load_map(const Settings& settings) {
+RevisionMap load_map(const Settings& settings, const std::vector<CppRevision>& code) {
   std::error_code ec;
   if (!fs::is_directory(settings.script_location, ec)) {
     throw ConfigError(
@@ -209,12 +211,15 @@ RevisionMap load_map(const Settings& settings) {
     return options;
   };
   const std::vector<fs::path> dirs = settings.versions_dirs();
-  if (dirs.size() == 1) return load_revision_map(dirs.front(), options_for(dirs.front()));
+  if (dirs.size() == 1 && code.empty()) {
+    return load_revision_map(dirs.front(), options_for(dirs.front()));
+  }
   std::vector<Revision> all;
   for (const fs::path& dir : dirs) {
     std::vector<Revision> part = load_revisions(dir, options_for(dir));
     std::move(part.begin(), part.end(), std::back_inserter(all));
   }
+  append_cpp_revisions(all, code);
   return RevisionMap(std::move(all));
 }
 
@@ -274,9 +279,10 @@ std::vector<ChecksumProblem> find_checksum_problems(const RevisionMap& map,
 
 std::string describe(const ChecksumProblem& p) {
   if (p.kind == ChecksumProblem::Kind::missing) {
-    return fmt::format("{}: missing: the version table holds it but no revision file declares it{}",
-                       p.revision,
-                       p.file.empty() ? "" : fmt::format(" (it was applied from {})", p.file));
+    return fmt::format(
+        "{}: missing: the version table holds it but no revision file (nor C++ revision of this "
+        "tool) declares it{}",
+        p.revision, p.file.empty() ? "" : fmt::format(" (it was applied from {})", p.file));
   }
   return fmt::format("{}: modified: {} (checksum {} when applied, {} now)", p.revision, p.file,
                      p.recorded, p.current);
@@ -285,7 +291,7 @@ std::string describe(const ChecksumProblem& p) {
 std::string stamp_sql(Dialect dialect, const std::vector<std::string>& revisions,
                       const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);
+  const RevisionMap map = load_map(settings, options.revisions);
   std::vector<std::string> start;
   std::vector<std::string> targets;
   std::optional<std::string> start_text;
@@ -325,18 +331,18 @@ RunReport stamp(Database& db, const std::vector<std::string>& revisions,
 
 std::vector<std::string> current(Database& db, const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);
+  const RevisionMap map = load_map(settings, options.revisions);
   return map.ids(all_current(map, read_version_rows(db, settings)));
 }
 
 std::vector<std::string> heads(const MigrateOptions& options) {
-  const RevisionMap map = load_map(resolve_settings(options));
+  const RevisionMap map = load_map(resolve_settings(options), options.revisions);
   return map.ids(map.heads());
 }
 
 std::vector<ChecksumProblem> verify(Database& db, const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);
+  const RevisionMap map = load_map(settings, options.revisions);
   PooledConnection c = db.connection();
   VersionStore store(settings, db.dialect());
   return find_checksum_problems(map, store.read_rows(*c), store.read_history(*c));
@@ -345,7 +351,7 @@ std::vector<ChecksumProblem> verify(Database& db, const MigrateOptions& options)
 std::vector<std::string> accept_checksums(Database& db, const std::vector<std::string>& revisions,
                                           const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);
+  const RevisionMap map = load_map(settings, options.revisions);
   const LogFn log = make_log(options);
   std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db.url(), settings, log);
   MigrationConnection conn(db, settings);
@@ -358,7 +364,7 @@ std::vector<std::string> accept_checksums(Database& db, const std::vector<std::s
 
 std::string upgrade_sql(Dialect dialect, std::string_view range, const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);
+  const RevisionMap map = load_map(settings, options.revisions);
   const OfflineRange r = parse_offline_range(map, range, false, "upgrade");
   Plan plan = make_plan(map, [&] { return plan_upgrade(map, r.start_rows, r.end); });
   return render_plan(map, plan, settings, dialect);
@@ -366,7 +372,7 @@ std::string upgrade_sql(Dialect dialect, std::string_view range, const MigrateOp
 
 std::string downgrade_sql(Dialect dialect, std::string_view range, const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings);
+  const RevisionMap map = load_map(settings, options.revisions);
   const OfflineRange r = parse_offline_range(map, range, true, "downgrade");
   Plan plan = make_plan(map, [&] { return plan_downgrade(map, r.start_rows, r.end); });
   return render_plan(map, plan, settings, dialect);

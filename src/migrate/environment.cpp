@@ -93,12 +93,22 @@ fs::path source_tree() {
   return here.parent_path().parent_path().parent_path();
 }
 
+fs::path& shared_dir_override() {
+  static fs::path dir;
+  return dir;
+}
+
 fs::path find_shipped(std::string_view what, std::string_view probe) {
   std::vector<fs::path> candidates;
+  if (!shared_dir_override().empty()) candidates.push_back(shared_dir_override() / what);
   if (fs::path exe = executable_dir(); !exe.empty()) {
     candidates.push_back(exe.parent_path() / "share" / "retort" / what);
   }
   if (fs::path src = source_tree(); !src.empty()) candidates.push_back(src / what);
+#ifdef RETORT_INSTALL_DATADIR
+  // Last: a stale installation must not shadow the tree a development build runs from.
+  candidates.push_back(fs::path(RETORT_INSTALL_DATADIR) / what);
+#endif
   std::error_code ec;
   for (const fs::path& c : candidates) {
     if (fs::exists(c / probe, ec)) return c;
@@ -110,6 +120,10 @@ fs::path find_shipped(std::string_view what, std::string_view probe) {
 }
 
 }  // namespace
+
+void set_shared_dir(const fs::path& dir) {
+  shared_dir_override() = dir;
+}
 
 std::vector<fs::path> Settings::versions_dirs() const {
   if (!version_locations.empty()) return version_locations;

@@ -35,8 +35,14 @@ std::optional<Settings> read_migrations_config(const std::filesystem::path& file
 // "250ms", "5s", "2min", "1h", "0", or a bare number of milliseconds. nullopt if malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
-// The directory of retort's built-in migrations (holds versions/): <exe>/../share/retort/
-// migrations when installed, else the source tree's migrations/. Throws ConfigError if neither.
+// Where retort's shared files are (holds migrations/ and templates/), for a migration tool
+// whose executable is not installed next to them (retort::cli::Tool::data_dir). Looked in
+// first; empty clears it. Call before any command runs (not thread-safe).
+void set_shared_dir(const std::filesystem::path& dir);
+
+// The directory of retort's built-in migrations (holds versions/): set_shared_dir's, else
+// <exe>/../share/retort/migrations, else the source tree's migrations/, else the configured
+// install prefix's share/retort/migrations. Throws ConfigError if none exists.
 std::filesystem::path builtin_migrations_dir();
 
 // The directory holding the `init` templates (one sub-directory each): <exe>/../share/retort/

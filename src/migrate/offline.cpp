@@ -41,8 +41,8 @@ std::string render_plan(const RevisionMap& map, const Plan& plan, const Settings
     const Revision* rev = step.kind == StepKind::stamp ? nullptr : &map.revision(step.revision);
     const bool nontx = rev != nullptr && !rev->transactional;
     // As the runner does: SQLite takes PRAGMA foreign_keys only outside a transaction.
-    const bool fk_off = rev != nullptr && !nontx && rev->sqlite_foreign_keys_off &&
-                        dialect == Dialect::sqlite;
+    const bool fk_off =
+        rev != nullptr && !nontx && rev->sqlite_foreign_keys_off && dialect == Dialect::sqlite;
     if ((nontx || fk_off) && !per) emit(out, "COMMIT");
     if (fk_off) emit(out, "PRAGMA foreign_keys = OFF");
     if (fk_off && !per) emit(out, "BEGIN");
@@ -56,7 +56,13 @@ std::string render_plan(const RevisionMap& map, const Plan& plan, const Settings
     if (rev != nullptr) {
       const Direction dir =
           step.kind == StepKind::upgrade ? Direction::upgrade : Direction::downgrade;
-      for (const PlannedStatement& st : revision_statements(*rev, dir, dialect)) emit(out, st.sql);
+      for (const PlannedStatement& st : revision_statements(*rev, dir, dialect)) {
+        if (st.comment) {
+          comment(out, st.sql);
+        } else {
+          emit(out, st.sql);
+        }
+      }
     }
     if (nontx) emit(out, "BEGIN");
     for (const VersionOp& op : step.ops) emit(out, store.op_literal(op));

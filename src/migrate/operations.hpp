@@ -15,9 +15,10 @@ namespace retort::migrate {
 // options.settings, else load_settings().
 Settings resolve_settings(const MigrateOptions& options);
 
-// Every revision file of the settings' version locations. Throws ConfigError when the script
-// location does not exist (suggesting `retort init`), ScriptError / RevisionError for bad files.
-RevisionMap load_map(const Settings& settings);
+// Every revision file of the settings' version locations, and the C++ revisions `code` (after
+// the files, sorted by id). Throws ConfigError when the script location does not exist
+// (suggesting `retort init`), ScriptError / RevisionError for bad files and ids used twice.
+RevisionMap load_map(const Settings& settings, const std::vector<CppRevision>& code);
 
 // The version table's rows (none when it does not exist); no lock, nothing created.
 std::vector<std::string> read_version_rows(Database& db, const Settings& settings);

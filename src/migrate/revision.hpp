@@ -4,11 +4,14 @@
 // RevisionMap, which owns the revisions once loaded.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace retort::migrate {
+
+struct CppRevision;  // retort/operations.hpp
 
 enum class Direction { upgrade, downgrade };
 
@@ -41,10 +44,12 @@ struct Revision {
   // must find nothing before it commits.
   bool sqlite_foreign_keys_off = false;
 
-  std::string path;  // the file it was read from; empty for revisions built in code
+  std::string path;  // the file it was read from (a C++ revision: the source declaring it)
   HeaderLines lines;
   std::vector<Section> sections;
-  std::string checksum;  // "v1:" + SHA-256 of the normalised file content
+  std::string checksum;  // "v1:" + SHA-256 of the normalised file content (C++: "cpp1:...")
+  // A revision written in C++ (src/migrate/code): its functions run instead of sections.
+  std::shared_ptr<const CppRevision> code;
 
   // The sections to run for `direction` on `dialect`: the common one first, then the
   // dialect's own (either may be absent).

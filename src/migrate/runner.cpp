@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/redact.hpp"
+#include "migrate/code/cpp_revisions.hpp"
 #include "migrate/format.hpp"
 #include "migrate/revision_error.hpp"
 #include "migrate/script_file.hpp"
@@ -51,6 +52,21 @@ void refuse_secrets(const Revision& rev, const std::string& where, const SqlStat
 
 std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction direction,
                                                   Dialect dialect) {
+  if (rev.code) {
+    std::vector<detail::RenderedStatement> rendered;
+    try {
+      rendered = detail::render_cpp_revision(rev, direction, dialect);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("revision {} ({}:{}) failed while rendering offline: {}", rev.id,
+                              rev.path, rev.lines.revision, e.what()));
+    }
+    std::vector<PlannedStatement> out;
+    for (detail::RenderedStatement& st : rendered)
+      out.push_back({std::move(st.sql), 0, st.comment});
+    return out;
+  }
   // A revision loaded headers-only has its sections described but not their SQL: read it now
   // (load_sections refuses a file that changed since the headers were read).
   const Revision* source = &rev;
@@ -133,9 +149,15 @@ void Runner::rollback_quietly() noexcept {
 void Runner::statement_failed(const Revision& rev, const Step& step, int line,
                               const std::string& sql, const std::exception& cause, bool rolled_back,
                               const std::string& extra) {
+  failed_at(rev, step, rev.path, line, sql, cause, rolled_back, extra);
+}
+
+void Runner::failed_at(const Revision& rev, const Step& step, const std::string& file, int line,
+                       const std::string& sql, const std::exception& cause, bool rolled_back,
+                       const std::string& extra) {
   MigrationError::Details d;
   d.revision = rev.id;
-  d.file = rev.path;
+  d.file = file;
   d.line = line;
   d.statement = sql;
   d.rolled_back = rolled_back;
@@ -148,12 +170,11 @@ void Runner::statement_failed(const Revision& rev, const Step& step, int line,
     if (!db->hint().empty()) reason += fmt::format(" (hint: {})", db->hint());
   }
   d.stays_at = rows_text(committed_);
-  std::string where = rev.path.empty() ? rev.id
-                      : line > 0       ? fmt::format("{}:{}", rev.path, line)
-                                       : rev.path;
-  std::string message =
-      fmt::format("{} of revision {} failed at {}: {}\n  statement: {}\n  {}", direction_name(step),
-                  rev.id, where, reason, excerpt(sql), extra);
+  std::string where = file.empty() ? rev.id : line > 0 ? fmt::format("{}:{}", file, line) : file;
+  std::string message = fmt::format("{} of revision {} failed at {}: {}\n  ", direction_name(step),
+                                    rev.id, where, reason);
+  if (!sql.empty()) message += fmt::format("statement: {}\n  ", excerpt(sql));
+  message += extra;
   if (rolled_back) {
     message += fmt::format("{} rolled back; the database stays at {}",
                            settings_.transaction_per_migration ? "the revision was" : "the run was",
@@ -203,6 +224,10 @@ void Runner::bookkeeping(const Step& step, std::optional<double> duration_ms, bo
 }
 
 void Runner::run_statements(const Revision& rev, const Step& step) {
+  if (rev.code) {
+    run_code(rev, step, true);
+    return;
+  }
   const Direction dir = step.kind == StepKind::upgrade ? Direction::upgrade : Direction::downgrade;
   for (const PlannedStatement& st : revision_statements(rev, dir, dialect_)) {
     try {
@@ -211,6 +236,46 @@ void Runner::run_statements(const Revision& rev, const Step& step) {
       rollback_quietly();
       statement_failed(rev, step, st.line, st.sql, e, true, "");
     }
+  }
+}
+
+// A C++ revision's function. A failure names the statement and the revision line that issued
+// it; an exception of the function's own names the revision's declaration.
+void Runner::run_code(const Revision& rev, const Step& step, bool transactional) {
+  const Direction dir = step.kind == StepKind::upgrade ? Direction::upgrade : Direction::downgrade;
+  detail::OperationsContext context;
+  try {
+    detail::run_cpp_revision(rev, dir, c_, log_, context);
+  } catch (const std::exception& e) {
+    if (transactional) rollback_quietly();
+    const std::string extra =
+        transactional
+            ? std::string()
+            : fmt::format(
+                  "non-transactional revision: what ran before the failure stays applied; the "
+                  "next run runs its function again from the start; the version table stays at {}",
+                  rows_text(committed_));
+    if (context.current_where) {
+      failed_at(rev, step, context.current_where->file_name(),
+                static_cast<int>(context.current_where->line()), context.current_sql, e,
+                transactional, extra);
+    }
+    failed_at(rev, step, rev.path, rev.lines.revision, "", e, transactional, extra);
+  }
+}
+
+void Runner::run_code_nontransactional(const Revision& rev, const Step& step,
+                                       const std::vector<std::string>& rows_after) {
+  const auto t0 = Clock::now();
+  run_code(rev, step, false);  // autocommit: each statement commits on its own
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  begin();
+  try {
+    bookkeeping(step, ms, false);
+    commit(rows_after);
+  } catch (...) {
+    rollback_quietly();
+    throw;
   }
 }
 
@@ -340,7 +405,11 @@ std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
         const Revision& rev = map_.revision(step.revision);
         if (!rev.transactional) {
           commit(rows);  // whole-run mode: what ran so far commits before
-          run_nontransactional(rev, step, after);
+          if (rev.code) {
+            run_code_nontransactional(rev, step, after);
+          } else {
+            run_nontransactional(rev, step, after);
+          }
           rows = std::move(after);
           continue;
         }

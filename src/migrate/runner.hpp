@@ -47,9 +47,16 @@ class Runner {
   void run_without_foreign_keys(const Revision& rev, const Step& step,
                                 const std::vector<std::string>& rows_after);
   void check_foreign_keys(const Revision& rev, const Step& step);
+  void run_code(const Revision& rev, const Step& step, bool transactional);
+  void run_code_nontransactional(const Revision& rev, const Step& step,
+                                 const std::vector<std::string>& rows_after);
   [[noreturn]] void statement_failed(const Revision& rev, const Step& step, int line,
                                      const std::string& sql, const std::exception& cause,
                                      bool rolled_back, const std::string& extra);
+  // The same, for a failure located at file:line (a C++ revision's source).
+  [[noreturn]] void failed_at(const Revision& rev, const Step& step, const std::string& file,
+                              int line, const std::string& sql, const std::exception& cause,
+                              bool rolled_back, const std::string& extra);
 
   const Settings& settings_;
   const RevisionMap& map_;
@@ -61,12 +68,14 @@ class Runner {
   std::vector<std::string> committed_;
 };
 
-// The statements of a revision's sections for `direction` on `dialect`, in order. Throws
+// The statements of a revision's sections for `direction` on `dialect`, in order; for a C++
+// revision, what its function renders offline (CannotRenderOffline when it reads). Throws
 // ConfigError naming the file and line when a statement holds a registered secret (see
 // redact::contains_secret): secrets stay out of migrations.
 struct PlannedStatement {
   std::string sql;
   int line = 0;
+  bool comment = false;  // a C++ revision's warning, rendered offline as a comment
 };
 std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction direction,
                                                   Dialect dialect);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "migrate/autogenerate/render_internal.hpp"
 #include "migrate/autogenerate/revision_text.hpp"
 #include "migrate/autogenerate/server_spelling.hpp"
 #include "migrate/operations.hpp"
@@ -12,11 +13,8 @@
 #include "retort/inspect.hpp"
 
 namespace retort::autogenerate {
-namespace {
 
-namespace fs = std::filesystem;
-
-std::vector<std::pair<std::string, std::string>> sqlite_triggers(Connection& c) {
+std::vector<std::pair<std::string, std::string>> detail::sqlite_triggers(Connection& c) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const Row row : c.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
                                  "AND sql IS NOT NULL ORDER BY name")) {
@@ -24,6 +22,10 @@ std::vector<std::pair<std::string, std::string>> sqlite_triggers(Connection& c) 
   }
   return out;
 }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -96,12 +98,12 @@ GeneratedRevisions revision(Database& db, const schema::MetaData& models,
   if (out.diff.empty()) return out;
   RenderOptions render_options = options.render;
   if (db.dialect() == Dialect::sqlite && !render_options.sqlite_triggers) {
-    render_options.sqlite_triggers = sqlite_triggers(*c);
+    render_options.sqlite_triggers = detail::sqlite_triggers(*c);
     ++out.diff.catalog_queries;
   }
   const Rendered rendered = render(out.diff, render_options);
 
-  migrate::RevisionMap map = migrate::load_map(settings);
+  migrate::RevisionMap map = migrate::load_map(settings, options.migrate.revisions);
   std::string head = options.head;
   for (std::size_t i = 0; i < rendered.revisions.size(); ++i) {
     const RevisionBody& body = rendered.revisions[i];

@@ -95,6 +95,8 @@ class Renderer {
     return std::move(out_);
   }
 
+  std::vector<std::string> plain(const Operation& op, const MetaData& state) const;
+
  private:
   void survey();
   Placement place(const Operation& op) const;
@@ -102,7 +104,6 @@ class Renderer {
   void forward(std::size_t k, MetaData& state);
   void backward(std::size_t k, MetaData& state);
   void warn(const Operation& op, Placement placement);
-  std::vector<std::string> plain(const Operation& op, const MetaData& state) const;
   std::vector<std::string> alter_column(const Operation& op) const;
   std::vector<std::string> recreate_enum(const Operation& op, const MetaData& state) const;
 
@@ -455,6 +456,13 @@ std::vector<std::string> Renderer::plain(const Operation& op, const MetaData& st
 }
 
 }  // namespace
+
+std::vector<std::string> postgresql_statements(const Operation& op, const MetaData& state) {
+  const Diff none{};
+  RenderOptions options;
+  options.online = false;
+  return Renderer(none, options).plain(op, state);
+}
 
 PostgresqlRendering render_postgresql(const Diff& diff, const RenderOptions& options) {
   PostgresqlRendering out = Renderer(diff, options).run();

@@ -139,12 +139,13 @@ class Renderer {
 
   bool rebuilt_any() const noexcept { return rebuilt_any_; }
 
+  std::vector<std::string> native(const Operation& op, const MetaData& state) const;
+
  private:
   void plan(const std::vector<Operation>& ops, const MetaData& before);
   void emit(const Operation& op, MetaData& state);
   void rebuild_pending(MetaData& state);
   void rebuild(const std::string& table, MetaData& state);
-  std::vector<std::string> native(const Operation& op, const MetaData& state) const;
 
   const RenderOptions& options_;
   std::vector<std::string>& warnings_;
@@ -277,6 +278,25 @@ std::vector<std::string> Renderer::native(const Operation& op, const MetaData& s
 }
 
 }  // namespace
+
+bool sqlite_needs_rebuild(const Operation& op, const MetaData& state) {
+  return needs_rebuild(op, state);
+}
+
+std::vector<std::string> sqlite_native_statements(const Operation& op, const MetaData& state) {
+  const RenderOptions options;
+  std::vector<std::string> warnings;
+  return Renderer(options, warnings).native(op, state);
+}
+
+SqliteStatements sqlite_statements(const std::vector<Operation>& ops, const MetaData& before,
+                                   const RenderOptions& options) {
+  SqliteStatements out;
+  Renderer renderer(options, out.warnings);
+  out.statements = renderer.run(ops, before);
+  out.rebuilt = renderer.rebuilt_any();
+  return out;
+}
 
 SqliteRendering render_sqlite(const Diff& diff, const RenderOptions& options) {
   SqliteRendering out;
