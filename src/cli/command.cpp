@@ -104,7 +104,7 @@ int run_cli(int argc, char** argv, const Tool& tool) {
 
 }  // namespace
 
-int main(int argc, char** argv, const schema::MetaData& models) {
+int main(int argc, char** argv, const Tool& tool) {
   std::set_terminate(on_terminate);
   try {
     if (!tool.data_dir.empty()) migrate::set_shared_dir(tool.data_dir);
