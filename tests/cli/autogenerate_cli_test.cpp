@@ -25,10 +25,11 @@ class AutogenerateCli : public ::testing::TestWithParam<Dialect> {
   CliRun run(const std::string& args) const {
     return retort("--url " + q(url_) + " " + args, dir());
   }
+  // The revision files (not the hidden .gitignore and .retort-cache beside them).
   std::vector<fs::path> files() const {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator(dir() / "migrations" / "versions")) {
-      out.push_back(e.path());
+      if (!e.path().filename().string().starts_with(".")) out.push_back(e.path());
     }
     return out;
   }
