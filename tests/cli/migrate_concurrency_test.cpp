@@ -68,6 +68,19 @@ int check_consistent(Database& db, int total) {
   return k;
 }
 
+// Waits (up to 60 s) until the version table names a revision later than `after` (-1: any).
+void wait_for_progress(const CliDatabase& cdb, int after) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  Database db = cdb.open();
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (has_table(db, "retort_version")) {
+      const std::vector<std::string> v = rows(db, "SELECT version_num FROM retort_version");
+      if (!v.empty() && std::stoi(v.front().substr(1)) > after) return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 class MigrateConcurrency : public ::testing::TestWithParam<Dialect> {
  protected:
   retort::testing::TempDir project_;
@@ -123,12 +136,15 @@ TEST_P(MigrateConcurrency, KillNineAtRandomMomentsThenRerunFinishes) {
   write_project(project_.path(), kRevisions, slow);
   const std::string url = "--url " + q(cdb.url_text);
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> delay_ms(30, 400);
+  // Kills land a random moment after the first revision was recorded, so that they hit the
+  // middle of the run however long the process takes to start (ASan, a loaded machine).
+  std::uniform_int_distribution<int> delay_ms(0, 60);
   int last = -1;
   int kills = 0;
   int mid_run = 0;  // kills that left the database between base and head
   for (int attempt = 0; attempt < 6; ++attempt) {
     const pid_t pid = spawn_retort(url + " upgrade head", project_.path(), project_.path() / "log");
+    wait_for_progress(cdb, last);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     if (::kill(pid, SIGKILL) == 0) ++kills;
     wait_for(pid);

@@ -1,8 +1,8 @@
-// Large histories: building the map and planning `downgrade base` / `upgrade heads` must grow
-// linearly (Alembic's downgrade recomputes ancestor sets at every merge and tests every other
-// head at every step: quadratic). Timings are the best of several runs and compared between
-// sizes 4x apart, so a loaded machine or a sanitizer build does not make the test flaky: a
-// quadratic algorithm would show a ratio near 16, a linear one near 4.
+// Large histories: the map and the plans of `downgrade base` / `upgrade heads` of 4,000 and
+// 16,000 revisions (linear and branchy) are built and checked step by step. The times are
+// printed, not asserted (no timing assertions in tests): linear growth is what the benchmark
+// measures (bench/migrate: downgrade base at 1,000 / 2,500 / 5,000 revisions, docs/benchmarks.md),
+// where Alembic's downgrade, which recomputes ancestor sets at every merge, is quadratic.
 //
 // RETORT_PERF_ALEMBIC=1 also times Alembic 1.8.1 (`heads`, and the downgrade plan) on the same
 // 5,000-revision project and prints the ratios.
@@ -80,20 +80,16 @@ Timing measure(std::size_t n, bool branchy) {
   return t;
 }
 
-void expect_linear(bool branchy) {
+void plan_both_sizes(bool branchy) {
   const Timing small = measure(4000, branchy), large = measure(16000, branchy);
   std::cout << fmt::format("{}: map {:.1f} -> {:.1f} ms, downgrade base {:.1f} -> {:.1f} ms, upgrade heads {:.1f} -> "
                            "{:.1f} ms (4,000 -> 16,000 revisions)\n",
                            branchy ? "branchy" : "linear", small.map_ms, large.map_ms, small.down_ms, large.down_ms,
                            small.up_ms, large.up_ms);
-  // A few milliseconds of noise must not decide: compare with a floor.
-  EXPECT_LT(large.map_ms, 9 * std::max(small.map_ms, 2.0));
-  EXPECT_LT(large.down_ms, 9 * std::max(small.down_ms, 2.0));
-  EXPECT_LT(large.up_ms, 9 * std::max(small.up_ms, 2.0));
 }
 
-TEST(Performance, LinearHistoryPlansGrowLinearly) { expect_linear(false); }
-TEST(Performance, BranchyHistoryPlansGrowLinearly) { expect_linear(true); }
+TEST(Performance, LinearHistoriesOf4000And16000RevisionsPlanEveryStep) { plan_both_sizes(false); }
+TEST(Performance, BranchyHistoriesOf4000And16000RevisionsPlanEveryStep) { plan_both_sizes(true); }
 
 void write_project(const std::vector<Revision>& revs, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir / "retort");
