@@ -172,6 +172,11 @@ if want current; then
   ok=$(awk -v r="$r" 'BEGIN { print (r <= 1/30) ? "yes" : "NO" }')
   [[ $ok == yes ]] || MISSED=1
   row "current, 500 revisions (PostgreSQL)" "$(printf %.4f "${m[0]}")" "$(printf %.4f "${m[1]}")" "$r" "<= 0.0333" "$ok"
+  # The floor: connecting and one SELECT from C with libpq, the same URL and login.
+  gcc -O2 -o "$WORK/pq_floor" "$HERE/pq_floor.c" -I"$(pg_config --includedir)" -lpq
+  floor=$(median_in "$rdir" "$WORK/pq_floor $(retort_url "$rs") retort_version")
+  row "  (libpq floor: C connect + the same SELECT)" "$(printf %.4f "$floor")" "$(printf %.4f "${m[1]}")" "$(ratio "$floor" "${m[1]}")" "" ""
+  row "  (retort over the floor)" "" "" "$(ratio "${m[0]}" "$floor")" "" ""
 fi
 
 if want heads; then
@@ -253,6 +258,16 @@ if want downgrade; then
   t0=$(now_ns)
   alembic "$adir" downgrade base >/dev/null 2>&1
   ta=$(($(now_ns) - t0))
+  # The floor: psql running the statements of the same downgrade (one transaction, as
+  # gen_chain's env.py gives Alembic) on the same 5,000 tables.
+  ps=$(new_schema down_p)
+  (cd "$rdir" && "$RETORT" -q --url "$(retort_url "$ps")" upgrade head --sql) |
+    PGOPTIONS="-c search_path=$ps" psql "$URL" -qX -v ON_ERROR_STOP=1 >/dev/null
+  (cd "$rdir" && "$RETORT" -q --url "$(retort_url "$ps")" downgrade r04999:base --sql) >"$WORK/downgrade_5000.sql"
+  t0=$(now_ns)
+  PGOPTIONS="-c search_path=$ps" psql "$URL" -qX -v ON_ERROR_STOP=1 -f "$WORK/downgrade_5000.sql" >/dev/null
+  tp=$(($(now_ns) - t0))
+  row "  (psql -f of the same downgrade SQL, one tx)" "$(secs "$tp")" "$(secs "$ta")" "$(ratio "$tp" "$ta")" "" ""
   for mode in "" --whole-run; do
     r=$(ratio "${per[${mode}5000]}" "$ta")
     speed=$(ratio "$ta" "${per[${mode}5000]}")

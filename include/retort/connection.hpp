@@ -114,6 +114,18 @@ class CopyWriter {
   virtual std::int64_t finish() = 0;
 };
 
+// How copy_in writes.
+struct CopyOptions {
+  // The caller has checked every row against all of the table's CHECK constraints, so the
+  // database need not evaluate them again. SQLite then prepares its INSERT without them
+  // (PRAGMA ignore_check_constraints) for the life of the copy, and the connection refuses
+  // other statements until the copy ends (they would skip their CHECKs too). PostgreSQL
+  // ignores it (COPY always checks). A row that breaks a CHECK is stored when this is set:
+  // only a caller that really evaluated the constraints may set it (the repository does it
+  // for tables whose only CHECKs are the JSON validity checks of columns it validates).
+  bool checks_verified = false;
+};
+
 struct ConnectionOptions {
   // false: every statement is sent unnamed (PQexecParams), as PgBouncer's transaction pooling
   // requires; true: statements are prepared once per connection and cached.
@@ -159,7 +171,11 @@ class Connection {
 
   // Starts a bulk write into table(columns).
   virtual std::unique_ptr<CopyWriter> copy_in(std::string_view table,
-                                              std::span<const std::string> columns) = 0;
+                                              std::span<const std::string> columns,
+                                              const CopyOptions& options) = 0;
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns) {
+    return copy_in(table, columns, CopyOptions{});
+  }
 
   // Transactions. begin() may be deferred until the first statement (saves a round trip);
   // savepoints nest inside a transaction.

@@ -64,7 +64,8 @@ class Session {
   void execute_script(std::string_view sql);
   void stream(std::string_view sql, std::span<const Value> params, const RowCallback& on_row);
   std::vector<Result> pipeline(std::span<const Statement> statements);
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns);
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
+                                      const CopyOptions& options = {});
 
   // Ends the transaction. After either, the session accepts no more statements. (An autocommit
   // session has no transaction: both only end it.)

@@ -59,6 +59,29 @@ void require_valid_text(std::string_view text, std::string_view field) {
   }
 }
 
+std::optional<std::size_t> find_excess_json_nesting(std::string_view json,
+                                                    std::size_t max_depth) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string parameter_name(std::size_t zero_based_index) {
   return fmt::format("parameter ${}", zero_based_index + 1);
 }

@@ -14,6 +14,16 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept;
 // Throws InvalidInput(field, reason, offset) if text holds a NUL byte or invalid UTF-8.
 void require_valid_text(std::string_view text, std::string_view field);
 
+// JSON nested deeper than this is refused before it reaches a database. It is SQLite's own
+// limit (json_valid() refuses deeper documents), so a document the client accepts is one both
+// backends accept, and a bulk write that validated its JSON may skip SQLite's json_valid CHECKs.
+inline constexpr std::size_t kMaxJsonDepth = 2000;
+
+// Byte offset of the first '[' or '{' of JSON text nested deeper than max_depth (brackets inside
+// strings do not count), or nullopt. Meant for text a JSON parser accepted.
+std::optional<std::size_t> find_excess_json_nesting(std::string_view json,
+                                                    std::size_t max_depth = kMaxJsonDepth) noexcept;
+
 // Parameter name for error messages: "parameter $3".
 std::string parameter_name(std::size_t zero_based_index);
 

@@ -90,9 +90,10 @@ std::vector<Result> Session::pipeline(std::span<const Statement> statements) {
 }
 
 std::unique_ptr<CopyWriter> Session::copy_in(std::string_view table,
-                                             std::span<const std::string> columns) {
+                                             std::span<const std::string> columns,
+                                             const CopyOptions& options) {
   require_open();
-  return connection_->copy_in(table, columns);
+  return connection_->copy_in(table, columns, options);
 }
 
 void Session::commit() {

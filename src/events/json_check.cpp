@@ -68,6 +68,10 @@ std::optional<JsonProblem> check_json(std::string_view text, std::size_t max_byt
       // text (a number simdjson cannot represent, say), the document is valid JSON.
       std::optional<JsonProblem> located = locate_syntax_error(text);
       if (located) return located;
+      // simdjson stops at 1024 levels, nlohmann at none: hold both backends' common limit.
+      if (std::optional<std::size_t> at = text::find_excess_json_nesting(text)) {
+        return JsonProblem{fmt::format("JSON nested deeper than {} levels", text::kMaxJsonDepth), *at};
+      }
     }
   }
   if (std::optional<std::size_t> at = find_nul_escape(text)) {

@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+
 namespace retort::orm::json {
 namespace {
 
@@ -81,6 +85,10 @@ std::optional<std::string> problem(std::string_view text) {
   if (parser.parse(text.data(), text.size()).error() != simdjson::SUCCESS) {
     std::string error;
     if (!parse(text, &error)) return "not valid JSON (" + error + ")";
+    // simdjson stops at 1024 levels, nlohmann at none: hold both backends' common limit.
+    if (auto at = text::find_excess_json_nesting(text)) {
+      return fmt::format("JSON nested deeper than {} levels (byte {})", text::kMaxJsonDepth, *at);
+    }
   }
   if (has_nul_escape(text)) return "JSON text holds \\u0000, which PostgreSQL's jsonb cannot store";
   return std::nullopt;

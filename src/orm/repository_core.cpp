@@ -94,37 +94,53 @@ void RepositoryCore::create(void* object) {
 void RepositoryCore::create_many(void* objects, std::size_t count, std::size_t stride) {
   const ModelData& data = model_->data();
   auto object_at = [&](std::size_t i) { return static_cast<char*>(objects) + i * stride; };
-  // First pass: every object is checked, and its defaults filled in, before the first is sent,
-  // so a refused one stores nothing. Nothing is kept but the column list: the second pass reads
-  // the (now complete) objects again, so memory does not grow with the batch.
+  // A refused object must leave nothing stored. SQLite's copy runs in a savepoint that a
+  // failure undoes, so each object is checked (its defaults filled in) and sent in one pass.
+  // PostgreSQL's COPY cannot be dropped without failing the caller's transaction, so every
+  // object is checked before the first is sent; then only the column list is kept and the
+  // second pass reads the (now complete) objects again, so memory does not grow with the batch.
+  const bool send_while_checking = session_->dialect() == Dialect::sqlite;
   const Timestamp now = Timestamp::now();
   std::vector<std::size_t> columns;
-  for (std::size_t i = 0; i < count; ++i) {
-    ColumnValues row = insert_values(*model_, object_at(i), now);
-    if (i == 0) {
-      columns = std::move(row.columns);
-    } else if (row.columns != columns) {
-      throw UsageError(fmt::format(
-          "create_many: {} objects differ in which columns they leave to the server; use create()",
-          data.table.name));
-    }
-  }
-  if (count == 0) return;
-  if (columns.empty()) {
-    for (std::size_t i = 0; i < count; ++i) create(object_at(i));  // nothing to COPY
-    return;
-  }
-  std::vector<std::string> names;
-  for (std::size_t index : columns) names.push_back(data.table.columns[index].name);
+  auto open_copy = [&] {
+    std::vector<std::string> names;
+    for (std::size_t index : columns) names.push_back(data.table.columns[index].name);
+    CopyOptions options;
+    // Every JSON value was parsed already; SQLite need not parse it again for json_valid().
+    options.checks_verified = checks_verified_by_client(*session_, data, columns);
+    return session_->copy_in(copy_target(data.table), names, options);
+  };
   try {
-    std::unique_ptr<CopyWriter> writer = session_->copy_in(copy_target(data.table), names);
-    std::vector<Value> values(columns.size());
+    std::unique_ptr<CopyWriter> writer;
     for (std::size_t i = 0; i < count; ++i) {
-      for (std::size_t k = 0; k < columns.size(); ++k) {
-        values[k] =
-            column_value_of_checked(data, columns[k], model_->get(object_at(i), columns[k]));
+      ColumnValues row = insert_values(*model_, object_at(i), now);
+      if (i == 0) {
+        columns = std::move(row.columns);
+      } else if (row.columns != columns) {
+        throw UsageError(fmt::format(
+            "create_many: {} objects differ in which columns they leave to the server; use create()",
+            data.table.name));
       }
-      writer->write_row(values);
+      if (send_while_checking && !columns.empty()) {
+        if (!writer) writer = open_copy();
+        writer->write_row(row.values);
+      }
+    }
+    if (count == 0) return;
+    if (columns.empty()) {
+      for (std::size_t i = 0; i < count; ++i) create(object_at(i));  // nothing to COPY
+      return;
+    }
+    if (!writer) {
+      writer = open_copy();
+      std::vector<Value> values(columns.size());
+      for (std::size_t i = 0; i < count; ++i) {
+        for (std::size_t k = 0; k < columns.size(); ++k) {
+          values[k] =
+              column_value_of_checked(data, columns[k], model_->get(object_at(i), columns[k]));
+        }
+        writer->write_row(values);
+      }
     }
     writer->finish();
   } catch (const UniqueViolation& e) {

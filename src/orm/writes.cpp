@@ -7,6 +7,7 @@
 #include <set>
 
 #include "orm/column_values.hpp"
+#include "schema/sql_tokens.hpp"
 
 namespace retort::detail {
 namespace {
@@ -66,6 +67,8 @@ std::string constraint_over(const ModelData& data, const std::vector<std::string
 ColumnValues insert_values(const ModelBase& model, void* object, Timestamp now) {
   const ModelData& data = model.data();
   ColumnValues out;
+  out.columns.reserve(data.table.columns.size());  // one allocation each, not one per growth
+  out.values.reserve(data.table.columns.size());
   for (std::size_t i = 0; i < data.table.columns.size(); ++i) {
     const schema::Column& column = data.table.columns[i];
     const FieldInfo& field = data.fields[i];
@@ -140,6 +143,26 @@ void rethrow_unique_violation(const ModelData& data, const UniqueViolation& erro
   if (name.empty()) throw;
   info.constraint = name;
   throw_database_error(std::move(info));
+}
+
+bool checks_verified_by_client(Session& session, const ModelData& data,
+                               const std::vector<std::size_t>& columns) {
+  if (session.dialect() != Dialect::sqlite) return false;
+  const schema::Table& table = data.table;
+  const std::string master =
+      table.schema.empty() ? "sqlite_master" : Connection::quote_identifier(table.schema) + ".sqlite_master";
+  Result result =
+      session.execute("SELECT sql FROM " + master + " WHERE type = 'table' AND name = $1", {Value(table.name)});
+  if (result.empty() || result[0][0].is_null()) return false;
+  const auto checked = schema::sql::json_checked_columns_only(result[0][0].as_text());
+  if (!checked) return false;
+  return std::all_of(checked->begin(), checked->end(), [&](const std::string& name) {
+    return std::any_of(columns.begin(), columns.end(), [&](std::size_t k) {
+      const schema::Column& column = table.columns[k];
+      return column.name == name && (column.type.kind == schema::ColumnType::Kind::json ||
+                                     column.type.kind == schema::ColumnType::Kind::jsonb);
+    });
+  });
 }
 
 }  // namespace retort::detail

@@ -7,6 +7,7 @@
 
 #include "orm/model_data.hpp"
 #include "retort/error.hpp"
+#include "retort/database.hpp"
 #include "retort/repository.hpp"
 
 namespace retort::detail {
@@ -29,6 +30,14 @@ ColumnValues update_values(const ModelBase& model, void* object, Timestamp now);
 // The named columns for update_fields(), plus set_on_update timestamps not named. UsageError
 // for unknown, repeated or primary key columns; InvalidInput for refused values.
 ColumnValues named_values(const ModelData& data, const FieldValues& fields, Timestamp now);
+
+// Whether a bulk insert of `columns` may tell SQLite its CHECKs were verified
+// (CopyOptions::checks_verified): true when every CHECK of the live table (read from
+// sqlite_master, so CHECKs a migration added count too) is the JSON validity check of a
+// JSON column among `columns`, whose values insert_values already parsed, with a depth limit
+// no deeper than json_valid()'s. False on PostgreSQL, whose COPY always checks.
+bool checks_verified_by_client(Session& session, const ModelData& data,
+                               const std::vector<std::size_t>& columns);
 
 // Inside a catch of UniqueViolation: rethrows it with constraint() set to the model's
 // constraint name. PostgreSQL reports names already; SQLite reports "table.col, table.col"

@@ -73,17 +73,6 @@ std::string text_or_empty(const Value& value) {
   return value.is_null() ? std::string() : value.as_text();
 }
 
-bool same_tokens(std::string_view expression, const std::vector<std::string>& expected) {
-  return sql::normalized_tokens(expression) == expected;
-}
-
-// ddl.cpp's JSON check: json_valid(col), or col IS NULL OR json_valid(col) when nullable.
-bool is_json_check(const sql::ParsedCheck& check, const std::string& column) {
-  std::string name = sql::normalized_tokens(Connection::quote_identifier(column)).at(0);
-  return same_tokens(check.expression, {"JSON_VALID", "(", name, ")"}) ||
-         same_tokens(check.expression, {name, "IS", "NULL", "OR", "JSON_VALID", "(", name, ")"});
-}
-
 // ddl.cpp's enum check, CONSTRAINT "<enum type>" CHECK (col IN ('a', 'b')): the values, or
 // nullopt when check is not that shape.
 std::optional<std::vector<std::string>> enum_values(const sql::ParsedCheck& check,
@@ -108,7 +97,7 @@ std::optional<std::vector<std::string>> enum_values(const sql::ParsedCheck& chec
 void fold_column_checks(const sql::ParsedColumn& parsed, Column& column, Table& table,
                         MetaData& metadata) {
   for (const sql::ParsedCheck& check : parsed.checks) {
-    if (column.type.kind == ColumnType::Kind::jsonb && is_json_check(check, column.name)) continue;
+    if (column.type.kind == ColumnType::Kind::jsonb && sql::is_json_validity_check(check, column.name)) continue;
     std::optional<std::vector<std::string>> values;
     if (column.type.kind == ColumnType::Kind::text) values = enum_values(check, column.name);
     if (values) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "retort/connection.hpp"
+
 namespace retort::schema::sql {
 namespace {
 
@@ -320,6 +322,27 @@ std::vector<std::string> normalized_tokens(std::string_view expression) {
     }
   }
   return out;
+}
+
+bool is_json_validity_check(const ParsedCheck& check, std::string_view column) {
+  // The column as a quoted identifier normalizes to its exact name, however the check spells it.
+  const std::string name = normalized_tokens(Connection::quote_identifier(column)).at(0);
+  const std::vector<std::string> tokens = normalized_tokens(check.expression);
+  return tokens == std::vector<std::string>{"JSON_VALID", "(", name, ")"} ||
+         tokens == std::vector<std::string>{name, "IS", "NULL", "OR", "JSON_VALID", "(", name, ")"};
+}
+
+std::optional<std::vector<std::string>> json_checked_columns_only(std::string_view create_table_sql) {
+  const ParsedTable table = parse_create_table(create_table_sql);
+  if (!table.checks.empty()) return std::nullopt;
+  std::vector<std::string> columns;
+  for (const ParsedColumn& column : table.columns) {
+    for (const ParsedCheck& check : column.checks) {
+      if (!is_json_validity_check(check, column.name)) return std::nullopt;
+      columns.push_back(column.name);
+    }
+  }
+  return columns;
 }
 
 }  // namespace retort::schema::sql

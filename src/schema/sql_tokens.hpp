@@ -91,4 +91,13 @@ ParsedIndex parse_create_index(std::string_view sql);
 // two spellings of the same expression ("x" IS NULL vs x is null). Strings keep their case.
 std::vector<std::string> normalized_tokens(std::string_view expression);
 
+// True when check is the CHECK ddl.cpp writes for a JSON column on SQLite: json_valid(column),
+// or column IS NULL OR json_valid(column) for a nullable one.
+bool is_json_validity_check(const ParsedCheck& check, std::string_view column);
+
+// The columns of a CREATE TABLE (as sqlite_master stores it) that carry a JSON validity check,
+// when those checks are every CHECK constraint the table has (column-level and table-level);
+// nullopt when there is any other CHECK.
+std::optional<std::vector<std::string>> json_checked_columns_only(std::string_view create_table_sql);
+
 }  // namespace retort::schema::sql

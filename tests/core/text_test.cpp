@@ -39,5 +39,16 @@ TEST(Text, RefusesNulAndInvalidUtf8NamingFieldAndOffset) {
   }
 }
 
+TEST(Text, FindsJsonNestedDeeperThanTheLimit) {
+  auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_EQ(text::find_excess_json_nesting(nested(text::kMaxJsonDepth)), std::nullopt);
+  EXPECT_EQ(text::find_excess_json_nesting(nested(text::kMaxJsonDepth + 1)), text::kMaxJsonDepth);
+  EXPECT_EQ(text::find_excess_json_nesting(R"({"a": [{"b": []}]})", 4), std::nullopt);
+  EXPECT_EQ(text::find_excess_json_nesting(R"({"a": [{"b": []}]})", 2), 7u);
+  // Brackets inside strings, escaped quotes included, are text.
+  EXPECT_EQ(text::find_excess_json_nesting(R"(["[[[", "\"[[[", "\\"])", 1), std::nullopt);
+  EXPECT_EQ(text::find_excess_json_nesting(R"(["\"", [1]])", 1), 7u);
+}
+
 }  // namespace
 }  // namespace retort

@@ -170,6 +170,17 @@ TEST_F(PgCopy, AbandonedCopyStoresNothingAndTheConnectionStillWorks) {
   EXPECT_EQ(db_->execute("SELECT 1").at(0)[0].as_int64(), 1);
 }
 
+TEST_F(PgCopy, ChecksVerifiedChangesNothingOnPostgresql) {
+  db_->execute("CREATE TABLE checked (id int PRIMARY KEY, n int CHECK (n > 0))");
+  CopyOptions options;
+  options.checks_verified = true;  // COPY evaluates CHECKs whatever the caller says
+  auto writer = db_->copy_in("checked", std::vector<std::string>{"id", "n"}, options);
+  writer->write_row(std::vector<Value>{1, 5});
+  writer->write_row(std::vector<Value>{2, -5});
+  EXPECT_THROW(writer->finish(), CheckViolation);
+  EXPECT_EQ(count_rows("checked"), 0);
+}
+
 TEST_F(PgCopy, RefusedValueNamesTheColumn) {
   auto writer = db_->copy_in("t", std::vector<std::string>{"id", "s"});
   writer->write_row(std::vector<Value>{1, "fine"});

@@ -192,5 +192,57 @@ TEST_F(SqliteCopy, SpeedComparedWithRawSqlite) {
   EXPECT_EQ(count_rows(*conn), kRows);
 }
 
+class SqliteCopyChecks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn = open_path((dir / "checks.db").string());
+    conn->execute_script("CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (json_valid(body)))");
+  }
+  std::unique_ptr<CopyWriter> unchecked_copy() {
+    CopyOptions options;
+    options.checks_verified = true;
+    return conn->copy_in("doc", std::vector<std::string>{"id", "body"}, options);
+  }
+  testing::TempDir dir;
+  std::unique_ptr<Connection> conn;
+};
+
+TEST_F(SqliteCopyChecks, VerifiedCopySkipsChecksAndOnlyWhileOpen) {
+  auto writer = unchecked_copy();
+  // The contract: the caller checked; SQLite does not evaluate the CHECK again.
+  writer->write_row(std::vector<Value>{1, "not json"});
+  writer->write_row(std::vector<Value>{2, "[1]"});
+  // Any other statement on the connection would skip its CHECKs too: refused meanwhile.
+  EXPECT_THROW(conn->execute("INSERT INTO doc VALUES (3, 'x')"), UsageError);
+  EXPECT_THROW(conn->execute_script("INSERT INTO doc VALUES (3, 'x')"), UsageError);
+  EXPECT_THROW(conn->copy_in("doc", std::vector<std::string>{"id", "body"}), UsageError);
+  EXPECT_EQ(writer->finish(), 2);
+  EXPECT_EQ(count_rows(*conn, "doc"), 2);
+  // Once the copy is over the CHECK holds again, for statements and for plain copies.
+  EXPECT_THROW(conn->execute("INSERT INTO doc VALUES (3, 'x')"), CheckViolation);
+  auto plain = conn->copy_in("doc", std::vector<std::string>{"id", "body"});
+  EXPECT_THROW(plain->write_row(std::vector<Value>{4, "{"}), CheckViolation);
+  plain.reset();
+  EXPECT_EQ(count_rows(*conn, "doc"), 2);
+}
+
+TEST_F(SqliteCopyChecks, AbandonedOrFailedVerifiedCopyRestoresChecks) {
+  {
+    auto writer = unchecked_copy();
+    writer->write_row(std::vector<Value>{1, "[]"});
+  }  // abandoned: nothing stored
+  EXPECT_EQ(count_rows(*conn, "doc"), 0);
+  EXPECT_THROW(conn->execute("INSERT INTO doc VALUES (1, 'x')"), CheckViolation);
+  {
+    auto writer = unchecked_copy();
+    writer->write_row(std::vector<Value>{1, "[]"});
+    EXPECT_THROW(writer->write_row(std::vector<Value>{1, "[]"}), UniqueViolation);
+  }
+  EXPECT_EQ(count_rows(*conn, "doc"), 0);
+  EXPECT_THROW(conn->execute("INSERT INTO doc VALUES (1, 'x')"), CheckViolation);
+  conn->execute("INSERT INTO doc VALUES (1, '{}')");
+  EXPECT_EQ(count_rows(*conn, "doc"), 1);
+}
+
 }  // namespace
 }  // namespace retort

@@ -53,6 +53,15 @@ TEST(JsonCheck, NulByteInvalidUtf8AndNulEscapeAreRefusedWithOffset) {
   EXPECT_EQ(p->offset, 8u);
 }
 
+TEST(JsonCheck, NestingDeeperThanSqliteStoresIsRefusedWithOffset) {
+  const std::string deep = "{\"a\": " + std::string(2000, '[') + std::string(2000, ']') + "}";
+  std::optional<JsonProblem> p = check_json(deep);  // 2001 levels with the object
+  ASSERT_TRUE(p.has_value());
+  EXPECT_NE(p->reason.find("nested deeper than 2000 levels"), std::string::npos) << p->reason;
+  EXPECT_EQ(p->offset, 6u + 1999u);  // the 2000th '[' is the 2001st level
+  EXPECT_FALSE(check_json(std::string(2000, '[') + std::string(2000, ']')).has_value());
+}
+
 TEST(JsonCheck, SizeLimit) {
   const std::string big = "{\"a\": \"" + std::string(100, 'x') + "\"}";
   EXPECT_FALSE(check_json(big, 200).has_value());

@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "retort/connection.hpp"
+#include "retort/settings.hpp"
+
 namespace retort::orm::json {
 namespace {
 
@@ -68,6 +74,37 @@ TEST(JsonSemantics, ProblemsPostgresqlWouldRefuse) {
   EXPECT_TRUE(problem("NaN").has_value());
   EXPECT_TRUE(problem("").has_value());
   EXPECT_TRUE(problem("{} {}").has_value());
+}
+
+// SQLite's bulk path skips its json_valid() CHECKs for documents problem() accepted, so every
+// document problem() accepts must be one json_valid() accepts (SQLite 3.40, Debian's).
+TEST(JsonSemantics, WhatTheClientAcceptsSqliteJsonValidAccepts) {
+  std::unique_ptr<Connection> sqlite = connect(DatabaseUrl::sqlite(":memory:"));
+  auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  const std::vector<std::string> accepted = {
+      "0", "-0", "-1.5E-3", "123456789012345678901234567890", "true", "null", "\"\"",
+      R"("\/\b\f\n\r\t\u0041")", "\"\x7f\"", "\"\u2028 \xc3\xa9\xf0\x9f\x98\x80\"",
+      " \t\r\n[1] \n", "{}", "[]", R"({"a":{"b":[{"c":null}]}})", R"({"a":1,"a":2})",
+      nested(1024), nested(1025), nested(2000)};
+  const std::vector<std::string> refused = {
+      nested(2001), "[1,]", "{\"a\":1,}", "01", "1.", ".5", "\"a\tb\"", "\"\x1f\"", "\x0c[1]",
+      "[1] // c", "NaN", R"("\x")", "'a'", "{a:1}", "[1 2]", ""};
+  // Unpaired surrogate escapes and numbers no double holds: either answer is safe, as long as
+  // json_valid() agrees with a "yes".
+  const std::vector<std::string> either = {R"("\ud800")", R"("\uDFFF\u0041")", "1e999"};
+  auto json_valid = [&](const std::string& doc) {
+    return sqlite->execute("SELECT json_valid($1)", {doc}).at(0)[0].as_int64() == 1;
+  };
+  for (const std::string& doc : accepted) {
+    EXPECT_FALSE(problem(doc).has_value()) << doc.substr(0, 60);
+    EXPECT_TRUE(json_valid(doc)) << doc.substr(0, 60);
+  }
+  for (const std::string& doc : refused) EXPECT_TRUE(problem(doc).has_value()) << doc.substr(0, 60);
+  for (const std::string& doc : either) {
+    if (!problem(doc).has_value()) {
+      EXPECT_TRUE(json_valid(doc)) << doc;
+    }
+  }
 }
 
 }  // namespace

@@ -62,8 +62,9 @@ class PgConnection final : public Connection {
   void stream(std::string_view sql, std::span<const Value> params,
               const RowCallback& on_row) override;
   std::vector<Result> pipeline(std::span<const Statement> statements) override;
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table,
-                                      std::span<const std::string> columns) override;
+  using Connection::copy_in;
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
+                                      const CopyOptions& options) override;
   void begin(const TransactionOptions& options) override;
   void commit() override;
   void rollback() override;

@@ -39,8 +39,10 @@ std::string copy_statement(std::string_view table, std::span<const std::string> 
   return sql;
 }
 
+// options.checks_verified changes nothing here: COPY always evaluates CHECK constraints.
 std::unique_ptr<CopyWriter> PgConnection::copy_in(std::string_view table,
-                                                  std::span<const std::string> columns) {
+                                                  std::span<const std::string> columns,
+                                                  const CopyOptions& /*options*/) {
   ensure_usable();
   const std::string sql = checked_sql(copy_statement(table, columns));
   std::string text = sql;

@@ -103,18 +103,33 @@ Result SqliteConnection::run(StatementLease& statement, std::span<const Value> p
   return Result(std::move(names), std::move(cells), affected);
 }
 
-Result SqliteConnection::execute(std::string_view sql, std::span<const Value> params) {
+void SqliteConnection::refuse_during_unchecked_copy(std::string_view what) const {
+  if (!db_->checks_skipped()) return;
+  throw UsageError(fmt::format(
+      "{}: a copy_in that skips CHECK constraints is open on this connection; finish() it "
+      "first (the statement would skip its CHECKs too)",
+      what));
+}
+
+Result SqliteConnection::run_sql(std::string_view sql, std::span<const Value> params) {
   check_text_params(params);
   StatementLease statement = acquire(sql);
   return run(statement, params, sql);
 }
 
+Result SqliteConnection::execute(std::string_view sql, std::span<const Value> params) {
+  refuse_during_unchecked_copy("execute");
+  return run_sql(sql, params);
+}
+
 void SqliteConnection::execute_script(std::string_view sql) {
+  refuse_during_unchecked_copy("execute_script");
   db_->exec_script(sql);
 }
 
 void SqliteConnection::stream(std::string_view sql, std::span<const Value> params,
                               const RowCallback& on_row) {
+  refuse_during_unchecked_copy("stream");
   check_text_params(params);
   // The lease resets the statement however this returns, on_row throwing included, so no
   // read transaction stays open behind the caller's back.
@@ -154,6 +169,7 @@ std::vector<Result> SqliteConnection::run_each(std::span<const Statement> statem
 }
 
 std::vector<Result> SqliteConnection::pipeline(std::span<const Statement> statements) {
+  refuse_during_unchecked_copy("pipeline");
   // Validate every parameter first, so bad text refuses the batch before any of it runs.
   for (std::size_t i = 0; i < statements.size(); ++i) {
     try {
@@ -178,8 +194,10 @@ std::vector<Result> SqliteConnection::pipeline(std::span<const Statement> statem
 }
 
 std::unique_ptr<CopyWriter> SqliteConnection::copy_in(std::string_view table,
-                                                      std::span<const std::string> columns) {
-  return make_copy_writer(db_, table, columns);
+                                                      std::span<const std::string> columns,
+                                                      const CopyOptions& options) {
+  refuse_during_unchecked_copy("copy_in");
+  return make_copy_writer(db_, table, columns, options);
 }
 
 void SqliteConnection::begin(const TransactionOptions& options) {
@@ -202,8 +220,9 @@ void SqliteConnection::begin(const TransactionOptions& options) {
 }
 
 void SqliteConnection::commit() {
+  refuse_during_unchecked_copy("commit");
   try {
-    execute("COMMIT");
+    run_sql("COMMIT", {});
   } catch (...) {
     // SQLite keeps the transaction open when COMMIT fails (e.g. a deferred foreign key);
     // PostgreSQL ends it. Roll back so callers see the same state on both backends.
@@ -219,7 +238,7 @@ void SqliteConnection::rollback() {
   // is nothing to do, as PostgreSQL only warns for ROLLBACK outside a transaction.
   if (db_->in_transaction()) {
     try {
-      execute("ROLLBACK");
+      run_sql("ROLLBACK", {});
     } catch (...) {
       end_read_only();
       throw;

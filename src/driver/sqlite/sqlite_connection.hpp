@@ -25,8 +25,9 @@ class SqliteConnection final : public Connection {
   void stream(std::string_view sql, std::span<const Value> params,
               const RowCallback& on_row) override;
   std::vector<Result> pipeline(std::span<const Statement> statements) override;
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table,
-                                      std::span<const std::string> columns) override;
+  using Connection::copy_in;
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
+                                      const CopyOptions& options) override;
 
   void begin(const TransactionOptions& options) override;
   void commit() override;
@@ -49,6 +50,9 @@ class SqliteConnection final : public Connection {
   // Undoes an internal savepoint after a failure; never throws.
   void abandon_savepoint(const std::string& name) noexcept;
   void end_read_only() noexcept;
+  // UsageError while a copy that skips CHECK constraints is open on this handle.
+  void refuse_during_unchecked_copy(std::string_view what) const;
+  Result run_sql(std::string_view sql, std::span<const Value> params);
 
   std::shared_ptr<SqliteDb> db_;
   bool cache_enabled_;
@@ -58,7 +62,8 @@ class SqliteConnection final : public Connection {
 
 // The CopyWriter behind SqliteConnection::copy_in (sqlite_copy.cpp).
 std::unique_ptr<CopyWriter> make_copy_writer(std::shared_ptr<SqliteDb> db, std::string_view table,
-                                             std::span<const std::string> columns);
+                                             std::span<const std::string> columns,
+                                             const CopyOptions& options);
 
 // Undoes the savepoint `name` (ROLLBACK TO + RELEASE) if the transaction still exists; SQLite
 // may already have rolled everything back after a fatal error. Never throws.

@@ -47,19 +47,30 @@ std::string insert_sql(std::string_view table, std::span<const std::string> colu
 class SqliteCopyWriter final : public CopyWriter {
  public:
   SqliteCopyWriter(std::shared_ptr<SqliteDb> db, std::string_view table,
-                   std::span<const std::string> columns)
+                   std::span<const std::string> columns, const CopyOptions& options)
       : db_(std::move(db)),
         table_(table),
         columns_(columns.begin(), columns.end()),
         sql_(insert_sql(table, columns)) {
     if (columns_.empty()) throw UsageError("copy_in needs at least one column");
-    // Prepared before the savepoint opens, so a missing table or column leaves nothing behind.
-    insert_ = prepare_single(*db_, sql_, true);
-    savepoint_ = db_->next_savepoint_name("retort_copy");
-    db_->exec_script("SAVEPOINT " + savepoint_);
+    // SQLite decides whether an INSERT evaluates CHECKs when it compiles it, and changing the
+    // pragma recompiles every statement: so it stays on until the copy ends.
+    if (options.checks_verified) skip_checks();
+    try {
+      // Prepared before the savepoint opens, so a missing table or column leaves nothing behind.
+      insert_ = prepare_single(*db_, sql_, true);
+      savepoint_ = db_->next_savepoint_name("retort_copy");
+      db_->exec_script("SAVEPOINT " + savepoint_);
+    } catch (...) {
+      insert_.reset();
+      restore_checks();
+      throw;
+    }
   }
 
   ~SqliteCopyWriter() override {
+    insert_.reset();
+    restore_checks();
     if (state_ == State::open) abandon_savepoint(*db_, savepoint_);
   }
 
@@ -88,6 +99,7 @@ class SqliteCopyWriter final : public CopyWriter {
   std::int64_t finish() override {
     require_open("finish");
     insert_.reset();
+    restore_checks();
     try {
       db_->exec_script("RELEASE " + savepoint_);
     } catch (...) {
@@ -138,7 +150,27 @@ class SqliteCopyWriter final : public CopyWriter {
 
   void fail_copy() noexcept {
     state_ = State::failed;
+    insert_.reset();
+    restore_checks();
     abandon_savepoint(*db_, savepoint_);
+  }
+
+  void skip_checks() {
+    db_->exec_script("PRAGMA ignore_check_constraints = ON");
+    db_->set_checks_skipped(true);
+    skipping_checks_ = true;
+  }
+
+  // Idempotent. If the pragma cannot be turned off, the handle is unusable: every later
+  // statement would skip its CHECKs, so the connection must not be reused.
+  void restore_checks() noexcept {
+    if (!skipping_checks_) return;
+    skipping_checks_ = false;
+    if (db_->exec_quietly("PRAGMA ignore_check_constraints = OFF")) {
+      db_->set_checks_skipped(false);
+    } else {
+      db_->mark_broken();
+    }
   }
 
   std::shared_ptr<SqliteDb> db_;
@@ -149,13 +181,15 @@ class SqliteCopyWriter final : public CopyWriter {
   std::string savepoint_;
   std::int64_t rows_ = 0;
   State state_ = State::open;
+  bool skipping_checks_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<CopyWriter> make_copy_writer(std::shared_ptr<SqliteDb> db, std::string_view table,
-                                             std::span<const std::string> columns) {
-  return std::make_unique<SqliteCopyWriter>(std::move(db), table, columns);
+                                             std::span<const std::string> columns,
+                                             const CopyOptions& options) {
+  return std::make_unique<SqliteCopyWriter>(std::move(db), table, columns, options);
 }
 
 }  // namespace retort::driver::sqlite

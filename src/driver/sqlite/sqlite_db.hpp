@@ -35,6 +35,7 @@ class SqliteDb {
 
   sqlite3* handle() const noexcept { return handle_; }
   bool broken() const noexcept { return broken_; }
+  void mark_broken() noexcept { broken_ = true; }
   bool in_transaction() const noexcept { return sqlite3_get_autocommit(handle_) == 0; }
 
   // Throws the DatabaseError for rc (an extended result code) with sqlite3_errmsg and sql;
@@ -54,10 +55,17 @@ class SqliteDb {
   // A savepoint name unique on this handle, so nested internal savepoints never collide.
   std::string next_savepoint_name(std::string_view prefix);
 
+  // Set while a copy that skips CHECK constraints (CopyOptions::checks_verified) is open:
+  // PRAGMA ignore_check_constraints applies to every statement compiled on the handle, so
+  // the connection runs nothing else meanwhile.
+  bool checks_skipped() const noexcept { return checks_skipped_; }
+  void set_checks_skipped(bool skipped) noexcept { checks_skipped_ = skipped; }
+
  private:
   sqlite3* handle_;
   bool broken_ = false;
   std::uint64_t savepoint_counter_ = 0;
+  bool checks_skipped_ = false;
 };
 
 }  // namespace retort::driver::sqlite
