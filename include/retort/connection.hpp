@@ -51,7 +51,9 @@ class Result {
 
   const std::vector<std::string>& columns() const noexcept { return columns_; }
   std::size_t column_index(std::string_view name) const;  // throws UsageError if unknown
-  std::size_t size() const noexcept { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
+  std::size_t size() const noexcept {
+    return columns_.empty() ? 0 : cells_.size() / columns_.size();
+  }
   bool empty() const noexcept { return size() == 0; }
   Row operator[](std::size_t row) const { return Row(*this, row); }
   Row at(std::size_t row) const;  // throws UsageError if out of range
@@ -173,7 +175,8 @@ class Connection {
   virtual std::unique_ptr<CopyWriter> copy_in(std::string_view table,
                                               std::span<const std::string> columns,
                                               const CopyOptions& options) = 0;
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns) {
+  std::unique_ptr<CopyWriter> copy_in(std::string_view table,
+                                      std::span<const std::string> columns) {
     return copy_in(table, columns, CopyOptions{});
   }
 

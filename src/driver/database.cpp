@@ -13,7 +13,9 @@ Savepoint::Savepoint(Session& session, std::string name)
     : session_(&session), name_(std::move(name)) {}
 
 Savepoint::Savepoint(Savepoint&& other) noexcept
-    : session_(other.session_), name_(std::move(other.name_)), done_(std::exchange(other.done_, true)) {}
+    : session_(other.session_),
+      name_(std::move(other.name_)),
+      done_(std::exchange(other.done_, true)) {}
 
 Savepoint::~Savepoint() {
   if (done_ || session_->finished()) return;
@@ -164,14 +166,22 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
-Dialect Database::dialect() const noexcept { return state_->url.dialect(); }
-const DatabaseUrl& Database::url() const noexcept { return state_->url; }
-Pool& Database::pool() noexcept { return *state_->pool; }
+Dialect Database::dialect() const noexcept {
+  return state_->url.dialect();
+}
+const DatabaseUrl& Database::url() const noexcept {
+  return state_->url;
+}
+Pool& Database::pool() noexcept {
+  return *state_->pool;
+}
 
 Session Database::session(const TransactionOptions& options) {
   return Session(state_->pool->acquire(), options);
 }
 
-PooledConnection Database::connection() { return state_->pool->acquire(); }
+PooledConnection Database::connection() {
+  return state_->pool->acquire();
+}
 
 }  // namespace retort

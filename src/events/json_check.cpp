@@ -62,7 +62,8 @@ std::optional<JsonProblem> check_json(std::string_view text, std::size_t max_byt
   }
   {
     thread_local simdjson::dom::parser parser;
-    simdjson::simdjson_result<simdjson::dom::element> parsed = parser.parse(text.data(), text.size());
+    simdjson::simdjson_result<simdjson::dom::element> parsed =
+        parser.parse(text.data(), text.size());
     if (parsed.error() != simdjson::SUCCESS) {
       // simdjson says what, not where: a second parse finds the byte. If that one accepts the
       // text (a number simdjson cannot represent, say), the document is valid JSON.
@@ -70,7 +71,8 @@ std::optional<JsonProblem> check_json(std::string_view text, std::size_t max_byt
       if (located) return located;
       // simdjson stops at 1024 levels, nlohmann at none: hold both backends' common limit.
       if (std::optional<std::size_t> at = text::find_excess_json_nesting(text)) {
-        return JsonProblem{fmt::format("JSON nested deeper than {} levels", text::kMaxJsonDepth), *at};
+        return JsonProblem{fmt::format("JSON nested deeper than {} levels", text::kMaxJsonDepth),
+                           *at};
       }
     }
   }

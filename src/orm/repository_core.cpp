@@ -117,9 +117,10 @@ void RepositoryCore::create_many(void* objects, std::size_t count, std::size_t s
       if (i == 0) {
         columns = std::move(row.columns);
       } else if (row.columns != columns) {
-        throw UsageError(fmt::format(
-            "create_many: {} objects differ in which columns they leave to the server; use create()",
-            data.table.name));
+        throw UsageError(
+            fmt::format("create_many: {} objects differ in which columns they leave to the server; "
+                        "use create()",
+                        data.table.name));
       }
       if (send_while_checking && !columns.empty()) {
         if (!writer) writer = open_copy();

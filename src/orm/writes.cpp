@@ -149,10 +149,11 @@ bool checks_verified_by_client(Session& session, const ModelData& data,
                                const std::vector<std::size_t>& columns) {
   if (session.dialect() != Dialect::sqlite) return false;
   const schema::Table& table = data.table;
-  const std::string master =
-      table.schema.empty() ? "sqlite_master" : Connection::quote_identifier(table.schema) + ".sqlite_master";
-  Result result =
-      session.execute("SELECT sql FROM " + master + " WHERE type = 'table' AND name = $1", {Value(table.name)});
+  const std::string master = table.schema.empty()
+                                 ? "sqlite_master"
+                                 : Connection::quote_identifier(table.schema) + ".sqlite_master";
+  Result result = session.execute(
+      "SELECT sql FROM " + master + " WHERE type = 'table' AND name = $1", {Value(table.name)});
   if (result.empty() || result[0][0].is_null()) return false;
   const auto checked = schema::sql::json_checked_columns_only(result[0][0].as_text());
   if (!checked) return false;

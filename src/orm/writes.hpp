@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "orm/model_data.hpp"
-#include "retort/error.hpp"
 #include "retort/database.hpp"
+#include "retort/error.hpp"
 #include "retort/repository.hpp"
 
 namespace retort::detail {

@@ -97,7 +97,9 @@ std::optional<std::vector<std::string>> enum_values(const sql::ParsedCheck& chec
 void fold_column_checks(const sql::ParsedColumn& parsed, Column& column, Table& table,
                         MetaData& metadata) {
   for (const sql::ParsedCheck& check : parsed.checks) {
-    if (column.type.kind == ColumnType::Kind::jsonb && sql::is_json_validity_check(check, column.name)) continue;
+    if (column.type.kind == ColumnType::Kind::jsonb &&
+        sql::is_json_validity_check(check, column.name))
+      continue;
     std::optional<std::vector<std::string>> values;
     if (column.type.kind == ColumnType::Kind::text) values = enum_values(check, column.name);
     if (values) {

@@ -332,7 +332,8 @@ bool is_json_validity_check(const ParsedCheck& check, std::string_view column) {
          tokens == std::vector<std::string>{name, "IS", "NULL", "OR", "JSON_VALID", "(", name, ")"};
 }
 
-std::optional<std::vector<std::string>> json_checked_columns_only(std::string_view create_table_sql) {
+std::optional<std::vector<std::string>> json_checked_columns_only(
+    std::string_view create_table_sql) {
   const ParsedTable table = parse_create_table(create_table_sql);
   if (!table.checks.empty()) return std::nullopt;
   std::vector<std::string> columns;

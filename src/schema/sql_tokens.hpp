@@ -98,6 +98,7 @@ bool is_json_validity_check(const ParsedCheck& check, std::string_view column);
 // The columns of a CREATE TABLE (as sqlite_master stores it) that carry a JSON validity check,
 // when those checks are every CHECK constraint the table has (column-level and table-level);
 // nullopt when there is any other CHECK.
-std::optional<std::vector<std::string>> json_checked_columns_only(std::string_view create_table_sql);
+std::optional<std::vector<std::string>> json_checked_columns_only(
+    std::string_view create_table_sql);
 
 }  // namespace retort::schema::sql

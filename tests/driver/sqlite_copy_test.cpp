@@ -196,7 +196,8 @@ class SqliteCopyChecks : public ::testing::Test {
  protected:
   void SetUp() override {
     conn = open_path((dir / "checks.db").string());
-    conn->execute_script("CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (json_valid(body)))");
+    conn->execute_script(
+        "CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (json_valid(body)))");
   }
   std::unique_ptr<CopyWriter> unchecked_copy() {
     CopyOptions options;

@@ -167,7 +167,8 @@ TEST_P(ErrorsTest, JsonNestingIsLimitedToWhatBothBackendsStore) {
   EXPECT_EQ(rows("events"), 1);
   if (GetParam() == Dialect::sqlite) {
     // What the bulk path stored without SQLite's CHECK is what json_valid() accepts.
-    EXPECT_EQ(db().connection()->execute("SELECT json_valid(data) FROM events").at(0)[0].as_int64(), 1);
+    EXPECT_EQ(db().connection()->execute("SELECT json_valid(data) FROM events").at(0)[0].as_int64(),
+              1);
   }
 }
 

@@ -17,7 +17,9 @@ bool contains_text(const char* doc, const char* pattern) {
   return contains(Json::parse(doc), Json::parse(pattern));
 }
 
-bool equal_text(const char* a, const char* b) { return equal(Json::parse(a), Json::parse(b)); }
+bool equal_text(const char* a, const char* b) {
+  return equal(Json::parse(a), Json::parse(b));
+}
 
 TEST(JsonSemantics, ContainmentMatchesPostgresql) {
   struct Case {
@@ -67,7 +69,7 @@ TEST(JsonSemantics, EqualityMatchesPostgresql) {
 
 TEST(JsonSemantics, ProblemsPostgresqlWouldRefuse) {
   EXPECT_FALSE(problem(R"({"a": [1, 2.5e3, "x", null, true]})").has_value());
-  EXPECT_FALSE(problem("123456789012345678901234567890").has_value());  // numeric holds it
+  EXPECT_FALSE(problem("123456789012345678901234567890").has_value());    // numeric holds it
   EXPECT_FALSE(problem(R"({"a": "\\u0000 is text here"})").has_value());  // an escaped backslash
   EXPECT_TRUE(problem(R"({"a": "\u0000"})").has_value());
   EXPECT_TRUE(problem("{\"a\": 1,}").has_value());
@@ -81,14 +83,27 @@ TEST(JsonSemantics, ProblemsPostgresqlWouldRefuse) {
 TEST(JsonSemantics, WhatTheClientAcceptsSqliteJsonValidAccepts) {
   std::unique_ptr<Connection> sqlite = connect(DatabaseUrl::sqlite(":memory:"));
   auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
-  const std::vector<std::string> accepted = {
-      "0", "-0", "-1.5E-3", "123456789012345678901234567890", "true", "null", "\"\"",
-      R"("\/\b\f\n\r\t\u0041")", "\"\x7f\"", "\"\u2028 \xc3\xa9\xf0\x9f\x98\x80\"",
-      " \t\r\n[1] \n", "{}", "[]", R"({"a":{"b":[{"c":null}]}})", R"({"a":1,"a":2})",
-      nested(1024), nested(1025), nested(2000)};
+  const std::vector<std::string> accepted = {"0",
+                                             "-0",
+                                             "-1.5E-3",
+                                             "123456789012345678901234567890",
+                                             "true",
+                                             "null",
+                                             "\"\"",
+                                             R"("\/\b\f\n\r\t\u0041")",
+                                             "\"\x7f\"",
+                                             "\"\u2028 \xc3\xa9\xf0\x9f\x98\x80\"",
+                                             " \t\r\n[1] \n",
+                                             "{}",
+                                             "[]",
+                                             R"({"a":{"b":[{"c":null}]}})",
+                                             R"({"a":1,"a":2})",
+                                             nested(1024),
+                                             nested(1025),
+                                             nested(2000)};
   const std::vector<std::string> refused = {
-      nested(2001), "[1,]", "{\"a\":1,}", "01", "1.", ".5", "\"a\tb\"", "\"\x1f\"", "\x0c[1]",
-      "[1] // c", "NaN", R"("\x")", "'a'", "{a:1}", "[1 2]", ""};
+      nested(2001), "[1,]",     "{\"a\":1,}", "01",      "1.",  ".5",    "\"a\tb\"", "\"\x1f\"",
+      "\x0c[1]",    "[1] // c", "NaN",        R"("\x")", "'a'", "{a:1}", "[1 2]",    ""};
   // Unpaired surrogate escapes and numbers no double holds: either answer is safe, as long as
   // json_valid() agrees with a "yes".
   const std::vector<std::string> either = {R"("\ud800")", R"("\uDFFF\u0041")", "1e999"};
