@@ -1,7 +1,8 @@
 // A thread-safe pool of connections.
 //
-// Connections are checked for liveness when handed out; a broken one (for instance a backend
-// killed with pg_terminate_backend) is discarded and replaced, never handed out again.
+// Connections are checked for liveness when handed out (unless given back moments ago, see
+// PoolOptions::alive_bypass); a broken one (for instance a backend killed with
+// pg_terminate_backend) is discarded and replaced, never handed out again.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,12 @@ struct PoolOptions {
   std::chrono::milliseconds acquire_timeout{5000};
   std::chrono::milliseconds max_lifetime{std::chrono::minutes(30)};  // 0 = unlimited
   std::chrono::milliseconds max_idle{std::chrono::minutes(10)};      // 0 = unlimited
+  // A connection given back healthy less than this long ago is handed out without the liveness
+  // check (a system call): a busy pool checks out thousands of times a second. A server that
+  // went away within the window shows as a ConnectionError on the first statement instead, and
+  // the connection is then discarded. HikariCP's aliveBypassWindowMs, same default; 0 = check
+  // on every checkout.
+  std::chrono::milliseconds alive_bypass{500};
 };
 
 class Pool;
@@ -58,7 +65,7 @@ class Pool {
   using Factory = std::function<std::unique_ptr<Connection>()>;
 
   struct Stats {
-    std::size_t open = 0;     // connections that exist (idle + in use)
+    std::size_t open = 0;  // connections that exist (idle + in use)
     std::size_t idle = 0;
     std::size_t in_use = 0;
     std::size_t created = 0;    // total ever opened
@@ -90,6 +97,8 @@ class Pool {
   void give_back(std::unique_ptr<Connection> connection,
                  std::chrono::steady_clock::time_point created) noexcept;
   bool expired(const Idle& idle, std::chrono::steady_clock::time_point now) const noexcept;
+  // Not expired, and alive (checked on the socket unless returned within alive_bypass).
+  bool usable(const Idle& idle, std::chrono::steady_clock::time_point now) const noexcept;
 
   Factory factory_;
   PoolOptions options_;

@@ -49,6 +49,15 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
   return std::nullopt;
 }
 
+bool is_valid_text(std::string_view text) noexcept {
+  return std::memchr(text.data(), '\0', text.size()) == nullptr &&
+         !find_invalid_utf8(text).has_value();
+}
+
+void require_valid_parameter(std::string_view text, std::size_t zero_based_index) {
+  if (!is_valid_text(text)) require_valid_text(text, parameter_name(zero_based_index));
+}
+
 void require_valid_text(std::string_view text, std::string_view field) {
   if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
     const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());

@@ -11,8 +11,15 @@ namespace retort::text {
 // Byte offset of the first byte that is not part of valid UTF-8, or nullopt.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept;
 
+// True when text holds no NUL byte and is valid UTF-8.
+bool is_valid_text(std::string_view text) noexcept;
+
 // Throws InvalidInput(field, reason, offset) if text holds a NUL byte or invalid UTF-8.
 void require_valid_text(std::string_view text, std::string_view field);
+
+// require_valid_text for a bound parameter, named "parameter $N" (the name is only formatted
+// when the text is refused: this runs on every parameter sent).
+void require_valid_parameter(std::string_view text, std::size_t zero_based_index);
 
 // JSON nested deeper than this is refused before it reaches a database. It is SQLite's own
 // limit (json_valid() refuses deeper documents), so a document the client accepts is one both

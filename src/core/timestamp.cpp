@@ -1,8 +1,10 @@
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <chrono>
 
+#include "core/value_text.hpp"
 #include "retort/error.hpp"
 #include "retort/value.hpp"
 
@@ -90,7 +92,8 @@ Timestamp Timestamp::parse(std::string_view text) {
   if (!date.ok()) c.fail("no such date");
   std::int64_t micros = duration_cast<microseconds>(sys_days(date).time_since_epoch()).count();
   if (c.done()) return from_micros(micros);
-  if (!c.accept('T') && !c.accept('t') && !c.accept(' ')) c.fail("expected 'T' or ' ' after the date");
+  if (!c.accept('T') && !c.accept('t') && !c.accept(' '))
+    c.fail("expected 'T' or ' ' after the date");
   const int hh = c.digits(2);
   if (!c.accept(':')) c.fail("expected ':' after the hour");
   const int mm = c.digits(2);
@@ -105,6 +108,11 @@ Timestamp Timestamp::parse(std::string_view text) {
 }
 
 std::string Timestamp::to_string() const {
+  std::array<char, 27> buffer{};
+  if (const std::string_view fast = text::format_timestamp(*this, buffer); !fast.empty()) {
+    return std::string(fast);
+  }
+  // Years outside 0000..9999: wider or signed, which the fixed-width writer does not do.
   const TimePoint tp = time_point();
   const sys_days day_point = floor<days>(tp);
   const year_month_day date(day_point);

@@ -1,9 +1,11 @@
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <random>
 
+#include "core/value_text.hpp"
 #include "retort/error.hpp"
 #include "retort/value.hpp"
 
@@ -45,8 +47,7 @@ void put_be(Uuid::Bytes& b, std::size_t at, std::uint64_t value, std::size_t cou
 std::string_view strip_decorations(std::string_view text) {
   if (text.size() > 9 && (text.substr(0, 9) == "urn:uuid:" || text.substr(0, 9) == "URN:UUID:"))
     text.remove_prefix(9);
-  if (text.size() == 38 && text.front() == '{' && text.back() == '}')
-    text = text.substr(1, 36);
+  if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
   return text;
 }
 
@@ -167,15 +168,8 @@ Uuid Uuid::v4() {
 }
 
 std::string Uuid::to_string() const {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes_[i] >> 4]);
-    out.push_back(kHex[bytes_[i] & 0xF]);
-  }
-  return out;
+  std::array<char, 36> buffer{};
+  return std::string(text::format_uuid(*this, buffer));
 }
 
 }  // namespace retort

@@ -28,7 +28,9 @@ PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept
   return *this;
 }
 
-PooledConnection::~PooledConnection() { release(); }
+PooledConnection::~PooledConnection() {
+  release();
+}
 
 void PooledConnection::release() noexcept {
   if (pool_ != nullptr && connection_ != nullptr) {
@@ -38,12 +40,11 @@ void PooledConnection::release() noexcept {
   connection_.reset();
 }
 
-Pool::Pool(Factory factory, PoolOptions options)
-    : factory_(std::move(factory)), options_(options) {
+Pool::Pool(Factory factory, PoolOptions options) : factory_(std::move(factory)), options_(options) {
   if (options_.max_size == 0) throw UsageError("pool max_size must be at least 1");
   if (options_.min_size > options_.max_size) {
-    throw UsageError(fmt::format("pool min_size {} exceeds max_size {}", options_.min_size,
-                                 options_.max_size));
+    throw UsageError(
+        fmt::format("pool min_size {} exceeds max_size {}", options_.min_size, options_.max_size));
   }
   for (std::size_t i = 0; i < options_.min_size; ++i) {
     const Clock::time_point now = Clock::now();
@@ -63,6 +64,12 @@ bool Pool::expired(const Idle& idle, Clock::time_point now) const noexcept {
   return options_.max_idle.count() > 0 && now - idle.returned >= options_.max_idle;
 }
 
+bool Pool::usable(const Idle& idle, Clock::time_point now) const noexcept {
+  if (expired(idle, now)) return false;
+  if (now - idle.returned < options_.alive_bypass) return !idle.connection->is_broken();
+  return idle.connection->check_alive();
+}
+
 PooledConnection Pool::acquire() {
   const Clock::time_point deadline = Clock::now() + options_.acquire_timeout;
   std::unique_lock lock(mutex_);
@@ -70,17 +77,19 @@ PooledConnection Pool::acquire() {
     while (!idle_.empty()) {
       Idle item = std::move(idle_.back());
       idle_.pop_back();
-      // The liveness check reads what the server already sent (e.g. a termination notice from
+      // The connection is ours now (still counted in open_): check it without the lock, since
+      // the check is a system call and other threads are waiting to check connections in and
+      // out. It reads what the server already sent (e.g. a termination notice from
       // pg_terminate_backend) without a round trip, so a dead link is never handed out.
-      if (!expired(item, Clock::now()) && item.connection->check_alive()) {
+      lock.unlock();
+      if (usable(item, Clock::now())) {
         return PooledConnection(this, std::move(item.connection), item.created);
       }
-      --open_;
-      ++discarded_;
       log::debug("pool: discarded an expired or broken idle connection");
-      lock.unlock();
       item.connection.reset();  // closing may touch the network: not under the lock
       lock.lock();
+      --open_;
+      ++discarded_;
     }
     if (open_ < options_.max_size) {
       ++open_;
@@ -97,9 +106,8 @@ PooledConnection Pool::acquire() {
         throw;
       }
     }
-    const bool woke = available_.wait_until(lock, deadline, [&] {
-      return !idle_.empty() || open_ < options_.max_size;
-    });
+    const bool woke = available_.wait_until(
+        lock, deadline, [&] { return !idle_.empty() || open_ < options_.max_size; });
     if (!woke) {
       throw PoolTimeout(fmt::format(
           "connection pool exhausted: all {} connections (max_size {}) stayed in use for {} ms "

@@ -41,11 +41,12 @@ struct ModelData {
   bool column_level_key = false;  // primary_key() on columns
 
   // Derived by finish().
-  std::vector<std::size_t> key_columns;  // primary key, as indexes into table.columns
-  std::size_t latest_column = npos;      // what get_latest() orders by
-  std::string from;                      // the quoted, schema-qualified table name
-  std::string select_list;               // every column, quoted, in declaration order
-  std::string primary_key_name;          // the name PostgreSQL reports (<table>_pkey by default)
+  std::vector<std::size_t> key_columns;   // primary key, as indexes into table.columns
+  std::size_t latest_column = npos;       // what get_latest() orders by
+  std::string from;                       // the quoted, schema-qualified table name
+  std::string select_list;                // every column, quoted, in declaration order
+  std::vector<std::string> quoted_names;  // quoted_names[i]: column i's name, quoted
+  std::string primary_key_name;           // the name PostgreSQL reports (<table>_pkey by default)
 
   // Index of the column named name, or npos.
   std::size_t column_index(std::string_view name) const noexcept;

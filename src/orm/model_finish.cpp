@@ -158,9 +158,11 @@ void choose_latest(ModelData& data) {
 void derive_sql(ModelData& data) {
   data.from = ddl::qualified_name(data.table.schema, data.table.name);
   data.select_list.clear();
+  data.quoted_names.clear();
   for (const schema::Column& column : data.table.columns) {
+    data.quoted_names.push_back(Connection::quote_identifier(column.name));
     if (!data.select_list.empty()) data.select_list += ", ";
-    data.select_list += Connection::quote_identifier(column.name);
+    data.select_list += data.quoted_names.back();
   }
 }
 

@@ -14,13 +14,32 @@ namespace retort {
 namespace detail {
 namespace {
 
-std::string quoted_columns(const ModelData& data, const std::vector<std::size_t>& columns) {
-  std::string out;
-  for (std::size_t index : columns) {
-    if (!out.empty()) out += ", ";
-    out += Connection::quote_identifier(data.table.columns[index].name);
+// INSERT INTO table (columns) VALUES ($1, ...) RETURNING every column: written with appends,
+// because create() runs it for every object.
+std::string insert_statement(const ModelData& data, const std::vector<std::size_t>& columns) {
+  std::string sql;
+  sql.reserve(64 + 2 * data.select_list.size() + 5 * columns.size());
+  sql += "INSERT INTO ";
+  sql += data.from;
+  if (columns.empty()) {
+    sql += " DEFAULT VALUES";
+  } else {
+    sql += " (";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i > 0) sql += ", ";
+      sql += data.quoted_names[columns[i]];
+    }
+    sql += ") VALUES (";
+    for (std::size_t i = 1; i <= columns.size(); ++i) {
+      if (i > 1) sql += ", ";
+      sql += '$';
+      sql += std::to_string(i);
+    }
+    sql += ')';
   }
-  return out;
+  sql += " RETURNING ";
+  sql += data.select_list;
+  return sql;
 }
 
 // SELECT every column with spec's conditions, total order and window.
@@ -77,17 +96,8 @@ void RepositoryCore::create(void* object) {
   const ModelData& data = model_->data();
   ColumnValues values = insert_values(*model_, object, Timestamp::now());
   SqlBuilder b(data, session_->dialect());
-  if (values.columns.empty()) {
-    b.sql = fmt::format("INSERT INTO {} DEFAULT VALUES", data.from);
-  } else {
-    std::string placeholders;
-    for (Value& value : values.values) {
-      placeholders += (placeholders.empty() ? "" : ", ") + b.bind(std::move(value));
-    }
-    b.sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", data.from,
-                        quoted_columns(data, values.columns), placeholders);
-  }
-  b.sql += " RETURNING " + data.select_list;
+  b.sql = insert_statement(data, values.columns);
+  b.params = std::move(values.values);
   decode(execute_write(*session_, data, b).at(0), object);
 }
 

@@ -120,11 +120,11 @@ std::vector<OrderTerm> total_order(const ModelData& data, const std::vector<Orde
 
 std::string SqlBuilder::bind(Value value) {
   params.push_back(std::move(value));
-  return fmt::format("${}", params.size());
+  return "$" + std::to_string(params.size());
 }
 
 std::string SqlBuilder::column(std::size_t index) const {
-  return Connection::quote_identifier(data_.table.columns[index].name);
+  return data_.quoted_names[index];
 }
 
 std::string SqlBuilder::ordered_column(std::size_t index) const {

@@ -39,6 +39,20 @@ TEST(Text, RefusesNulAndInvalidUtf8NamingFieldAndOffset) {
   }
 }
 
+TEST(Text, ParametersAreNamedOnlyWhenRefused) {
+  EXPECT_TRUE(text::is_valid_text("Grüße"));
+  EXPECT_FALSE(text::is_valid_text(std::string_view("a\0b", 3)));
+  EXPECT_FALSE(text::is_valid_text("\xff"));
+  EXPECT_NO_THROW(text::require_valid_parameter("Grüße", 0));
+  try {
+    text::require_valid_parameter("ok\xc3", 4);
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(e.field(), "parameter $5");
+    EXPECT_EQ(e.offset(), 2u);
+  }
+}
+
 TEST(Text, FindsJsonNestedDeeperThanTheLimit) {
   auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   EXPECT_EQ(text::find_excess_json_nesting(nested(text::kMaxJsonDepth)), std::nullopt);

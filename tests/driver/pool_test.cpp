@@ -101,7 +101,8 @@ TEST_P(PoolTest, EightThreadsShareThePool) {
   DatabaseOptions options = small_pool(4);
   options.pool.acquire_timeout = 30s;
   Database db(test_db_.url(), options);
-  db.connection()->execute_script("CREATE TABLE t (thread BIGINT, i BIGINT, PRIMARY KEY (thread, i))");
+  db.connection()->execute_script(
+      "CREATE TABLE t (thread BIGINT, i BIGINT, PRIMARY KEY (thread, i))");
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 8; ++t) {
@@ -123,7 +124,8 @@ TEST_P(PoolTest, EightThreadsShareThePool) {
   EXPECT_EQ(db.pool().stats().in_use, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PoolTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
+INSTANTIATE_TEST_SUITE_P(Backends, PoolTest,
+                         ::testing::Values(Dialect::sqlite, Dialect::postgresql),
                          testing::DialectName());
 
 // pg_terminate_backend kills the server side of a pooled connection; the pool must notice at
@@ -140,18 +142,47 @@ class PgPoolTest : public ::testing::Test {
     // The termination message reaches the victim's socket asynchronously.
     std::this_thread::sleep_for(100ms);
   }
+  // Opens a connection, gives it back to db's pool, kills its backend; returns the backend's pid.
+  static std::int64_t terminate_idle_connection(Database& db) {
+    std::int64_t pid = 0;
+    {
+      PooledConnection c = db.connection();
+      pid = backend_pid(*c);
+    }
+    terminate(pid);
+    return pid;
+  }
 };
 
 TEST_F(PgPoolTest, TerminatedIdleConnectionIsDiscardedAtCheckout) {
-  Database db(schema_.url(), small_pool(2));
-  std::int64_t pid = 0;
-  {
-    PooledConnection c = db.connection();
-    pid = backend_pid(*c);
-  }
-  terminate(pid);
+  DatabaseOptions options = small_pool(2);
+  options.pool.alive_bypass = 50ms;  // terminate() waits longer: the socket is checked
+  Database db(schema_.url(), options);
+  const std::int64_t pid = terminate_idle_connection(db);
   PooledConnection c = db.connection();
   EXPECT_NE(backend_pid(*c), pid);  // a fresh, working connection
+  EXPECT_EQ(db.pool().stats().discarded, 1u);
+}
+
+// Within alive_bypass the socket is not checked: the loss shows as a ConnectionError on the first
+// statement, and the connection is not handed out again.
+TEST_F(PgPoolTest, WithinTheBypassWindowTheFirstStatementReportsTheLoss) {
+  DatabaseOptions options = small_pool(2);
+  options.pool.alive_bypass = std::chrono::minutes(1);
+  Database db(schema_.url(), options);
+  const std::int64_t pid = terminate_idle_connection(db);
+  {
+    PooledConnection c = db.connection();
+    try {
+      backend_pid(*c);
+      FAIL() << "a terminated backend answered";
+    } catch (const ConnectionError& e) {
+      // The server's notice (57P01) is lost with the reset socket: libpq reports the closed link.
+      EXPECT_TRUE(e.sqlstate() == "08006" || e.sqlstate() == "57P01") << e.what();
+    }
+  }
+  PooledConnection c = db.connection();
+  EXPECT_NE(backend_pid(*c), pid);
   EXPECT_EQ(db.pool().stats().discarded, 1u);
 }
 

@@ -134,22 +134,6 @@ TEST_F(SqliteValues, TimestampsSortInTimeOrder) {
   for (std::size_t i = 0; i < times.size(); ++i) EXPECT_EQ(r[i].get<Timestamp>(0), times[i]);
 }
 
-TEST(SqliteValueFormat, FastFormattingMatchesToString) {
-  for (std::int64_t micros :
-       {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1'795'238'547'123'456},
-        std::int64_t{-62'135'596'800'000'000}, std::int64_t{253'402'300'799'999'999},
-        std::int64_t{951'782'400'000'001}}) {
-    Timestamp ts = Timestamp::from_micros(micros);
-    std::array<char, 27> buffer{};
-    EXPECT_EQ(driver::sqlite::format_timestamp(ts, buffer), ts.to_string()) << micros;
-  }
-  for (int i = 0; i < 20; ++i) {
-    Uuid id = Uuid::v4();
-    std::array<char, 36> buffer{};
-    EXPECT_EQ(driver::sqlite::format_uuid(id, buffer), id.to_string());
-  }
-}
-
 TEST(SqliteValueFormat, DeclaredTypesPickTheCppType) {
   using driver::sqlite::ColumnHint;
   using driver::sqlite::hint_for_declared_type;

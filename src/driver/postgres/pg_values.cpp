@@ -107,8 +107,21 @@ void append_copy_escaped(std::string& out, std::string_view text) {
 
 std::string EncodedParams::type_signature() const {
   std::string out;
-  for (Oid type : types_) fmt::format_to(std::back_inserter(out), "{},", type);
+  char digits[16];
+  for (Oid type : types_) {
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, type);
+    out.append(digits, end);
+    out.push_back(',');
+  }
   return out;
+}
+
+void EncodedParams::reserve(std::size_t count) {
+  storage_.reserve(count);
+  types_.reserve(count);
+  values_.reserve(count);
+  lengths_.reserve(count);
+  formats_.reserve(count);
 }
 
 void EncodedParams::add(Oid type, const char* value, int length, int format) {
@@ -133,7 +146,7 @@ EncodedParams encode_params(std::span<const Value> params) {
                                  params.size(), kMaxParams));
   }
   EncodedParams out;
-  out.storage_.reserve(params.size());
+  out.reserve(params.size());
   const auto keep = [&out](std::string text) {
     out.storage_.push_back(std::move(text));
     return out.storage_.back().c_str();
@@ -155,7 +168,7 @@ EncodedParams encode_params(std::span<const Value> params) {
         break;
       case Value::Kind::text:
         // Text parameters travel as C strings: a NUL would silently cut them short.
-        text::require_valid_text(value.as_text(), text::parameter_name(i));
+        text::require_valid_parameter(value.as_text(), i);
         // Unknown type: the server infers it (text, varchar, numeric, date, an enum...).
         out.add(oid::unknown, value.as_text().c_str(), 0, 0);
         break;
@@ -176,7 +189,7 @@ EncodedParams encode_params(std::span<const Value> params) {
         out.add(oid::unknown, keep(value.as_timestamp().to_string()), 0, 0);
         break;
       case Value::Kind::json:
-        text::require_valid_text(value.as_json().text, text::parameter_name(i));
+        text::require_valid_parameter(value.as_json().text, i);
         // Unknown type: json and jsonb columns both accept it.
         out.add(oid::unknown, value.as_json().text.c_str(), 0, 0);
         break;

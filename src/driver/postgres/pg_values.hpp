@@ -54,6 +54,7 @@ class EncodedParams {
 
  private:
   friend EncodedParams encode_params(std::span<const Value> params);
+  void reserve(std::size_t count);  // one allocation per array, before the first add
   void add(Oid type, const char* value, int length, int format);
 
   // Reserved up front to the parameter count, so pointers into it stay valid.

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "core/value_text.hpp"
 #include "retort/error.hpp"
 
 namespace retort::driver::sqlite {
@@ -18,18 +19,13 @@ const sqlite3_destructor_type kStatic = nullptr;
 const sqlite3_destructor_type kTransient =
     reinterpret_cast<sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
 
-bool is_clean_text(std::string_view text) noexcept {
-  return std::memchr(text.data(), '\0', text.size()) == nullptr &&
-         !text::find_invalid_utf8(text).has_value();
-}
-
 int bind_text(sqlite3_stmt* stmt, int slot, std::string_view text, sqlite3_destructor_type how) {
   return sqlite3_bind_text64(stmt, slot, text.data(), text.size(), how, SQLITE_UTF8);
 }
 
 int bind_timestamp(sqlite3_stmt* stmt, int slot, const Timestamp& ts) {
   std::array<char, 27> buffer{};
-  std::string_view fast = format_timestamp(ts, buffer);
+  std::string_view fast = text::format_timestamp(ts, buffer);
   if (!fast.empty()) return bind_text(stmt, slot, fast, kTransient);
   return bind_text(stmt, slot, ts.to_string(), kTransient);
 }
@@ -52,7 +48,7 @@ int bind_value(sqlite3_stmt* stmt, int slot, const Value& value) {
     }
     case Value::Kind::uuid: {
       std::array<char, 36> buffer{};
-      return bind_text(stmt, slot, format_uuid(value.as_uuid(), buffer), kTransient);
+      return bind_text(stmt, slot, text::format_uuid(value.as_uuid(), buffer), kTransient);
     }
     case Value::Kind::timestamp:
       return bind_timestamp(stmt, slot, value.as_timestamp());
@@ -113,14 +109,6 @@ Value decode_blob(sqlite3_stmt* stmt, int column, ColumnHint hint) {
   return Bytes{std::string(static_cast<const char*>(data), size)};
 }
 
-char* put_digits(char* out, unsigned value, int width) noexcept {
-  for (int i = width - 1; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  return out + width;
-}
-
 }  // namespace
 
 void check_text_params(std::span<const Value> params) {
@@ -135,7 +123,7 @@ void check_text_params(std::span<const Value> params) {
       continue;
     }
     // The cheap scan first, so the common clean case builds no "parameter $N" string.
-    if (!is_clean_text(text)) text::require_valid_text(text, text::parameter_name(i));
+    text::require_valid_parameter(text, i);
   }
 }
 
@@ -209,45 +197,6 @@ Value decode_column(sqlite3_stmt* stmt, int column, ColumnHint hint) {
     default:
       return Value();
   }
-}
-
-std::string_view format_timestamp(const Timestamp& ts, std::span<char, 27> out) noexcept {
-  using namespace std::chrono;
-  sys_time<microseconds> tp = ts.time_point();
-  sys_days day = floor<days>(tp);
-  year_month_day ymd{day};
-  int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) return {};
-  auto micros = static_cast<std::uint64_t>((tp - day).count());  // 0 .. 86'399'999'999
-  auto seconds = static_cast<unsigned>(micros / 1'000'000);
-  char* p = out.data();
-  p = put_digits(p, static_cast<unsigned>(year), 4);
-  *p++ = '-';
-  p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
-  *p++ = '-';
-  p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
-  *p++ = 'T';
-  p = put_digits(p, seconds / 3600, 2);
-  *p++ = ':';
-  p = put_digits(p, seconds / 60 % 60, 2);
-  *p++ = ':';
-  p = put_digits(p, seconds % 60, 2);
-  *p++ = '.';
-  p = put_digits(p, static_cast<unsigned>(micros % 1'000'000), 6);
-  *p = 'Z';
-  return {out.data(), out.size()};
-}
-
-std::string_view format_uuid(const Uuid& uuid, std::span<char, 36> out) noexcept {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  char* p = out.data();
-  const Uuid::Bytes& bytes = uuid.bytes();
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-    *p++ = kHex[bytes[i] >> 4];
-    *p++ = kHex[bytes[i] & 0x0f];
-  }
-  return {out.data(), out.size()};
 }
 
 }  // namespace retort::driver::sqlite

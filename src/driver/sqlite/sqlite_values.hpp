@@ -38,11 +38,4 @@ std::vector<std::string> column_names(sqlite3_stmt* stmt);
 // The current row's value in column, by hint first and storage class second.
 Value decode_column(sqlite3_stmt* stmt, int column, ColumnHint hint);
 
-// Timestamp::to_string() without a heap allocation: writes the 27 fixed-width characters
-// ("2026-11-21T05:22:27.123456Z") into out and returns them; empty if the year is outside
-// 0000..9999 (the caller then falls back to to_string()).
-std::string_view format_timestamp(const Timestamp& ts, std::span<char, 27> out) noexcept;
-// Uuid::to_string() without a heap allocation.
-std::string_view format_uuid(const Uuid& uuid, std::span<char, 36> out) noexcept;
-
 }  // namespace retort::driver::sqlite
