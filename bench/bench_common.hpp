@@ -22,7 +22,8 @@ inline double seconds_since(Clock::time_point start) {
 
 // The deadline S seconds after start.
 inline Clock::time_point deadline_after(Clock::time_point start, double seconds) {
-  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  return start +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 // The reference payload (seed_repo.py's payload(i) as json.dumps writes it), with fixed-width
@@ -33,6 +34,16 @@ inline std::string payload(std::int64_t i) {
       R"({{"type": "ticket.created", "source": "helpdesk", "ticket": {{"id": {0}, "subject": "Order {0} has not arrived", "body": "{1}{1}{1}{1}", "customer": {{"email": "user{0}@example.com", "name": "Jane Doe", "tier": "{2}"}}, "tags": ["shipping", "delay"], "priority": {3}}}}})",
       n, "Hello, I ordered a blue kettle two weeks ago and it has still not arrived. ",
       i % 2 == 0 ? "free" : "pro", i % 4);
+}
+
+// The document ../shared/anchors/ingest/sqlite_floor.c stores for event i, byte for byte: the
+// same event written compactly (about 520 bytes), since the floor formats its own rather than
+// taking the reference payload. Comparing with the floor on these gives both sides the same bytes.
+inline std::string floor_payload(std::int64_t i) {
+  const auto n = static_cast<int>(i);
+  return fmt::format(
+      R"({{"type":"ticket.created","source":"helpdesk","ticket":{{"id":{0},"subject":"Order {0} has not arrived","body":"{1}{1}{1}{1}","customer":{{"email":"user{0}@example.com","name":"Jane Doe","tier":"pro"}},"tags":["shipping","delay"],"priority":{2}}}}})",
+      n, "Hello, I ordered a blue kettle two weeks ago and it has still not arrived. ", n % 4);
 }
 
 // Appends field in COPY text format: backslash, tab, newline and carriage return escaped.

@@ -5,7 +5,7 @@
 //   retort_bench_events --url URL --setup             create the events schema (idempotent)
 //   retort_bench_events --url URL --mode create|create_tx [--seconds S]
 //   retort_bench_events --url URL --mode threads [--seconds S] [--threads T]
-//   retort_bench_events --url URL --mode create_many [--rows N]
+//   retort_bench_events --url URL --mode create_many [--rows N] [--documents reference|floor]
 //   retort_bench_events --url URL --mode ingest --file F [--batch B]
 //   retort_bench_events --write-copy-file FILE --rows N   the rows create_many stores, as COPY text
 //   retort_bench_events --write-jsonl FILE --rows N       N events as JSON Lines (ingest's input)
@@ -19,7 +19,9 @@
 //   threads      T threads sharing the pool, each doing what create does
 //   create_many  record_many() of N events in one session (COPY on PostgreSQL, one prepared
 //                INSERT on SQLite), timed from the call to the commit; the documents are built
-//                before the clock starts (psql's file exists before its clock starts too)
+//                before the clock starts (psql's file exists before its clock starts too):
+//                the reference payload, or with --documents floor the compact documents
+//                sqlite_floor.c formats for itself (so both sides store the same bytes)
 //   ingest       events::ingest of a JSON Lines file (batches of B, default 5000), with the peak
 //                resident set size of the whole process (getrusage ru_maxrss)
 // Every event is the reference payload of ../shared/anchors/ingest/seed_repo.py (bench_common.hpp).
@@ -57,6 +59,7 @@ struct Options {
   std::string file;
   std::string write_copy_file;
   std::string write_jsonl;
+  bool floor_documents = false;  // --documents floor: sqlite_floor.c's own documents
 };
 
 [[noreturn]] void usage(std::string_view error) {
@@ -103,6 +106,12 @@ Options parse_args(int argc, char** argv) {
       o.write_copy_file = value();
     } else if (arg == "--write-jsonl") {
       o.write_jsonl = value();
+    } else if (arg == "--documents") {
+      const std::string_view which = value();
+      if (which != "reference" && which != "floor") {
+        usage(fmt::format("--documents: expected reference or floor, got '{}'", which));
+      }
+      o.floor_documents = which == "floor";
     } else if (arg == "-h" || arg == "--help") {
       usage("");
     } else {
@@ -219,10 +228,14 @@ Outcome run_threads(retort::Database& db, const Options& o) {
 Outcome run_create_many(retort::Database& db, const Options& o) {
   std::vector<std::string> documents;
   documents.reserve(static_cast<std::size_t>(o.rows));
-  for (std::int64_t i = 0; i < o.rows; ++i) documents.push_back(retort::bench::payload(i));
+  for (std::int64_t i = 0; i < o.rows; ++i) {
+    documents.push_back(o.floor_documents ? retort::bench::floor_payload(i)
+                                          : retort::bench::payload(i));
+  }
   const auto start = Clock::now();
-  const std::size_t stored = db.transaction(
-      [&](retort::Session& s) { return events::EventRepository(s).record_many(documents).size(); });
+  const std::size_t stored = db.transaction([&](retort::Session& s) {
+    return events::EventRepository(s).record_many(std::move(documents)).size();
+  });
   return {static_cast<std::int64_t>(stored), seconds_since(start)};
 }
 

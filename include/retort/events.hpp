@@ -1,12 +1,13 @@
 // The event store: raw JSON events in, processing results (task_context) out.
 //
 //   retort::Database db = retort::Database::open("sqlite:///app.db");
-//   db.transaction([](retort::Session& s) { retort::events::create_schema(s); });  // until migrations
-//   db.transaction([](retort::Session& s) {
+//   db.transaction([](retort::Session& s) { retort::events::create_schema(s); });  // until
+//   migrations db.transaction([](retort::Session& s) {
 //     retort::events::EventRepository events(s);
-//     retort::events::Event e = events.record(R"({"type": "ticket.created", "ticket": {"id": 7}})");
-//     events.merge_task_context(e.id, R"({"classification": "shipping"})");   // RFC 7386, in SQL
-//     for (const auto& x : events.find({.contains = R"({"type": "ticket.created"})", .limit = 20})) {}
+//     retort::events::Event e = events.record(R"({"type": "ticket.created", "ticket": {"id":
+//     7}})"); events.merge_task_context(e.id, R"({"classification": "shipping"})");   // RFC 7386,
+//     in SQL for (const auto& x : events.find({.contains = R"({"type": "ticket.created"})", .limit
+//     = 20})) {}
 //   });
 //   std::ifstream in("events.jsonl");
 //   retort::events::IngestReport r = retort::events::ingest(db, in);   // JSON Lines, batched
@@ -138,6 +139,8 @@ class EventRepository {
   // Validates and stores every document in one bulk write; nothing is stored if one is refused
   // (InvalidInput whose field names its index: "events.data[3]").
   std::vector<Event> record_many(const std::vector<std::string>& documents);
+  // The same, taking the documents over instead of copying them into the events.
+  std::vector<Event> record_many(std::vector<std::string>&& documents);
   // Reads JSON Lines into this session's transaction (batched; bad lines reported, not stored;
   // options.strict: stops storing at the first bad line and marks the report aborted — the
   // caller should then roll the session back).
@@ -175,7 +178,7 @@ class EventRepository {
 
  private:
   Finder<Event> finder(const EventFilter& filter);
-  Event prepare(std::string_view json) const;
+  Event prepare(std::string json) const;
   // InvalidInput(field) when json is over the size limit.
   void require_size(std::string_view json, std::string_view field) const;
   // InvalidInput(field, reason, byte offset) when check_json refuses json; else returns.

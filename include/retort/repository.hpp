@@ -225,8 +225,13 @@ class Repository {
   // Returns them with client-side defaults filled in; server defaults and identity keys are
   // not read back (use create() when they are needed).
   std::vector<T> create_many(std::vector<T> objects) {
-    core_.create_many(objects.data(), objects.size(), sizeof(T));
+    create_many_in_place(objects);
     return objects;
+  }
+  // create_many on objects the caller keeps: their defaults are filled in where they are, and
+  // they are still there (unchanged but for those defaults) when it throws.
+  void create_many_in_place(std::span<T> objects) {
+    core_.create_many(objects.data(), objects.size(), sizeof(T));
   }
   // The row with this primary key: one value, or a span of them (e.g. a std::vector<Value>)
   // for a composite key.

@@ -33,9 +33,9 @@ std::string quoted_table() {
 EventRepository::EventRepository(Session& session, EventOptions options)
     : session_(&session), options_(options), repo_(session) {}
 
-Event EventRepository::prepare(std::string_view json) const {
+Event EventRepository::prepare(std::string json) const {
   Event e;
-  e.data = JsonText{std::string(json)};
+  e.data = JsonText{std::move(json)};
   if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
   return e;
 }
@@ -43,7 +43,7 @@ Event EventRepository::prepare(std::string_view json) const {
 Event EventRepository::record(std::string_view json) {
   require_size(json, "events.data");
   try {
-    return repo_.create(prepare(json));
+    return repo_.create(prepare(std::string(json)));
   } catch (const InvalidInput&) {
     explain_refusal(json, "events.data");
     throw;
@@ -51,22 +51,27 @@ Event EventRepository::record(std::string_view json) {
 }
 
 std::vector<Event> EventRepository::record_many(const std::vector<std::string>& documents) {
+  return record_many(std::vector<std::string>(documents));
+}
+
+std::vector<Event> EventRepository::record_many(std::vector<std::string>&& documents) {
   std::vector<Event> batch;
   batch.reserve(documents.size());
-  for (const std::string& document : documents) {
+  for (std::string& document : documents) {
     require_size(document, "events.data");
-    batch.push_back(prepare(document));
+    batch.push_back(prepare(std::move(document)));
   }
   try {
-    return repo_.create_many(std::move(batch));
+    repo_.create_many_in_place(batch);
   } catch (const InvalidInput&) {
     // The first refused document, named by its index (the field is only formatted here: the
     // loop above is the bulk path).
-    for (std::size_t i = 0; i < documents.size(); ++i) {
-      explain_refusal(documents[i], fmt::format("events.data[{}]", i));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      explain_refusal(batch[i].data.text, fmt::format("events.data[{}]", i));
     }
     throw;
   }
+  return batch;
 }
 
 // The size limit is the event store's own; everything else about a document (UTF-8, NUL,
@@ -82,9 +87,13 @@ void EventRepository::explain_refusal(std::string_view json, std::string_view fi
   }
 }
 
-std::optional<Event> EventRepository::get(const Uuid& id) { return repo_.get(Value(id)); }
+std::optional<Event> EventRepository::get(const Uuid& id) {
+  return repo_.get(Value(id));
+}
 
-Event EventRepository::get_required(const Uuid& id) { return repo_.get_required(Value(id)); }
+Event EventRepository::get_required(const Uuid& id) {
+  return repo_.get_required(Value(id));
+}
 
 Finder<Event> EventRepository::finder(const EventFilter& filter) {
   Condition where;
@@ -97,12 +106,13 @@ Finder<Event> EventRepository::finder(const EventFilter& filter) {
     where = where && (filter.path_equals ? ref == *filter.path_equals : ref.exists());
   }
   if (filter.since || filter.until) {
-    where = where && col("created_at").in_range(filter.since ? Value(*filter.since) : Value(),
-                                                 filter.until ? Value(*filter.until) : Value());
+    where = where && col("created_at")
+                         .in_range(filter.since ? Value(*filter.since) : Value(),
+                                   filter.until ? Value(*filter.until) : Value());
   }
   if (filter.processed) {
-    where = where && (*filter.processed ? col("task_context").is_not_null()
-                                        : col("task_context").is_null());
+    where = where &&
+            (*filter.processed ? col("task_context").is_not_null() : col("task_context").is_null());
   }
   Finder<Event> f = repo_.find(where);
   f.order_by("created_at", filter.newest_first ? Direction::desc : Direction::asc);
@@ -110,9 +120,13 @@ Finder<Event> EventRepository::finder(const EventFilter& filter) {
   return f;
 }
 
-std::vector<Event> EventRepository::find(const EventFilter& filter) { return finder(filter).all(); }
+std::vector<Event> EventRepository::find(const EventFilter& filter) {
+  return finder(filter).all();
+}
 
-std::int64_t EventRepository::count(const EventFilter& filter) { return finder(filter).count(); }
+std::int64_t EventRepository::count(const EventFilter& filter) {
+  return finder(filter).count();
+}
 
 std::vector<Event> EventRepository::find_containing(std::string_view json,
                                                     std::optional<std::int64_t> limit) {
@@ -173,10 +187,12 @@ Event EventRepository::merge_task_context(const Uuid& id, std::string_view patch
       session_->dialect() == Dialect::postgresql
           ? "UPDATE " + quoted_table() +
                 " SET task_context = retort_json_merge_patch(task_context, $1::jsonb), "
-                "updated_at = $2 WHERE id = $3" + kReturning
+                "updated_at = $2 WHERE id = $3" +
+                kReturning
           : "UPDATE " + quoted_table() +
                 " SET task_context = json_patch(COALESCE(task_context, '{}'), json($1)), "
-                "updated_at = $2 WHERE id = $3" + kReturning;
+                "updated_at = $2 WHERE id = $3" +
+                kReturning;
   Result r = session_->execute(sql, {JsonText{std::string(patch)}, Timestamp::now(), id});
   if (r.empty()) throw NotFound(fmt::format("no event with id {}", id.to_string()));
   return decode_event(r.at(0));

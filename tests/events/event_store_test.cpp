@@ -70,7 +70,8 @@ TEST_P(EventStoreTest, SchemaComesFromTheModelAndIsIdempotent) {
 
 TEST_P(EventStoreTest, RecordFillsIdAndTimestamps) {
   const Timestamp before = Timestamp::now();
-  Event e = tx([](EventRepository& r) { return r.record(R"({"type": "ticket.created", "n": 1})"); });
+  Event e =
+      tx([](EventRepository& r) { return r.record(R"({"type": "ticket.created", "n": 1})"); });
   EXPECT_EQ(e.id.version(), 7);
   EXPECT_GE(e.created_at, before);
   EXPECT_EQ(e.created_at, e.updated_at);
@@ -85,13 +86,45 @@ TEST_P(EventStoreTest, RecordFillsIdAndTimestamps) {
   });
 }
 
+// Both overloads name the refused document by index and byte offset; the copying one leaves the
+// caller's documents as they were, the taking one stores what it was given.
+TEST_P(EventStoreTest, RecordManyNamesTheRefusedDocument) {
+  const std::vector<std::string> documents = {R"({"n": 1})", R"({"n": 2})", R"({"n": [})"};
+  for (bool take : {false, true}) {
+    try {
+      tx([&](EventRepository& r) {
+        return take ? r.record_many(std::vector<std::string>(documents)) : r.record_many(documents);
+      });
+      FAIL() << "a malformed document was stored";
+    } catch (const InvalidInput& e) {
+      EXPECT_EQ(e.field(), "events.data[2]") << e.what();
+      EXPECT_EQ(e.offset(), 7u) << e.what();
+    }
+  }
+  EXPECT_EQ(documents[2], R"({"n": [})");
+  EXPECT_EQ(rows(), 0);
+  std::vector<std::string> good = {R"({"n": 1})", R"({"n": 2})"};
+  const std::vector<Event> stored =
+      tx([&](EventRepository& r) { return r.record_many(std::move(good)); });
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(Json::parse(stored[1].data.text), Json::parse(R"({"n": 2})"));
+  EXPECT_EQ(stored[0].id.version(), 7);
+  EXPECT_EQ(rows(), 2);
+}
+
 TEST_P(EventStoreTest, RefusedInputLeavesTheTableUnchanged) {
   tx([](EventRepository& r) { return r.record(R"({"keep": true})"); });
-  const std::string bad_inputs[] = {R"({"a": )", std::string("{\"a\": \"\0\"}", 10), "{\"a\": \"\xc3\"}",
-                                    R"({"a": "\u0000"})", "", "{} trailing"};
+  const std::string bad_inputs[] = {R"({"a": )",
+                                    std::string("{\"a\": \"\0\"}", 10),
+                                    "{\"a\": \"\xc3\"}",
+                                    R"({"a": "\u0000"})",
+                                    "",
+                                    "{} trailing"};
   for (const std::string& bad : bad_inputs) {
     EXPECT_THROW(tx([&](EventRepository& r) { return r.record(bad); }), InvalidInput) << bad;
-    EXPECT_THROW(tx([&](EventRepository& r) { return r.record_many({"{}", bad, "{}"}); }),
+    EXPECT_THROW(tx([&](EventRepository& r) {
+                   return r.record_many({"{}", bad, "{}"});
+                 }),
                  InvalidInput);
   }
   db().transaction([](Session& s) {
@@ -99,10 +132,13 @@ TEST_P(EventStoreTest, RefusedInputLeavesTheTableUnchanged) {
     EXPECT_THROW(small.record(R"({"aaaaaaaaaaaaaaaaaaaaaaa": 1})"), InvalidInput);
   });
   Event e = tx([](EventRepository& r) { return r.find({}).at(0); });
-  EXPECT_THROW(tx([&](EventRepository& r) { return r.set_task_context(e.id, "{oops"); }), InvalidInput);
-  EXPECT_THROW(tx([&](EventRepository& r) { return r.merge_task_context(e.id, "[1,"); }), InvalidInput);
+  EXPECT_THROW(tx([&](EventRepository& r) { return r.set_task_context(e.id, "{oops"); }),
+               InvalidInput);
+  EXPECT_THROW(tx([&](EventRepository& r) { return r.merge_task_context(e.id, "[1,"); }),
+               InvalidInput);
   EXPECT_EQ(rows(), 1);
-  EXPECT_FALSE(tx([&](EventRepository& r) { return r.get_required(e.id); }).task_context.has_value());
+  EXPECT_FALSE(
+      tx([&](EventRepository& r) { return r.get_required(e.id); }).task_context.has_value());
 
   std::istringstream strict_in("{\"ok\": 1}\n{\"ok\": 2}\nnot json\n");
   IngestReport report = ingest(db(), strict_in, IngestOptions{.strict = true});
@@ -140,11 +176,12 @@ TEST_P(EventStoreTest, HostileStringsAreStoredAndMatchedVerbatim) {
 
 TEST_P(EventStoreTest, JsonFiltersTimeRangeAndProcessed) {
   std::vector<Event> stored = tx([](EventRepository& r) {
-    return r.record_many({R"({"type": "a", "tags": ["x", "y"], "n": 1, "customer": {"tier": "pro"}})",
-                          R"({"type": "a", "tags": ["y"], "n": 1.0})",
-                          R"({"type": "b", "items": [{"sku": "K-1"}, {"sku": "K-2"}], "n": 2})",
-                          R"({"type": "b", "n": null, "customer": {"tier": "free"}})", R"([1, 2, 3])",
-                          R"("just a string")"});
+    return r.record_many(
+        {R"({"type": "a", "tags": ["x", "y"], "n": 1, "customer": {"tier": "pro"}})",
+         R"({"type": "a", "tags": ["y"], "n": 1.0})",
+         R"({"type": "b", "items": [{"sku": "K-1"}, {"sku": "K-2"}], "n": 2})",
+         R"({"type": "b", "n": null, "customer": {"tier": "free"}})", R"([1, 2, 3])",
+         R"("just a string")"});
   });
   ASSERT_EQ(stored.size(), 6u);
   tx([&](EventRepository& r) {
@@ -158,7 +195,8 @@ TEST_P(EventStoreTest, JsonFiltersTimeRangeAndProcessed) {
     EXPECT_EQ(ids(r.find_by_path({"n"}, Value(1))), ids({stored[0], stored[1]}));
     EXPECT_EQ(ids(r.find_by_path({"items", 1, "sku"}, Value("K-2"))), ids({stored[2]}));
     EXPECT_EQ(ids(r.find_by_path({"items", -1, "sku"}, Value("K-2"))), ids({stored[2]}));
-    EXPECT_EQ(ids(r.find_by_path({"customer", "tier"}, Value(JsonText{R"("pro")"}))), ids({stored[0]}));
+    EXPECT_EQ(ids(r.find_by_path({"customer", "tier"}, Value(JsonText{R"("pro")"}))),
+              ids({stored[0]}));
     EXPECT_EQ(r.count({.contains = std::string(R"({"type": "b"})")}), 2);
     EXPECT_EQ(r.find({.limit = 2}).size(), 2u);
     return 0;
@@ -166,7 +204,8 @@ TEST_P(EventStoreTest, JsonFiltersTimeRangeAndProcessed) {
 
   // Time range and retention, on rows whose created_at is set explicitly.
   tx([](EventRepository& r) {
-    for (const char* at : {"2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "2026-11-15T12:00:00Z"}) {
+    for (const char* at :
+         {"2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "2026-11-15T12:00:00Z"}) {
       Event e;
       e.data = JsonText{std::string(R"({"at": ")") + at + "\"}"};
       e.created_at = Timestamp::parse(at);
@@ -175,7 +214,8 @@ TEST_P(EventStoreTest, JsonFiltersTimeRangeAndProcessed) {
     return 0;
   });
   tx([](EventRepository& r) {
-    EXPECT_EQ(r.find_in_range(Timestamp::parse("2026-11-01"), Timestamp::parse("2026-11-16")).size(), 2u);
+    EXPECT_EQ(
+        r.find_in_range(Timestamp::parse("2026-11-01"), Timestamp::parse("2026-11-16")).size(), 2u);
     EXPECT_EQ(r.find_in_range(std::nullopt, Timestamp::parse("2026-11-01")).size(), 1u);
     EXPECT_EQ(r.find({.contains = std::string(R"({"at": "2026-11-15T12:00:00Z"})"),
                       .since = Timestamp::parse("2026-11-02")})
@@ -183,7 +223,9 @@ TEST_P(EventStoreTest, JsonFiltersTimeRangeAndProcessed) {
               1u);
     return 0;
   });
-  EXPECT_EQ(tx([](EventRepository& r) { return r.delete_older_than(Timestamp::parse("2026-11-10")); }), 2);
+  EXPECT_EQ(
+      tx([](EventRepository& r) { return r.delete_older_than(Timestamp::parse("2026-11-10")); }),
+      2);
   EXPECT_EQ(rows(), 7);
 
   // Processed or not.
@@ -241,7 +283,8 @@ TEST_P(EventStoreTest, MergePatchFollowsRfc7386InTheDatabase) {
   EXPECT_EQ(Json::parse(merged.task_context->text), Json::parse(R"({"a": {"b": 1}})"));
   EXPECT_GE(merged.updated_at, fresh.updated_at);
   EXPECT_EQ(merged.created_at, fresh.created_at);
-  EXPECT_THROW(tx([](EventRepository& r) { return r.merge_task_context(Uuid::v7(), "{}"); }), NotFound);
+  EXPECT_THROW(tx([](EventRepository& r) { return r.merge_task_context(Uuid::v7(), "{}"); }),
+               NotFound);
 }
 
 TEST_P(EventStoreTest, UpdatedAtChangesOnEveryUpdate) {
@@ -259,11 +302,14 @@ TEST_P(EventStoreTest, UpdatedAtChangesOnEveryUpdate) {
 
 TEST_P(EventStoreTest, IngestStoresValidLinesAndReportsBadOnes) {
   std::ostringstream text;
-  text << R"({"type": "a", "i": 0})" << "\n"
-       << "\n"                                  // blank: skipped
-       << R"({"type": "a", "i": 1,})" << "\n"  // line 3: bad
-       << R"({"type": "b", "i": 2})" << "\r\n"
-       << std::string("{\"bad\": \"\xff\"}") << "\n"  // line 5: invalid UTF-8
+  text << R"({"type": "a", "i": 0})"
+       << "\n"
+       << "\n"  // blank: skipped
+       << R"({"type": "a", "i": 1,})"
+       << "\n"  // line 3: bad
+       << R"({"type": "b", "i": 2})"
+       << "\r\n"
+       << std::string("{\"bad\": \"\xff\"}") << "\n"           // line 5: invalid UTF-8
        << "{\"big\": \"" << std::string(300, 'x') << "\"}\n";  // line 6: too big
   for (int i = 0; i < 25; ++i) text << R"({"type": "c", "i": )" << 10 + i << "}\n";
   text << R"({"last": true})";  // no final newline
@@ -272,7 +318,9 @@ TEST_P(EventStoreTest, IngestStoresValidLinesAndReportsBadOnes) {
   IngestOptions options;
   options.batch_size = 10;
   options.max_event_bytes = 200;
-  options.on_progress = [&](std::size_t, std::size_t accepted, std::size_t) { progress.push_back(accepted); };
+  options.on_progress = [&](std::size_t, std::size_t accepted, std::size_t) {
+    progress.push_back(accepted);
+  };
   IngestReport report = ingest(db(), in, options);
   EXPECT_EQ(report.accepted, 28u);
   EXPECT_EQ(report.rejected, 3u);
@@ -313,7 +361,8 @@ TEST_P(EventStoreTest, EightThreadsWritingAtOnce) {
             db().transaction([&](Session& s) {
               EventRepository r(s);
               r.record(Json{{"thread", t}, {"i", i}}.dump());
-              r.merge_task_context(shared.id, Json{{"t" + std::to_string(t) + "_" + std::to_string(i), i}}.dump());
+              r.merge_task_context(
+                  shared.id, Json{{"t" + std::to_string(t) + "_" + std::to_string(i), i}}.dump());
             });
             break;
           } catch (const TransactionRollback&) {
@@ -340,7 +389,8 @@ TEST_P(EventStoreTest, EightThreadsWritingAtOnce) {
   EXPECT_EQ(rows(), 1 + kThreads * kEach);
   // Every merge landed: no lost update.
   Event after = tx([&](EventRepository& r) { return r.get_required(shared.id); });
-  EXPECT_EQ(Json::parse(after.task_context->text).size(), static_cast<std::size_t>(kThreads * kEach));
+  EXPECT_EQ(Json::parse(after.task_context->text).size(),
+            static_cast<std::size_t>(kThreads * kEach));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventStoreTest,

@@ -24,9 +24,15 @@ int bind_text(sqlite3_stmt* stmt, int slot, std::string_view text, sqlite3_destr
 }
 
 int bind_timestamp(sqlite3_stmt* stmt, int slot, const Timestamp& ts) {
-  std::array<char, 27> buffer{};
-  std::string_view fast = text::format_timestamp(ts, buffer);
-  if (!fast.empty()) return bind_text(stmt, slot, fast, kTransient);
+  // A bulk write binds the same created_at / updated_at on every row: keep the last text.
+  thread_local Timestamp last = Timestamp::from_micros(0);
+  thread_local std::array<char, 27> buffer{};
+  thread_local std::string_view formatted = text::format_timestamp(last, buffer);
+  if (ts != last) {
+    formatted = text::format_timestamp(ts, buffer);
+    last = ts;
+  }
+  if (!formatted.empty()) return bind_text(stmt, slot, formatted, kTransient);
   return bind_text(stmt, slot, ts.to_string(), kTransient);
 }
 
