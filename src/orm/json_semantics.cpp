@@ -27,6 +27,8 @@ bool scalar_equal(const Json& a, const Json& b) {
 // A \u0000 escape that is not itself escaped (an odd run of backslashes before the u); in
 // valid JSON such an escape can only be inside a string or key.
 bool has_nul_escape(std::string_view text) {
+  // Most documents hold no escape at all: one scan for a backslash settles them.
+  if (text.find('\\') == std::string_view::npos) return false;
   for (std::size_t at = text.find("u0000"); at != std::string_view::npos;
        at = text.find("u0000", at + 1)) {
     std::size_t backslashes = 0;
