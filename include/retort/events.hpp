@@ -1,13 +1,13 @@
 // The event store: raw JSON events in, processing results (task_context) out.
 //
 //   retort::Database db = retort::Database::open("sqlite:///app.db");
-//   db.transaction([](retort::Session& s) { retort::events::create_schema(s); });  // until
-//   migrations db.transaction([](retort::Session& s) {
+//   // until migrations:
+//   db.transaction([](retort::Session& s) { retort::events::create_schema(s); });
+//   db.transaction([](retort::Session& s) {
 //     retort::events::EventRepository events(s);
-//     retort::events::Event e = events.record(R"({"type": "ticket.created", "ticket": {"id":
-//     7}})"); events.merge_task_context(e.id, R"({"classification": "shipping"})");   // RFC 7386,
-//     in SQL for (const auto& x : events.find({.contains = R"({"type": "ticket.created"})", .limit
-//     = 20})) {}
+//     retort::events::Event e = events.record(R"({"type": "ticket.created", "id": 7})");
+//     events.merge_task_context(e.id, R"({"classification": "shipping"})");  // RFC 7386, in SQL
+//     for (const auto& x : events.find({.contains = R"({"type": "ticket.created"})"})) {}
 //   });
 //   std::ifstream in("events.jsonl");
 //   retort::events::IngestReport r = retort::events::ingest(db, in);   // JSON Lines, batched
