@@ -91,6 +91,19 @@ std::optional<std::size_t> find_excess_json_nesting(std::string_view json,
   return std::nullopt;
 }
 
+std::optional<std::size_t> find_json_nul_escape(std::string_view json) noexcept {
+  // Most documents hold no escape at all: one scan for a backslash settles them (searching for
+  // "u0000" instead stops at every 'u' of ordinary text).
+  if (json.find('\\') == std::string_view::npos) return std::nullopt;
+  for (std::size_t at = json.find("u0000"); at != std::string_view::npos;
+       at = json.find("u0000", at + 1)) {
+    std::size_t backslashes = 0;
+    for (std::size_t i = at; i > 0 && json[i - 1] == '\\'; --i) ++backslashes;
+    if (backslashes % 2 == 1) return at - 1;
+  }
+  return std::nullopt;
+}
+
 std::string parameter_name(std::size_t zero_based_index) {
   return fmt::format("parameter ${}", zero_based_index + 1);
 }

@@ -31,6 +31,11 @@ inline constexpr std::size_t kMaxJsonDepth = 2000;
 std::optional<std::size_t> find_excess_json_nesting(std::string_view json,
                                                     std::size_t max_depth = kMaxJsonDepth) noexcept;
 
+// Byte offset of the backslash of the first \u0000 escape in JSON text (one not itself escaped:
+// an odd run of backslashes before the u), or nullopt. PostgreSQL's jsonb cannot store it, so
+// both backends refuse it. Meant for text a JSON parser accepted.
+std::optional<std::size_t> find_json_nul_escape(std::string_view json) noexcept;
+
 // Parameter name for error messages: "parameter $3".
 std::string parameter_name(std::size_t zero_based_index);
 

@@ -12,19 +12,6 @@
 namespace retort::events {
 namespace {
 
-// A "\u0000" escape that is not itself escaped (preceded by an even number of backslashes).
-std::optional<std::size_t> find_nul_escape(std::string_view text) {
-  std::size_t from = 0;
-  while (true) {
-    const std::size_t at = text.find("u0000", from);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::size_t backslashes = 0;
-    for (std::size_t i = at; i > 0 && text[i - 1] == '\\'; --i) ++backslashes;
-    if (backslashes % 2 == 1) return at - 1;
-    from = at + 1;
-  }
-}
-
 // Where nlohmann's parser stops on text (0-based byte offset), and its message.
 std::optional<JsonProblem> locate_syntax_error(std::string_view text) {
   try {
@@ -76,7 +63,7 @@ std::optional<JsonProblem> check_json(std::string_view text, std::size_t max_byt
       }
     }
   }
-  if (std::optional<std::size_t> at = find_nul_escape(text)) {
+  if (std::optional<std::size_t> at = text::find_json_nul_escape(text)) {
     return JsonProblem{"\\u0000 escape in JSON text (PostgreSQL's jsonb cannot store it)", *at};
   }
   return std::nullopt;

@@ -24,20 +24,6 @@ bool scalar_equal(const Json& a, const Json& b) {
   return a == b;
 }
 
-// A \u0000 escape that is not itself escaped (an odd run of backslashes before the u); in
-// valid JSON such an escape can only be inside a string or key.
-bool has_nul_escape(std::string_view text) {
-  // Most documents hold no escape at all: one scan for a backslash settles them.
-  if (text.find('\\') == std::string_view::npos) return false;
-  for (std::size_t at = text.find("u0000"); at != std::string_view::npos;
-       at = text.find("u0000", at + 1)) {
-    std::size_t backslashes = 0;
-    for (std::size_t i = at; i > 0 && text[i - 1] == '\\'; --i) ++backslashes;
-    if (backslashes % 2 == 1) return true;
-  }
-  return false;
-}
-
 bool deep_contains(const Json& doc, const Json& pattern);
 
 // One element of a contained array is matched by some element of doc: scalars by equality,
@@ -92,7 +78,8 @@ std::optional<std::string> problem(std::string_view text) {
       return fmt::format("JSON nested deeper than {} levels (byte {})", text::kMaxJsonDepth, *at);
     }
   }
-  if (has_nul_escape(text)) return "JSON text holds \\u0000, which PostgreSQL's jsonb cannot store";
+  if (text::find_json_nul_escape(text))
+    return "JSON text holds \\u0000, which PostgreSQL's jsonb cannot store";
   return std::nullopt;
 }
 

@@ -53,6 +53,14 @@ TEST(Text, ParametersAreNamedOnlyWhenRefused) {
   }
 }
 
+TEST(Text, FindsTheFirstUnescapedNulEscapeInJson) {
+  EXPECT_EQ(text::find_json_nul_escape(R"({"a": "no escapes here, much unused"})"), std::nullopt);
+  EXPECT_EQ(text::find_json_nul_escape(R"({"a": "x\u0000"})"), 8u);            // the backslash
+  EXPECT_EQ(text::find_json_nul_escape(R"({"a": "\\u0000"})"), std::nullopt);  // "\\" + u0000
+  EXPECT_EQ(text::find_json_nul_escape(R"({"a": "\\\u0000"})"), 9u);           // "\\" then \u0000
+  EXPECT_EQ(text::find_json_nul_escape(R"({"u0000": "\n"})"), std::nullopt);
+}
+
 TEST(Text, FindsJsonNestedDeeperThanTheLimit) {
   auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   EXPECT_EQ(text::find_excess_json_nesting(nested(text::kMaxJsonDepth)), std::nullopt);
