@@ -46,7 +46,7 @@ namespace retort::migrate {
 class Operations;
 
 namespace detail {
-struct OperationsContext;  // src/migrate/code: the connection or the offline output
+struct OperationsContext;  // src/migrate/operations: the connection or the offline output
 }
 
 // One revision written in C++. Designated initializers read like a revision file's header.

@@ -9,7 +9,7 @@
 #include "cli/context.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
-#include "migrate/environment.hpp"
+#include "migrate/script/environment.hpp"
 #include "retort/cli.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "cli/context.hpp"
-#include "migrate/scaffold.hpp"
+#include "migrate/script/scaffold.hpp"
 #include "retort/migrate.hpp"
 
 namespace retort::cli {

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "cli/migrate_cli.hpp"
-#include "migrate/operations.hpp"
-#include "migrate/scaffold.hpp"
+#include "migrate/command/project.hpp"
+#include "migrate/script/scaffold.hpp"
 
 namespace retort::cli {
 namespace {

@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "cli/migrate_cli.hpp"
-#include "migrate/format.hpp"
-#include "migrate/operations.hpp"
-#include "migrate/scaffold.hpp"
+#include "migrate/script/format.hpp"
+#include "migrate/command/project.hpp"
+#include "migrate/script/scaffold.hpp"
 
 namespace retort::cli {
 namespace {

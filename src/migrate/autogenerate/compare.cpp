@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "migrate/autogenerate/compare_internal.hpp"
-#include "migrate/autogenerate/normalize.hpp"
+#include "migrate/ddl/normalize.hpp"
 
 namespace retort::autogenerate {
 namespace {

@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "migrate/autogenerate/compare_internal.hpp"
-#include "migrate/autogenerate/normalize.hpp"
+#include "migrate/ddl/normalize.hpp"
 
 namespace retort::autogenerate::detail {
 namespace {

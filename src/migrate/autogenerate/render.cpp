@@ -1,8 +1,8 @@
 // render(): both dialects' statements assembled into revision bodies.
 #include <fmt/format.h>
 
-#include "migrate/autogenerate/normalize.hpp"
-#include "migrate/autogenerate/render_internal.hpp"
+#include "migrate/ddl/normalize.hpp"
+#include "migrate/ddl/render.hpp"
 
 namespace retort::autogenerate {
 namespace detail {

@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "migrate/autogenerate/normalize.hpp"
+#include "migrate/ddl/normalize.hpp"
 #include "retort/ddl.hpp"
 
 namespace retort::autogenerate::detail {
