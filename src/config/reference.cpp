@@ -42,14 +42,7 @@ std::string resolve_env(std::string_view name, const EnvLookup& env, std::string
 std::chrono::milliseconds cache_ttl(const EnvLookup& env) {
   auto text = env("RETORT_SECRET_CACHE_TTL");
   if (!text) return kDefaultCacheTtl;
-  auto parsed = parse_duration_setting(*text);
-  if (!parsed) {
-    throw ConfigError(fmt::format(
-        "RETORT_SECRET_CACHE_TTL: bad duration '{}' (expected e.g. 5min, 30s, 0 to turn caching "
-        "off)",
-        *text));
-  }
-  return *parsed;
+  return require_duration(*text, BareNumber::seconds, "RETORT_SECRET_CACHE_TTL");
 }
 
 // "secret/data/app/db#password" -> the field's value, from the cache when it is fresh.

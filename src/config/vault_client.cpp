@@ -97,10 +97,10 @@ VaultSettings VaultSettings::from_environment(const EnvLookup& env) {
   s.ca_cert = env_or_empty(env, "VAULT_CACERT");
   s.ca_path = env_or_empty(env, "VAULT_CAPATH");
   if (auto timeout = env("VAULT_CLIENT_TIMEOUT")) {
-    auto parsed = parse_duration_setting(*timeout);
+    auto parsed = parse_duration(*timeout, BareNumber::seconds);
     if (!parsed || parsed->count() <= 0) {
       throw ConfigError(fmt::format(
-          "VAULT_CLIENT_TIMEOUT: bad duration '{}' (expected e.g. 10s, 500ms, 2m)", *timeout));
+          "VAULT_CLIENT_TIMEOUT: bad duration '{}' (expected more than zero, e.g. 10s, 500ms, 2min)", *timeout));
     }
     s.timeout = *parsed;
   }

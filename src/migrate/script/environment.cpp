@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/duration.hpp"
 #include "retort/error.hpp"
 #include "retort/settings.hpp"
 
@@ -63,11 +64,12 @@ std::chrono::milliseconds duration_value(const fs::path& file, const toml::node&
     return std::chrono::milliseconds(number->get());
   }
   if (const auto* text = node.as_string()) {
-    if (auto parsed = parse_duration(text->get())) return *parsed;
+    if (auto parsed = config::parse_duration(text->get(), config::BareNumber::milliseconds))
+      return *parsed;
     fail(file, node.source(),
-         fmt::format(
-             "migrations.{}: bad duration '{}' (expected e.g. \"500ms\", \"5s\", \"2min\", \"0\")",
-             key, text->get()));
+         fmt::format("migrations.{}: bad duration '{}' (expected a whole number with a unit: ms, "
+                     "s, min, h or d, e.g. \"500ms\", \"5s\", \"2min\", \"0\")",
+                     key, text->get()));
   }
   fail(file, node.source(),
        fmt::format("migrations.{} must be a duration string or milliseconds", key));
@@ -86,11 +88,14 @@ fs::path executable_dir() {
   return ec ? fs::path() : exe.parent_path();
 }
 
-// The source tree this file was compiled from (CMake passes absolute source paths).
+// The source tree this file was compiled from: CMake names it, so moving this file within the
+// tree cannot break the lookup (counting parent folders of __FILE__ did, once).
 fs::path source_tree() {
-  fs::path here(__FILE__);
-  if (!here.is_absolute()) return {};
-  return here.parent_path().parent_path().parent_path();
+#ifdef RETORT_SOURCE_ROOT
+  return fs::path(RETORT_SOURCE_ROOT);
+#else
+  return {};
+#endif
 }
 
 fs::path& shared_dir_override() {
@@ -128,34 +133,6 @@ void set_shared_dir(const fs::path& dir) {
 std::vector<fs::path> Settings::versions_dirs() const {
   if (!version_locations.empty()) return version_locations;
   return {script_location / "versions"};
-}
-
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && text[i] == ' ') ++i;
-  std::size_t digits_start = i;
-  std::uint64_t value = 0;
-  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
-    if (value > (std::uint64_t{1} << 40)) return std::nullopt;
-  }
-  if (i == digits_start) return std::nullopt;
-  while (i < text.size() && text[i] == ' ') ++i;
-  std::string_view unit = text.substr(i);
-  while (!unit.empty() && unit.back() == ' ') unit.remove_suffix(1);
-  std::uint64_t factor;
-  if (unit.empty() || unit == "ms") {
-    factor = 1;
-  } else if (unit == "s") {
-    factor = 1000;
-  } else if (unit == "min") {
-    factor = 60'000;
-  } else if (unit == "h") {
-    factor = 3'600'000;
-  } else {
-    return std::nullopt;
-  }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(value * factor));
 }
 
 std::optional<Settings> read_migrations_config(const fs::path& file) {

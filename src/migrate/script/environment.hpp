@@ -32,9 +32,6 @@ namespace retort::migrate {
 // script_location. Throws ConfigError "FILE:LINE:COL: ..." for unknown keys and bad values.
 std::optional<Settings> read_migrations_config(const std::filesystem::path& file);
 
-// "250ms", "5s", "2min", "1h", "0", or a bare number of milliseconds. nullopt if malformed.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
-
 // Where retort's shared files are (holds migrations/ and templates/), for a migration tool
 // whose executable is not installed next to them (retort::cli::Tool::data_dir). Looked in
 // first; empty clears it. Call before any command runs (not thread-safe).
