@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "retort/database.hpp"
@@ -84,6 +85,9 @@ struct MigrateOptions {
   std::vector<std::string> accept_checksums;
   // Progress lines ("Running upgrade a1 -> b2, add users"); default: retort's logger, level info.
   std::function<void(std::string_view line)> on_log;
+  // Called before each step of an online run: `done` steps of `total` are finished, `step` is
+  // the one starting ("upgrade a1 -> b2, add users"). For progress displays; may be empty.
+  std::function<void(std::size_t done, std::size_t total, std::string_view step)> on_step;
   // Back the database up into this directory before applying anything (upgrade and downgrade;
   // `--backup DIR`): pg_dump on PostgreSQL, SQLite's backup API on SQLite. The run is refused
   // (BackupError) when the backup fails; its path is recorded in the history table's `backup`
@@ -100,6 +104,67 @@ struct RunReport {
   std::vector<std::string> after;   // and after
   std::vector<std::string> steps;   // "upgrade a1 -> b2, add users", one per step, in order
   std::optional<std::filesystem::path> backup;  // the backup file written before the run
+};
+
+// An identifier does not resolve, a plan cannot be made, or the revision graph is malformed
+// (cycles, several heads where one is needed, a version table that disagrees with the files).
+// kind() matches the exception class Alembic raises for the same situation (ResolutionError,
+// MultipleHeads, RangeNotAncestorError, CycleDetected, ...); what() reads as `alembic` prints it.
+enum class RevisionErrorKind {
+  resolution,            // unknown or ambiguous identifier, not a member of a branch
+  multiple_heads,        // "head" (or similar) names several revisions
+  range,                 // target is not an ancestor/descendant of the current heads
+  revision,              // any other refusal (ambiguous walk, relative step too far, ...)
+  cycle,                 // down_revision cycle
+  dependency_cycle,      // cycle through depends_on
+  self_loop,             // a revision is its own down revision
+  dependency_self_loop,  // a revision depends on itself
+  version_table,         // the version table does not hold the rows the plan expects
+  unsupported,           // Alembic fails with an internal error here; retort refuses cleanly
+};
+
+// "resolution", "multiple_heads", ...: the kind's name as written above.
+std::string_view to_string(RevisionErrorKind kind) noexcept;
+
+class RevisionError : public Error {
+ public:
+  // `argument`: the identifier at fault (Alembic's ResolutionError/MultipleHeads.argument),
+  // which the command layer uses to phrase its message.
+  RevisionError(RevisionErrorKind kind, const std::string& message, std::string argument = {})
+      : Error(message), kind_(kind), argument_(std::move(argument)) {}
+  RevisionErrorKind kind() const noexcept { return kind_; }
+  const std::string& argument() const noexcept { return argument_; }
+
+ private:
+  RevisionErrorKind kind_;
+  std::string argument_;
+};
+
+// A revision file (or versions directory) is malformed: nothing was run. what() reads
+// "FILE:LINE: reason".
+class ScriptError : public Error {
+ public:
+  ScriptError(std::string file, int line, const std::string& reason);
+  const std::string& file() const noexcept { return file_; }
+  int line() const noexcept { return line_; }  // 0 when the error is about the whole file
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string file_;
+  int line_;
+  std::string reason_;
+};
+
+// A revision names a down revision that no revision file (nor C++ revision) declares. Commands
+// that reach a database say more when the database applied it: its file was deleted.
+class MissingRevision : public ScriptError {
+ public:
+  MissingRevision(std::string file, int line, const std::string& reason, std::string revision)
+      : ScriptError(std::move(file), line, reason), revision_(std::move(revision)) {}
+  const std::string& revision() const noexcept { return revision_; }  // the id nothing declares
+
+ private:
+  std::string revision_;
 };
 
 // The backup requested with MigrateOptions::backup_dir could not be made (pg_dump failed, the

@@ -104,6 +104,45 @@ std::optional<std::size_t> find_json_nul_escape(std::string_view json) noexcept 
   return std::nullopt;
 }
 
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  const bool cut = text.size() > max_bytes;
+  if (cut) text = text.substr(0, max_bytes);
+  std::string out = "'";
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // Valid UTF-8 sequences pass whole; a bad byte is escaped and the scan resumes after it.
+    const std::optional<std::size_t> bad = find_invalid_utf8(text.substr(i));
+    const std::size_t good_end = bad ? i + *bad : text.size();
+    for (; i < good_end; ++i) {
+      const char c = text[i];
+      const auto byte = static_cast<unsigned char>(c);
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\'': out += "\\'"; break;
+        case '\\': out += "\\\\"; break;
+        default:
+          if (byte < 0x20 || byte == 0x7F) {
+            out += fmt::format("\\x{:02X}", byte);
+          } else if (byte == 0xC2 && i + 1 < good_end &&
+                     static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+            // U+0080..U+009F: C1 controls, which some terminals obey (CSI is U+009B).
+            out += fmt::format("\\u{:04X}", static_cast<unsigned char>(text[++i]));
+          } else {
+            out.push_back(c);
+          }
+      }
+    }
+    if (i < text.size()) {
+      out += fmt::format("\\x{:02X}", static_cast<unsigned char>(text[i]));
+      ++i;
+    }
+  }
+  out += cut ? "'..." : "'";
+  return out;
+}
+
 std::string parameter_name(std::size_t zero_based_index) {
   return fmt::format("parameter ${}", zero_based_index + 1);
 }

@@ -36,6 +36,12 @@ std::optional<std::size_t> find_excess_json_nesting(std::string_view json,
 // both backends refuse it. Meant for text a JSON parser accepted.
 std::optional<std::size_t> find_json_nul_escape(std::string_view json) noexcept;
 
+// User input quoted for a message or a terminal: 'text' with control characters, invalid UTF-8
+// bytes, quotes and backslashes escaped (\n, \r, \t, \', \\, \xNN), cut after max_bytes with
+// "..." so a megabyte of input cannot flood a log. What it returns never starts a new line or an
+// escape sequence, whatever the input held.
+std::string printable(std::string_view text, std::size_t max_bytes = 200);
+
 // Parameter name for error messages: "parameter $3".
 std::string parameter_name(std::size_t zero_based_index);
 

@@ -72,5 +72,27 @@ TEST(Text, FindsJsonNestedDeeperThanTheLimit) {
   EXPECT_EQ(text::find_excess_json_nesting(R"(["\"", [1]])", 1), 7u);
 }
 
+TEST(Text, PrintableEscapesEverythingThatCouldStartALineOrASequence) {
+  EXPECT_EQ(text::printable("app"), "'app'");
+  EXPECT_EQ(text::printable("app\nDROP TABLE events; --"), "'app\\nDROP TABLE events; --'");
+  EXPECT_EQ(text::printable("a\rb\tc"), "'a\\rb\\tc'");
+  EXPECT_EQ(text::printable("it's \\"), "'it\\'s \\\\'");
+  EXPECT_EQ(text::printable(std::string_view("n\0l", 3)), "'n\\x00l'");
+  EXPECT_EQ(text::printable("\x1b[31mred"), "'\\x1B[31mred'");
+  EXPECT_EQ(text::printable("del\x7f"), "'del\\x7F'");
+  EXPECT_EQ(text::printable("csi\xc2\x9b"), "'csi\\u009B'");    // C1 control, as UTF-8
+  EXPECT_EQ(text::printable("caf\xc3\xa9 \xe9t\xe9"), "'caf\xc3\xa9 \\xE9t\\xE9'");
+  EXPECT_EQ(text::printable("*/ -- /*"), "'*/ -- /*'");
+  const std::string long_input(1000, 'x');
+  EXPECT_EQ(text::printable(long_input), "'" + std::string(200, 'x') + "'...");
+  // Whatever the input, the output holds no byte below 0x20 and no DEL.
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte.push_back(static_cast<char>(b));
+  const std::string out = text::printable(every_byte, every_byte.size());
+  for (char c : out) {
+    EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << static_cast<int>(c);
+  }
+}
+
 }  // namespace
 }  // namespace retort

@@ -12,7 +12,6 @@
 #include "migrate/runtime/offline.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/graph/plan.hpp"
-#include "migrate/graph/revision_error.hpp"
 #include "migrate/script/revision_cache.hpp"
 #include "migrate/runtime/runner.hpp"
 #include "migrate/script/script_file.hpp"
@@ -133,8 +132,8 @@ enum class Mode { upgrade, downgrade, stamp };
 RunReport run_online(Database& db, const MigrateOptions& options, Mode mode,
                      const std::vector<std::string>& targets, bool purge) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map =
-      load_map(settings, options.revisions);  // bad files fail before anything connects
+  // Bad files fail before the lock is taken (a deleted applied file is named as such).
+  const RevisionMap map = load_map_online(db, settings, options.revisions);
   const LogFn log = make_log(options);
   std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db.url(), settings, log);
   MigrationConnection conn(db, settings);
@@ -157,6 +156,8 @@ RunReport run_online(Database& db, const MigrateOptions& options, Mode mode,
       });
     }
     if (!problems.empty()) throw ChecksumError(problems_message(problems), problems);
+  } else if (mode != Mode::stamp) {
+    require_known_rows(map, rows, [&] { return store.read_history(*conn); });
   }
   const std::vector<std::string> start = purge ? std::vector<std::string>{} : rows;
   Plan plan = make_plan(map, [&] {
@@ -183,6 +184,7 @@ RunReport run_online(Database& db, const MigrateOptions& options, Mode mode,
     }
   }
   Runner runner(settings, map, *conn, store, log);
+  runner.on_step(options.on_step);
   report.before = rows;
   report.steps = runner.execute(plan, purge);
   report.after = plan.final_rows;
@@ -221,6 +223,51 @@ RevisionMap load_map(const Settings& settings, const std::vector<CppRevision>& c
   }
   append_cpp_revisions(all, code);
   return RevisionMap(std::move(all));
+}
+
+RevisionMap load_map_online(Database& db, const Settings& settings,
+                            const std::vector<CppRevision>& code) {
+  try {
+    return load_map(settings, code);
+  } catch (const MissingRevision& e) {
+    rethrow_missing(db, settings, e);
+  }
+}
+
+void rethrow_missing(Database& db, const Settings& settings, const MissingRevision& e) {
+  const std::vector<HistoryRecord> history = read_history(db, settings);
+  const auto applied = std::find_if(history.rbegin(), history.rend(), [&](const HistoryRecord& h) {
+    return h.revision == e.revision() && (h.direction == kUpgrade || h.direction == kStamp);
+  });
+  if (applied == history.rend()) throw e;
+  throw MissingRevision(
+      e.file(), e.line(),
+      fmt::format("applied revision {}: its file is missing (this database applied it from {}); "
+                  "restore the file from version control ({})",
+                  e.revision(), applied->script.empty() ? "an unknown file" : applied->script,
+                  e.reason()),
+      e.revision());
+}
+
+void require_known_rows(const RevisionMap& map, const std::vector<std::string>& rows,
+                        const std::function<std::vector<HistoryRecord>()>& history) {
+  if (std::all_of(rows.begin(), rows.end(), [&](const std::string& row) {
+        return map.find(row) != kNone;
+      }))
+    return;
+  std::vector<ChecksumProblem> missing = find_checksum_problems(map, rows, history());
+  std::erase_if(missing, [](const ChecksumProblem& p) {
+    return p.kind != ChecksumProblem::Kind::missing;
+  });
+  std::string text = "the database is at a revision whose file is missing:";
+  for (const ChecksumProblem& p : missing) text += "\n  applied revision " + describe(p);
+  text += "\nrestore the file from version control (or run the build of this tool that declares it)";
+  throw ChecksumError(text, std::move(missing));
+}
+
+std::vector<HistoryRecord> read_history(Database& db, const Settings& settings) {
+  PooledConnection c = db.connection();
+  return VersionStore(settings, db.dialect()).read_history(*c);
 }
 
 std::vector<std::string> read_version_rows(Database& db, const Settings& settings) {
@@ -331,8 +378,12 @@ RunReport stamp(Database& db, const std::vector<std::string>& revisions,
 
 std::vector<std::string> current(Database& db, const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings, options.revisions);
-  return map.ids(all_current(map, read_version_rows(db, settings)));
+  const RevisionMap map = load_map_online(db, settings, options.revisions);
+  PooledConnection c = db.connection();
+  VersionStore store(settings, db.dialect());
+  const std::vector<std::string> rows = store.read_rows(*c);
+  require_known_rows(map, rows, [&] { return store.read_history(*c); });
+  return map.ids(all_current(map, rows));
 }
 
 std::vector<std::string> heads(const MigrateOptions& options) {
@@ -342,7 +393,7 @@ std::vector<std::string> heads(const MigrateOptions& options) {
 
 std::vector<ChecksumProblem> verify(Database& db, const MigrateOptions& options) {
   const Settings settings = resolve_settings(options);
-  const RevisionMap map = load_map(settings, options.revisions);
+  const RevisionMap map = load_map_online(db, settings, options.revisions);
   PooledConnection c = db.connection();
   VersionStore store(settings, db.dialect());
   return find_checksum_problems(map, store.read_rows(*c), store.read_history(*c));

@@ -2,6 +2,7 @@
 // version rows, checksum checks, offline stamps.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,25 @@ Settings resolve_settings(const MigrateOptions& options);
 // (suggesting `retort init`), ScriptError / RevisionError for bad files and ids used twice.
 RevisionMap load_map(const Settings& settings, const std::vector<CppRevision>& code);
 
+// load_map for commands that reach `db`: a MissingRevision is said better by rethrow_missing.
+RevisionMap load_map_online(Database& db, const Settings& settings,
+                            const std::vector<CppRevision>& code);
+
+// Rethrows `e`, or, when `db`'s history shows the missing revision was applied, a
+// MissingRevision that says its file was deleted and which file it was applied from.
+[[noreturn]] void rethrow_missing(Database& db, const Settings& settings,
+                                  const MissingRevision& e);
+
+// Throws ChecksumError ("applied revision X: missing ...") when a version-table row names a
+// revision no file declares; reads `history` only then.
+void require_known_rows(const RevisionMap& map, const std::vector<std::string>& rows,
+                        const std::function<std::vector<HistoryRecord>()>& history);
+
 // The version table's rows (none when it does not exist); no lock, nothing created.
 std::vector<std::string> read_version_rows(Database& db, const Settings& settings);
+
+// The history table's records, oldest first (none when it does not exist).
+std::vector<HistoryRecord> read_history(Database& db, const Settings& settings);
 
 // Applied revisions (the rows and their ancestors) whose file changed since it was recorded,
 // and rows no file declares.

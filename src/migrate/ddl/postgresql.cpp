@@ -471,8 +471,8 @@ PostgresqlRendering render_postgresql(const Diff& diff, const RenderOptions& opt
         "non-transactional: each statement commits on its own and a failed run resumes at the "
         "failed statement");
     out.online_warnings.push_back(
-        "a CREATE INDEX CONCURRENTLY that fails leaves an INVALID index: DROP INDEX CONCURRENTLY "
-        "it before running again");
+        "a CREATE INDEX CONCURRENTLY that fails leaves an INVALID index: the next upgrade drops "
+        "it and builds it again");
   }
   return out;
 }

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 

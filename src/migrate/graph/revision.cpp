@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "migrate/graph/revision_error.hpp"
+#include "core/text.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -12,15 +13,34 @@ namespace {
 
 constexpr std::array<std::string_view, 4> kSymbols = {"head", "heads", "base", "current"};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Code points of valid UTF-8 (continuation bytes are not counted).
+std::size_t code_points(std::string_view text) {
+  std::size_t n = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
 
 std::string common_reason(std::string_view text) {
   if (text.empty()) {
     return "is empty";
   }
-  for (char c : text) {
+  if (auto bad = text::find_invalid_utf8(text)) {
+    return fmt::format("is not valid UTF-8 (byte {})", *bad + 1);
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (is_space(c)) {
       return "contains whitespace";
+    }
+    if (is_control(c)) {
+      return fmt::format("contains the control character 0x{:02X} (byte {})",
+                         static_cast<unsigned char>(c), i + 1);
     }
     if (c == ',') {
       return "contains ','";
@@ -78,9 +98,28 @@ std::string invalid_revision_id_reason(std::string_view id) {
   if (!reason.empty()) {
     return reason;
   }
+  if (code_points(id) > kMaxRevisionIdLength) {
+    return fmt::format("is longer than {} characters (the version table's column)",
+                       kMaxRevisionIdLength);
+  }
   for (char c : std::string_view("@-+:")) {
     if (id.find(c) != std::string_view::npos) {
       return fmt::format("contains '{}'", c);
+    }
+  }
+  return {};
+}
+
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7F;
+}
+
+std::string control_character_reason(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_control(text[i]) && text[i] != '\t') {
+      return fmt::format("contains the control character 0x{:02X} (byte {})",
+                         static_cast<unsigned char>(text[i]), i + 1);
     }
   }
   return {};

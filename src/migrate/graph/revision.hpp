@@ -48,7 +48,7 @@ struct Revision {
   HeaderLines lines;
   std::vector<Section> sections;
   std::string checksum;  // "v1:" + SHA-256 of the normalised file content (C++: "cpp1:...")
-  // A revision written in C++ (src/migrate/code): its functions run instead of sections.
+  // A revision written in C++ (src/migrate/operations): its functions run instead of sections.
   std::shared_ptr<const CppRevision> code;
 
   // The sections to run for `direction` on `dialect`: the common one first, then the
@@ -56,13 +56,28 @@ struct Revision {
   std::vector<const Section*> sections_for(Direction direction, std::string_view dialect) const;
 };
 
-// Why `id` is not usable as a revision identifier, or an empty string when it is.
-// Alembic forbids '@', '-', '+' (they are identifier syntax) and, since 1.17, ':' (range
-// syntax); retort also refuses whitespace and ',' (list separator of the file format) and the
-// symbolic names head, heads, base and current, which would shadow the symbols.
+// The version table's column is VARCHAR(32), as Alembic's alembic_version.version_num is: a
+// longer id could not be recorded (PostgreSQL refuses it, SQLite would store it).
+inline constexpr std::size_t kMaxRevisionIdLength = 32;
+
+// Why `id` is not usable as a revision identifier, or an empty string when it is. One rule for
+// files, C++ revisions and `--rev-id`, on both backends. Alembic forbids '@', '-', '+' (they are
+// identifier syntax) and, since 1.17, ':' (range syntax); retort also refuses whitespace, control
+// characters, invalid UTF-8, ',' (list separator of the file format), more than
+// kMaxRevisionIdLength characters, and the symbolic names head, heads, base and current, which
+// would shadow the symbols. Every id Alembic generates (12 hex digits) passes.
 std::string invalid_revision_id_reason(std::string_view id);
 
-// Same for a branch label: no '@' (label@rev syntax), whitespace or ',', and not a symbol.
+// Same for a branch label: no '@' (label@rev syntax), whitespace, control characters or ',',
+// and not a symbol.
 std::string invalid_branch_label_reason(std::string_view label);
+
+// True for the C0 control characters and DEL.
+bool is_control(char c);
+
+// Why a one-line header value (a message, a create date) is not printable as it stands: a
+// control character other than tab (an ESC would reach `history` output, a newline would end
+// the header line). Empty when it is fine.
+std::string control_character_reason(std::string_view text);
 
 }  // namespace retort::migrate

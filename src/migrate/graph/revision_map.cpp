@@ -7,8 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "migrate/graph/reachability.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -94,12 +95,15 @@ void RevisionMap::index_revisions() {
                           fmt::format("Dependency self-loop is detected in revisions ({}); file: {}", r.id, where(r)));
     }
     if (std::string reason = invalid_revision_id_reason(r.id); !reason.empty()) {
-      throw ScriptError(where(r), r.lines.revision, fmt::format("revision id '{}' {}", r.id, reason));
+      throw ScriptError(where(r), r.lines.revision, fmt::format("revision id {} {}", text::printable(r.id), reason));
+    }
+    if (std::string reason = control_character_reason(r.message); !reason.empty()) {
+      throw ScriptError(where(r), 0, fmt::format("the message of revision {} {}", r.id, reason));
     }
     for (std::size_t d = 0; d < downs.size(); ++d) {
       if (std::find(downs.begin(), downs.begin() + static_cast<std::ptrdiff_t>(d), downs[d]) !=
           downs.begin() + static_cast<std::ptrdiff_t>(d)) {
-        throw ScriptError(where(r), r.lines.down_revision, fmt::format("down revision '{}' is listed twice", downs[d]));
+        throw ScriptError(where(r), r.lines.down_revision, fmt::format("down revision {} is listed twice", text::printable(downs[d])));
       }
     }
     auto [it, inserted] = by_id_.emplace(r.id, static_cast<RevIndex>(i));
@@ -116,7 +120,7 @@ void RevisionMap::map_branch_labels() {
     const Revision& r = revs_[i];
     for (const std::string& label : r.branch_labels) {
       if (std::string reason = invalid_branch_label_reason(label); !reason.empty()) {
-        throw ScriptError(where(r), r.lines.branch_labels, fmt::format("branch label '{}' {}", label, reason));
+        throw ScriptError(where(r), r.lines.branch_labels, fmt::format("branch label {} {}", text::printable(label), reason));
       }
       RevIndex owner = find(label);
       if (auto it = by_label_.find(label); it != by_label_.end()) {
@@ -161,16 +165,18 @@ void RevisionMap::resolve_references() {
       RevIndex target = lookup_key(dep);
       if (target == kNone) {
         throw ScriptError(where(r), r.lines.depends_on,
-                          fmt::format("revision {} depends on '{}', which is neither a revision nor a branch label",
-                                      r.id, dep));
+                          fmt::format("revision {} depends on {}, which is neither a revision nor a branch label",
+                                      r.id, text::printable(dep)));
       }
       append_unique(deps, std::span<const RevIndex>(&target, 1));
     }
     for (const std::string& down : r.down_revisions) {
       RevIndex target = find(down);
       if (target == kNone) {
-        throw ScriptError(where(r), r.lines.down_revision,
-                          fmt::format("down revision '{}' of revision {} is not present", down, r.id));
+        throw MissingRevision(
+            where(r), r.lines.down_revision,
+            fmt::format("down revision {} of revision {} is not present", text::printable(down), r.id),
+            down);
       }
       downs.push_back(target);
     }

@@ -7,7 +7,7 @@
 
 #include "migrate/graph/identifier_syntax.hpp"
 #include "migrate/graph/reachability.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
 
 namespace retort::migrate {

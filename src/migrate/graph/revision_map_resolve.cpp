@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "migrate/graph/identifier_syntax.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
 
 namespace retort::migrate {

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
 
 namespace retort::migrate {

@@ -7,12 +7,13 @@
 
 #include "core/redact.hpp"
 #include "migrate/operations/cpp_revisions.hpp"
+#include "migrate/runtime/invalid_indexes.hpp"
+#include "migrate/runtime/sql_splitter.hpp"
 #include "migrate/script/format.hpp"
-#include "migrate/graph/revision_error.hpp"
 #include "migrate/script/script_file.hpp"
 #include "migrate/script/sha256.hpp"
-#include "migrate/runtime/sql_splitter.hpp"
 #include "retort/error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {
@@ -279,6 +280,71 @@ void Runner::run_code_nontransactional(const Revision& rev, const Step& step,
   }
 }
 
+// An index this statement creates CONCURRENTLY that an interrupted earlier run left INVALID:
+// dropped (CONCURRENTLY, so writes go on) so the statement builds it again instead of letting
+// IF NOT EXISTS skip it.
+void Runner::drop_leftover_index(const Revision& rev, const PlannedStatement& statement) {
+  const std::optional<ConcurrentIndex> index = concurrent_index_of(statement.sql);
+  if (!index) return;
+  const std::optional<std::string> leftover = find_invalid_index(c_, *index);
+  if (!leftover) return;
+  if (log_) {
+    log_(fmt::format("Dropping index {}, left INVALID by an interrupted run of {} (line {}), to "
+                     "build it again",
+                     *leftover, rev.id, statement.line));
+  }
+  c_.execute_script("DROP INDEX CONCURRENTLY IF EXISTS " + *leftover);
+}
+
+// After the statements: an index that became invalid while the revision ran (or one it creates
+// that is invalid) means its work is not done. The revision is not recorded as applied, and
+// its progress goes back to the first statement that creates such an index, so the next run
+// drops and builds it again.
+void Runner::refuse_new_invalid_indexes(const Revision& rev, const Step& step,
+                                        const std::vector<PlannedStatement>& statements,
+                                        const std::vector<std::string>& invalid_before) {
+  std::vector<std::string> invalid = invalid_indexes(c_);
+  std::erase_if(invalid, [&](const std::string& name) {
+    return std::find(invalid_before.begin(), invalid_before.end(), name) != invalid_before.end();
+  });
+  std::optional<std::size_t> rerun_from;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const std::optional<ConcurrentIndex> index = concurrent_index_of(statements[i].sql);
+    if (!index) continue;
+    if (std::optional<std::string> bad = find_invalid_index(c_, *index)) {
+      if (!rerun_from) rerun_from = i;
+      if (std::find(invalid.begin(), invalid.end(), *bad) == invalid.end()) invalid.push_back(*bad);
+    }
+  }
+  if (invalid.empty()) return;
+  const std::string_view dname = direction_name(step);
+  std::string checksum = "v1:";
+  for (std::size_t i = 0; rerun_from && i < *rerun_from; ++i) checksum = chain(checksum, statements[i].sql);
+  if (rerun_from) {
+    const Statement save =
+        store_.save_progress(rev.id, dname, Progress{static_cast<int>(*rerun_from), checksum});
+    c_.execute(save.sql, save.params);
+  }
+  MigrationError::Details d;
+  d.revision = rev.id;
+  d.file = rev.path;
+  d.stays_at = rows_text(committed_);
+  d.rolled_back = false;
+  std::string names;
+  for (const std::string& name : invalid) names += (names.empty() ? "" : ", ") + name;
+  throw MigrationError(
+      fmt::format("non-transactional revision {} ({}) left index{} {} INVALID "
+                  "(pg_index.indisvalid = false: a concurrent build failed or was interrupted); "
+                  "it is not recorded as applied. {}",
+                  rev.id, rev.path, invalid.size() == 1 ? "" : "es", names,
+                  rerun_from ? fmt::format("Run the upgrade again: retort drops the invalid index "
+                                           "and builds it again from statement {} (line {})",
+                                           *rerun_from + 1, statements[*rerun_from].line)
+                             : "Drop or REINDEX it by hand (DROP INDEX CONCURRENTLY), then run "
+                               "the upgrade again"),
+      std::move(d));
+}
+
 void Runner::run_nontransactional(const Revision& rev, const Step& step,
                                   const std::vector<std::string>& rows_after) {
   const Direction dir = step.kind == StepKind::upgrade ? Direction::upgrade : Direction::downgrade;
@@ -317,9 +383,13 @@ void Runner::run_nontransactional(const Revision& rev, const Step& step,
           start < statements.size() ? fmt::format(" (line {})", statements[start].line) : ""));
     }
   }
+  const bool postgresql = dialect_ == Dialect::postgresql;
+  const std::vector<std::string> invalid_before =
+      postgresql ? invalid_indexes(c_) : std::vector<std::string>{};
   const auto t0 = Clock::now();
   for (std::size_t i = start; i < statements.size(); ++i) {
     try {
+      if (postgresql) drop_leftover_index(rev, statements[i]);
       c_.execute_script(statements[i].sql);
     } catch (const Error& e) {
       const std::string extra = fmt::format(
@@ -333,6 +403,7 @@ void Runner::run_nontransactional(const Revision& rev, const Step& step,
         store_.save_progress(rev.id, dname, Progress{static_cast<int>(i + 1), checksums[i + 1]});
     c_.execute(save.sql, save.params);
   }
+  if (postgresql) refuse_new_invalid_indexes(rev, step, statements, invalid_before);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   begin();
   try {
@@ -395,8 +466,10 @@ std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
       c_.execute(s.sql, s.params);
       if (per_migration || plan.steps.empty()) commit(rows);
     }
-    for (const Step& step : plan.steps) {
+    for (std::size_t n = 0; n < plan.steps.size(); ++n) {
+      const Step& step = plan.steps[n];
       const std::string text = step_text(map_, step);
+      if (on_step_) on_step_(n, plan.steps.size(), text);
       if (log_) log_("Running " + text);
       descriptions.push_back(text);
       std::vector<std::string> after = rows;

@@ -23,6 +23,13 @@ namespace retort::migrate {
 
 using LogFn = std::function<void(std::string_view)>;
 
+// One statement of a revision section, with the line it starts on.
+struct PlannedStatement {
+  std::string sql;
+  int line = 0;
+  bool comment = false;  // a C++ revision's warning, rendered offline as a comment
+};
+
 class Runner {
  public:
   Runner(const Settings& settings, const RevisionMap& map, Connection& connection,
@@ -32,6 +39,11 @@ class Runner {
   // descriptions. Throws MigrationError (a statement failed), or the DatabaseError of the
   // bookkeeping; what was committed before stays.
   std::vector<std::string> execute(const Plan& plan, bool purge = false);
+
+  // Called before each step with (steps done, steps in the plan, the step's text).
+  void on_step(std::function<void(std::size_t, std::size_t, std::string_view)> callback) {
+    on_step_ = std::move(callback);
+  }
 
   // The version rows committed so far (the plan's initial rows until the first commit).
   const std::vector<std::string>& committed_rows() const noexcept { return committed_; }
@@ -44,6 +56,10 @@ class Runner {
   void run_statements(const Revision& rev, const Step& step);
   void run_nontransactional(const Revision& rev, const Step& step,
                             const std::vector<std::string>& rows_after);
+  void drop_leftover_index(const Revision& rev, const PlannedStatement& statement);
+  void refuse_new_invalid_indexes(const Revision& rev, const Step& step,
+                                  const std::vector<PlannedStatement>& statements,
+                                  const std::vector<std::string>& invalid_before);
   void run_without_foreign_keys(const Revision& rev, const Step& step,
                                 const std::vector<std::string>& rows_after);
   void check_foreign_keys(const Revision& rev, const Step& step);
@@ -63,6 +79,7 @@ class Runner {
   Connection& c_;
   VersionStore& store_;
   LogFn log_;
+  std::function<void(std::size_t, std::size_t, std::string_view)> on_step_;
   Dialect dialect_;
   bool open_ = false;
   std::vector<std::string> committed_;
@@ -72,11 +89,6 @@ class Runner {
 // revision, what its function renders offline (CannotRenderOffline when it reads). Throws
 // ConfigError naming the file and line when a statement holds a registered secret (see
 // redact::contains_secret): secrets stay out of migrations.
-struct PlannedStatement {
-  std::string sql;
-  int line = 0;
-  bool comment = false;  // a C++ revision's warning, rendered offline as a comment
-};
 std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction direction,
                                                   Dialect dialect);
 

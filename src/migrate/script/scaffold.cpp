@@ -14,10 +14,11 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "migrate/script/environment.hpp"
 #include "migrate/script/format.hpp"
 #include "migrate/script/revision_cache.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
 #include "retort/error.hpp"
 
@@ -40,9 +41,11 @@ bool is_word_byte(unsigned char c) {
          c >= 0x80;
 }
 
+// A message on one header line: line breaks and tabs become spaces (a multi-line `-m` reads as
+// one line, as Alembic's first docstring line does). Other control characters were refused.
 std::string one_line(std::string_view text) {
   std::string out;
-  for (char c : text) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  for (char c : text) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
@@ -296,14 +299,16 @@ void init_environment(const fs::path& directory, const std::string& template_nam
         status(fmt::format("Generating {}", target.string()),
                [&] { write_new_file(target, text); });
       }
-    } else if (e.is_regular_file()) {
+    } else if (e.is_regular_file() && name != "README") {
+      // README describes the template itself (list_templates' synopsis): not the project's.
       const fs::path target = dir_abs / name;
       std::string text = read_file(e.path());
       status(fmt::format("Generating {}", target.string()), [&] { write_new_file(target, text); });
     }
   }
   message(fmt::format(
-      "Please edit configuration/connection/logging settings in '{}' before proceeding.",
+      "Set the database in '{}' ([database] url) or with RETORT_DATABASE_URL, then create the first "
+      "revision with `retort revision -m \"...\"`.",
       config_abs.string()));
 }
 
@@ -312,7 +317,7 @@ NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
   NewRevision out;
   out.id = request.rev_id.value_or(new_revision_id());
   if (std::string why = invalid_revision_id_reason(out.id); !why.empty()) {
-    throw UsageError(fmt::format("Revision id '{}' is not usable: it {}", out.id, why));
+    throw UsageError(fmt::format("Revision id {} is not usable: it {}", text::printable(out.id), why));
   }
   if (const RevIndex existing = map.find(out.id); existing != kNone) {
     throw UsageError(
@@ -320,8 +325,14 @@ NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
   }
   for (const std::string& label : request.branch_labels) {
     if (std::string why = invalid_branch_label_reason(label); !why.empty()) {
-      throw UsageError(fmt::format("Branch label '{}' is not usable: it {}", label, why));
+      throw UsageError(fmt::format("Branch label {} is not usable: it {}", text::printable(label), why));
     }
+  }
+  if (auto bad = text::find_invalid_utf8(request.message)) {
+    throw UsageError(fmt::format("The message is not valid UTF-8 (byte {})", *bad + 1));
+  }
+  if (std::string why = control_character_reason(one_line(request.message)); !why.empty()) {
+    throw UsageError(fmt::format("The message {}", why));
   }
   const std::string multiple =
       "Multiple heads are present; please specify the head revision on which the new revision "

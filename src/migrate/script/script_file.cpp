@@ -14,9 +14,10 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "migrate/script/revision_cache.hpp"
-#include "migrate/graph/revision_error.hpp"
 #include "migrate/script/sha256.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -154,8 +155,13 @@ void Parser::header_line(std::size_t index, std::string_view text) {
       rev_.depends_on = list(index, value, true);
       rev_.lines.depends_on = line;
       break;
-    case 4: rev_.message = std::string(value); break;
-    case 5: rev_.create_date = std::string(value); break;
+    case 4:
+    case 5:
+      if (std::string why = control_character_reason(value); !why.empty()) {
+        fail(index, fmt::format("the {} header {}", which == 4 ? "Message" : "Create date", why));
+      }
+      (which == 4 ? rev_.message : rev_.create_date) = std::string(value);
+      break;
     case 7:
       if (!iequals(value, "on") && !iequals(value, "off")) {
         fail(index, fmt::format("SQLite foreign keys must be on or off, not '{}'", value));
@@ -199,7 +205,30 @@ void Parser::section_marker(std::size_t index, std::string_view text) {
   rev_.sections.push_back(std::move(s));
 }
 
+// NUL bytes and invalid UTF-8 are refused in the whole file, on both backends: SQLite's
+// statement preparation stops at a NUL, so the statements after it would silently never run.
+void require_plain_text(std::string_view content, const std::string& file) {
+  std::optional<std::size_t> bad;
+  std::string what;
+  if (const std::size_t nul = content.find('\0'); nul != std::string_view::npos) {
+    bad = nul;
+    what = "a NUL byte";
+  }
+  if (auto invalid = text::find_invalid_utf8(content.substr(0, bad.value_or(content.size())))) {
+    bad = invalid;
+    what = "invalid UTF-8";
+  }
+  if (!bad) return;
+  const std::string_view before = content.substr(0, *bad);
+  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+  const std::size_t newline = before.rfind('\n');
+  const std::size_t column = newline == std::string_view::npos ? *bad + 1 : *bad - newline;
+  throw ScriptError(file, static_cast<int>(line),
+                    fmt::format("{} at byte {} of the line: revision files must be UTF-8 text", what, column));
+}
+
 Revision Parser::parse(std::string_view content) {
+  require_plain_text(content, file_);
   std::string_view first = lines_.empty() ? std::string_view() : trim(lines_.front());
   if (first.substr(0, 3) == "\xEF\xBB\xBF") {
     first.remove_prefix(3);  // a UTF-8 byte order mark
@@ -220,6 +249,12 @@ Revision Parser::parse(std::string_view content) {
   }
   if (rev_.id.empty()) {
     throw ScriptError(file_, 1, "missing 'Revision:' header");
+  }
+  if (header_lines_[1] == 0) {
+    // Without it the file would silently become a new base (a second head).
+    throw ScriptError(file_, 1,
+                      "missing 'Down revision:' header (write '-- Down revision: none' for a "
+                      "first revision)");
   }
   for (; i < lines_.size(); ++i) {
     const std::string_view t = trim(lines_[i]);

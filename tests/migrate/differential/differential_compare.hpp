@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate::differential {
 

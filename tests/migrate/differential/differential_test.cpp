@@ -25,7 +25,7 @@
 #include "migrate/differential/differential_compare.hpp"
 #include "migrate/differential/differential_support.hpp"
 #include "migrate/graph/plan.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
 
 namespace retort::migrate::differential {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "migrate/graph/graph_helpers.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "migrate/graph/graph_helpers.hpp"
 #include "migrate/graph/reachability.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {

@@ -7,7 +7,7 @@
 #include "migrate/operations/cpp_revisions.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/graph/plan.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate::runner_testing {
 namespace {

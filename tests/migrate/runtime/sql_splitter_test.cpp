@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
 
 namespace retort::migrate {

@@ -7,7 +7,7 @@
 
 #include "migrate/graph/graph_helpers.hpp"
 #include "migrate/script/revision_cache.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
 
 namespace retort::migrate {

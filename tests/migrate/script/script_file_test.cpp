@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
 #include "migrate/graph/graph_helpers.hpp"
@@ -74,7 +74,7 @@ TEST(ParseRevision, MinimalFileAndDefaults) {
   EXPECT_TRUE(r.down_revisions.empty());
   EXPECT_TRUE(r.transactional);
   EXPECT_TRUE(r.sections.empty());
-  Revision crlf = parse_revision("\xEF\xBB\xBF-- retort revision\r\n-- Revision: abc\r\n\r\n-- +upgrade\r\nSELECT 1;\r\n", "f.sql");
+  Revision crlf = parse_revision("\xEF\xBB\xBF-- retort revision\r\n-- Revision: abc\r\n-- Down revision: none\r\n\r\n-- +upgrade\r\nSELECT 1;\r\n", "f.sql");
   EXPECT_EQ(crlf.id, "abc");
   EXPECT_EQ(crlf.sections.at(0).sql, "SELECT 1;\n");
 }
@@ -92,26 +92,28 @@ void expect_error(const std::string& content, int line, const std::string& reaso
 }
 
 TEST(ParseRevision, EveryBadForm) {
-  const std::string head = "-- retort revision\n-- Revision: abc\n";
+  const std::string head = "-- retort revision\n-- Revision: abc\n-- Down revision: none\n";
   expect_error("", 1, "missing header");
   expect_error("-- Revision: abc\n", 1, "missing header");
   expect_error("-- retort revision\n-- Message: no id\n\n-- +upgrade\nSELECT 1;\n", 1, "missing 'Revision:' header");
-  expect_error(head + "-- Colour: blue\n", 3, "unknown header key 'Colour'");
-  expect_error(head + "-- Revision: def\n", 3, "header 'revision' appears twice (first on line 2)");
-  expect_error(head + "-- just a remark\n", 3, "malformed header line");
-  expect_error(head + "-- Transactional: maybe\n", 3, "Transactional must be true or false");
-  expect_error(head + "-- SQLite foreign keys: false\n", 3, "SQLite foreign keys must be on or off");
-  expect_error(head + "-- Down revision: a1,, b2\n", 3, "empty item");
+  expect_error("-- retort revision\n-- Revision: abc\n\n-- +upgrade\nSELECT 1;\n", 1,
+               "missing 'Down revision:' header");
+  expect_error(head + "-- Colour: blue\n", 4, "unknown header key 'Colour'");
+  expect_error(head + "-- Revision: def\n", 4, "header 'revision' appears twice (first on line 2)");
+  expect_error(head + "-- just a remark\n", 4, "malformed header line");
+  expect_error(head + "-- Transactional: maybe\n", 4, "Transactional must be true or false");
+  expect_error(head + "-- SQLite foreign keys: false\n", 4, "SQLite foreign keys must be on or off");
+  expect_error("-- retort revision\n-- Revision: abc\n-- Down revision: a1,, b2\n", 3, "empty item");
   expect_error("-- retort revision\n-- Revision:\n", 2, "empty Revision header");
-  expect_error(head + "CREATE TABLE t (x INT);\n", 3, "text outside a section");
-  expect_error(head + "\n-- +upgrade\nSELECT 1;\n-- +upgrade\nSELECT 2;\n", 6, "duplicate section '-- +upgrade' (first on line 4)");
-  expect_error(head + "-- +upgrade sqlite\n-- +upgrade SQLite\n", 4, "duplicate section");
-  expect_error(head + "-- +migrate\n", 3, "unknown section marker '-- +migrate'");
-  expect_error(head + "-- +upgrade mysql\n", 3, "unknown dialect 'mysql'");
+  expect_error(head + "CREATE TABLE t (x INT);\n", 4, "text outside a section");
+  expect_error(head + "\n-- +upgrade\nSELECT 1;\n-- +upgrade\nSELECT 2;\n", 7, "duplicate section '-- +upgrade' (first on line 5)");
+  expect_error(head + "-- +upgrade sqlite\n-- +upgrade SQLite\n", 5, "duplicate section");
+  expect_error(head + "-- +migrate\n", 4, "unknown section marker '-- +migrate'");
+  expect_error(head + "-- +upgrade mysql\n", 4, "unknown dialect 'mysql'");
 }
 
 TEST(ParseRevision, SqliteForeignKeysOff) {
-  const std::string head = "-- retort revision\n-- Revision: abc\n";
+  const std::string head = "-- retort revision\n-- Revision: abc\n-- Down revision: none\n";
   EXPECT_FALSE(parse_revision(head, "x.sql").sqlite_foreign_keys_off);
   EXPECT_TRUE(parse_revision(head + "-- SQLite Foreign Keys: OFF\n", "x.sql").sqlite_foreign_keys_off);
   EXPECT_FALSE(parse_revision(head + "-- SQLite foreign keys: on\n", "x.sql").sqlite_foreign_keys_off);
