@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/exit_code.hpp"
+#include "cli/structured_output.hpp"
 #include "cli/migrate_cli.hpp"
 #include "retort/autogenerate.hpp"
 
@@ -107,31 +109,50 @@ int run_autogenerate(Context& context, const migrate::RevisionRequest& request,
 void add_check_command(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd = app.add_subcommand(
       "check",
-      "Compare the models with the database: exit code 1 and the pending operations when they "
-      "differ, 4 when the database is not at head");
-  auto flags = std::make_shared<AutogenerateFlags>();
-  add_flag_options(*cmd, *flags);
-  cmd->callback([&, flags] {
-    run = [&, flags] {
+      "Compare the models with the database: exit code 5 and the pending operations when they "
+      "differ, 4 when the database is not at head, 1 when they could not be compared");
+  struct Options {
+    AutogenerateFlags flags;
+    OutputFormat format = OutputFormat::text;
+  };
+  auto o = std::make_shared<Options>();
+  add_flag_options(*cmd, o->flags);
+  add_format_option(*cmd, o->format);
+  cmd->callback([&, o] {
+    run = [&, o] {
       Database db = context.open_database();
       autogenerate::Diff diff;
+      // --format json|jsonl: {"status": ..., "operations": [{"operation": ...}]}, jsonl the
+      // operations only.
+      auto print = [&](std::string_view status) {
+        nlohmann::json operations = nlohmann::json::array();
+        for (const autogenerate::Operation& op : diff.operations) {
+          operations.push_back({{"operation", autogenerate::describe(op)}});
+        }
+        print_items(std::cout, o->format, "operations", operations, {{"status", status}});
+      };
       try {
         diff = autogenerate::check(db, models_of(context), migrate_options(context),
-                                   database_options(*flags));
+                                   database_options(o->flags));
       } catch (const autogenerate::NotAtHead& e) {
         std::cerr << "retort: check: " << e.what() << '\n';
-        return 4;
+        if (o->format == OutputFormat::json) print("not_at_head");
+        return kNotAtHead;
       }
       report(context, diff);
+      if (o->format != OutputFormat::text) {
+        print(diff.empty() ? "up_to_date" : "changes_pending");
+        return diff.empty() ? kSuccess : kDifferencesFound;
+      }
       if (diff.empty()) {
         std::cout << "No new upgrade operations detected.\n";
-        return 0;
+        return kSuccess;
       }
       std::cout << "New upgrade operations detected:\n";
       for (const autogenerate::Operation& op : diff.operations) {
         std::cout << "  " << autogenerate::describe(op) << '\n';
       }
-      return 1;
+      return kDifferencesFound;
     };
   });
 }

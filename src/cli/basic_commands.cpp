@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "cli/structured_output.hpp"
 
 namespace retort::cli {
 namespace {
@@ -30,9 +32,21 @@ std::string transport(Connection& connection) {
 
 void add_settings_command(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd = app.add_subcommand("settings", "Show which database retort would use and why");
-  cmd->callback([&] {
-    run = [&] {
+  auto format = std::make_shared<OutputFormat>(OutputFormat::text);
+  add_format_option(*cmd, *format);
+  cmd->callback([&, format] {
+    run = [&, format] {
       const ResolvedUrl& r = context.resolved();
+      if (*format != OutputFormat::text) {
+        // One object: the same in json and jsonl (a stream of one).
+        const nlohmann::json settings = {{"url", r.url.redacted()},
+                                         {"dialect", dialect_name(r.url.dialect())},
+                                         {"source", url_source_name(r.source)},
+                                         {"origin", r.origin},
+                                         {"secrets", r.references}};
+        std::cout << settings.dump() << '\n';
+        return 0;
+      }
       std::cout << "url:     " << r.url.redacted() << '\n'
                 << "dialect: " << dialect_name(r.url.dialect()) << '\n'
                 << "source:  " << url_source_name(r.source) << " (" << r.origin << ")\n";

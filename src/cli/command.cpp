@@ -6,7 +6,10 @@
 #include <exception>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "cli/context.hpp"
+#include "cli/exit_code.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "migrate/script/environment.hpp"
@@ -63,6 +66,38 @@ namespace {
   std::abort();
 }
 
+// "retort: error: ..." on stderr: red on a terminal (unless NO_COLOR), a JSON object with
+// --log-format json. Messages are scrubbed once more: a secret must not leak even from an
+// unexpected path.
+void print_error(std::string_view kind, const std::string& message) {
+  const std::string text = redact::scrub(message);
+  if (log::format() == log::Format::json) {
+    std::cerr << log::json_line(log::Level::error, fmt::format("{}: {}", kind, text));
+  } else if (log::stderr_is_colour_terminal()) {
+    std::cerr << "\033[1;31mretort: " << kind << ":\033[0m " << text << '\n';
+  } else {
+    std::cerr << "retort: " << kind << ": " << text << '\n';
+  }
+}
+
+// One line saying what is wrong, one saying where to look: exit code 2. The message passes
+// through redaction (an unexpected argument may be a URL with a password).
+int usage_error(const CLI::App& app, const std::string& what) {
+  const CLI::App* command = &app;
+  while (true) {
+    const auto chosen = command->get_subcommands();
+    if (chosen.empty()) break;
+    command = chosen.front();
+  }
+  std::string path;
+  for (const CLI::App* c = command; c != nullptr && c->get_parent() != nullptr; c = c->get_parent()) {
+    path = " " + c->get_name() + path;
+  }
+  print_error("usage error", what);
+  std::cerr << "hint: run 'retort" << path << " --help' for the options\n";
+  return kUsage;
+}
+
 int run_cli(int argc, char** argv, const Tool& tool) {
   CLI::App app{
       "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
@@ -79,7 +114,15 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   app.add_flag("-v,--verbose", context.options.verbose,
                "Say which setting chose the database; log each step");
   app.add_flag("-q,--quiet", context.options.quiet, "Print errors only");
+  app.add_option("--log-format", context.options.log_format,
+                 "Log lines on stderr as text, or as JSON objects (one per line) for a collector")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->option_text("text|json");
   app.require_subcommand(1);
+  // Global options anywhere: `retort upgrade head -q` as well as `retort -q upgrade head`. A
+  // subcommand's own option of the same name (`current -v`) is matched first, as in Alembic.
+  // Set before the subcommands are added: they inherit it.
+  app.fallthrough();
 
   Command run;
   add_settings_command(app, context, run);
@@ -90,12 +133,20 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   add_events_command(app, context, run);
   add_grants_command(app, context, run);
   add_crash_check_command(app, context, run);
+  add_completion_command(app, context, run);
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(app, e.what());
   }
+  log::set_format(context.options.log_format == "json" ? log::Format::json : log::Format::text);
   log::set_level(context.options.quiet     ? log::Level::error
                  : context.options.verbose ? log::Level::info
                                            : log::Level::warn);
@@ -109,13 +160,17 @@ int main(int argc, char** argv, const Tool& tool) {
   try {
     if (!tool.data_dir.empty()) migrate::set_shared_dir(tool.data_dir);
     return run_cli(argc, argv, tool);
+  } catch (const CommandLineError& e) {
+    print_error("usage error", e.what());
+    return kUsage;
   } catch (const Error& e) {
-    // Messages are scrubbed once more: a secret must not leak even from an unexpected path.
-    std::cerr << "retort: error: " << redact::scrub(e.what()) << '\n';
-    return 1;
+    print_error("error", e.what());
+    return kError;
   } catch (const std::exception& e) {
-    std::cerr << "retort: internal error: " << redact::scrub(e.what()) << '\n';
-    return 3;
+    print_error("internal error",
+                std::string(e.what()) +
+                    "\n(this is a bug in retort: please report it with the command that caused it)");
+    return kInternal;
   }
 }
 

@@ -21,6 +21,7 @@ struct GlobalOptions {
   std::optional<std::string> config;
   bool verbose = false;
   bool quiet = false;
+  std::string log_format = "text";  // text | json (--log-format)
 };
 
 class Context {
@@ -54,6 +55,8 @@ void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // mi
 void add_check_command(CLI::App& app, Context& context, Command& run);  // autogenerate_commands.cpp
 void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
 void add_grants_command(CLI::App& app, Context& context, Command& run);  // security_commands.cpp
+// `completion bash|zsh|fish` and the hidden `__complete-revisions` (completion_command.cpp).
+void add_completion_command(CLI::App& app, Context& context, Command& run);
 // Hidden: crashes on purpose (redaction tests of the terminate handler).
 void add_crash_check_command(CLI::App& app, Context& context, Command& run);
 

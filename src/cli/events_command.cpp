@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/exit_code.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "retort/error.hpp"
@@ -187,7 +188,8 @@ int run_ingest(Context& context, const IngestCliOptions& o) {
     if (report.aborted) std::cout << " (--strict: nothing stored)";
     std::cout << '\n';
   }
-  return report.rejected == 0 ? 0 : 2;
+  if (report.rejected == 0) return kSuccess;
+  return report.aborted ? kError : kPartial;  // --strict stored nothing: the input was refused
 }
 
 }  // namespace

@@ -19,8 +19,12 @@ migrate::Settings migrate_settings(Context& context);
 // ("INFO  [retort.runtime.migration] Running upgrade a1 -> b2, message"), unless --quiet.
 migrate::MigrateOptions migrate_options(Context& context);
 
-// "INFO  [retort.runtime.migration] <line>" on stderr (not with --quiet).
+// "INFO  [retort.runtime.migration] <line>" on stderr (not with --quiet; a JSON object with
+// --log-format json).
 void info_line(Context& context, std::string_view line);
+
+// Whether to draw progress: stderr is a terminal, no --quiet, text logs.
+bool progress_on_terminal(const Context& context);
 
 void add_migrate_info_commands(CLI::App& app, Context& context, Command& run);
 

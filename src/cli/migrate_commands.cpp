@@ -3,12 +3,18 @@
 // migrate_info_commands.cpp)
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "cli/exit_code.hpp"
 #include "cli/migrate_cli.hpp"
+#include "cli/progress.hpp"
+#include "core/log.hpp"
+#include "cli/structured_output.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/script/scaffold.hpp"
 
@@ -126,7 +132,7 @@ void add_revision(CLI::App& app, Context& context, Command& run) {
       if (!o->version_path.empty()) r.version_path = o->version_path;
       if (o->autogenerate.autogenerate) return run_autogenerate(context, r, o->autogenerate);
       if (o->autogenerate.sql)
-        throw UsageError("revision --sql previews an --autogenerate revision");
+        throw CommandLineError("revision --sql previews an --autogenerate revision");
       generate(context, r);
       return 0;
     };
@@ -168,7 +174,18 @@ struct RunOptions {
   bool purge = false;
   std::vector<std::string> accept;
   std::string backup;
+  OutputFormat format = OutputFormat::text;
 };
+
+// upgrade/downgrade --format json|jsonl: what the run did (the log lines stay on stderr).
+void print_run_report(const migrate::RunReport& report, OutputFormat format) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const std::string& step : report.steps) steps.push_back({{"step", step}});
+  print_items(std::cout, format, "steps", steps,
+              {{"before", report.before},
+               {"after", report.after},
+               {"backup", report.backup ? nlohmann::json(report.backup->string()) : nullptr}});
+}
 
 void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
   CLI::App* cmd =
@@ -193,11 +210,15 @@ void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
                   "Back the database up into DIR first (pg_dump, or SQLite's backup API); refuse "
                   "to migrate if that fails. The file is recorded in the history table")
       ->type_name("DIR");
+  add_format_option(*cmd, o->format);
   cmd->callback([&, o, up] {
     run = [&, o, up] {
       migrate::MigrateOptions options = migrate_options(context);
       if (o->sql && !o->backup.empty()) {
-        throw UsageError("--backup applies to online runs: --sql applies nothing");
+        throw CommandLineError("--backup applies to online runs: --sql applies nothing");
+      }
+      if (o->sql && o->format != OutputFormat::text) {
+        throw CommandLineError("--format applies to online runs: --sql prints SQL");
       }
       if (!o->backup.empty()) options.backup_dir = o->backup;
       if (o->sql) {
@@ -208,12 +229,21 @@ void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
         return 0;
       }
       options.accept_checksums = o->accept;
-      Database db = context.open_database();
-      if (up) {
-        migrate::upgrade(db, o->target, options);
-      } else {
-        migrate::downgrade(db, o->target, options);
+      // On a terminal: "[3/12] upgrade a1 -> b2, ..." rewritten in place below the log lines.
+      auto status = std::make_shared<StatusLine>(progress_on_terminal(context));
+      if (status->enabled()) {
+        options.on_log = [status](std::string_view line) {
+          status->print_line(fmt::format("INFO  [retort.runtime.migration] {}", line));
+        };
+        options.on_step = [status](std::size_t done, std::size_t total, std::string_view step) {
+          status->show(fmt::format("[{}/{}] {}", done + 1, total, step));
+        };
       }
+      Database db = context.open_database();
+      const migrate::RunReport report = up ? migrate::upgrade(db, o->target, options)
+                                           : migrate::downgrade(db, o->target, options);
+      status->clear();
+      if (o->format != OutputFormat::text) print_run_report(report, o->format);
       return 0;
     };
   });
@@ -232,7 +262,7 @@ void add_stamp(CLI::App& app, Context& context, Command& run) {
     run = [&, o] {
       migrate::MigrateOptions options = migrate_options(context);
       if (o->sql) {
-        if (o->purge) throw UsageError("Can't use --purge with --sql mode");
+        if (o->purge) throw CommandLineError("Can't use --purge with --sql mode");
         std::cout << migrate::stamp_sql(context.resolved().url.dialect(), o->targets, options)
                   << std::flush;
         return 0;
@@ -252,8 +282,18 @@ migrate::Settings migrate_settings(Context& context) {
   return migrate::load_settings(config);
 }
 
+bool progress_on_terminal(const Context& context) {
+  return !context.options.quiet && log::format() == log::Format::text &&
+         isatty(STDERR_FILENO) == 1;
+}
+
 void info_line(Context& context, std::string_view line) {
-  if (!context.options.quiet) std::cerr << "INFO  [retort.runtime.migration] " << line << '\n';
+  if (context.options.quiet) return;
+  if (log::format() == log::Format::json) {
+    std::cerr << log::json_line(log::Level::info, fmt::format("[retort.runtime.migration] {}", line));
+  } else {
+    std::cerr << "INFO  [retort.runtime.migration] " << line << '\n';
+  }
 }
 
 migrate::MigrateOptions migrate_options(Context& context) {

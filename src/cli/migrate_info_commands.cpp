@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "cli/exit_code.hpp"
+#include "cli/graph_drawing.hpp"
 #include "cli/migrate_cli.hpp"
+#include "cli/structured_output.hpp"
 #include "migrate/script/format.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/script/scaffold.hpp"
@@ -26,10 +30,22 @@ struct InfoOptions {
   bool indicate_current = false;
   bool resolve_dependencies = false;
   bool accept = false;
+  bool graph = false;
   std::string range;
   std::string revision;
   std::vector<std::string> revisions;
+  OutputFormat format = OutputFormat::text;
 };
+
+// The revisions as --format json|jsonl prints them (key "revisions").
+void print_revisions(const migrate::RevisionMap& map, const std::vector<RevIndex>& revisions,
+                     OutputFormat format, const std::vector<std::string>* rows = nullptr) {
+  nlohmann::json items = nlohmann::json::array();
+  for (RevIndex r : revisions) {
+    if (r >= 0) items.push_back(revision_json(map, r, rows));
+  }
+  print_items(std::cout, format, "revisions", items);
+}
 
 bool verbose(Context& context, const InfoOptions& o) {
   return o.verbose || context.options.verbose;
@@ -48,6 +64,7 @@ void add_current(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd = app.add_subcommand("current", "Show the current revision(s) of the database");
   auto o = std::make_shared<InfoOptions>();
   add_verbose(cmd, *o);
+  add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
@@ -58,8 +75,24 @@ void add_current(CLI::App& app, Context& context, Command& run) {
             Database db(url);
             return migrate::read_version_rows(db, settings);
           });
-      const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
+      const migrate::RevisionMap map = [&] {
+        try {
+          return migrate::load_map(settings, context.cpp_revisions());
+        } catch (const migrate::MissingRevision& e) {
+          rows_future.wait();
+          Database db(url);
+          migrate::rethrow_missing(db, settings, e);
+        }
+      }();
       const std::vector<std::string> rows = rows_future.get();
+      migrate::require_known_rows(map, rows, [&] {
+        Database db(url);
+        return migrate::read_history(db, settings);
+      });
+      if (o->format != OutputFormat::text) {
+        print_revisions(map, migrate::all_current(map, rows), o->format, &rows);
+        return 0;
+      }
       const bool v = verbose(context, *o);
       if (v) std::cout << "Current revision(s) for " << url.redacted() << ":\n";
       std::string out;
@@ -79,13 +112,16 @@ void add_history(CLI::App& app, Context& context, Command& run) {
   cmd->add_option("-r,--rev-range", o->range, "Range [start]:[end], [start]:, or :[end]");
   add_verbose(cmd, *o);
   cmd->add_flag("-i,--indicate-current", o->indicate_current, "Indicate the current revision");
+  cmd->add_flag("--graph", o->graph,
+                "Draw branches and merges beside the revisions, as `git log --graph` does");
+  add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
     run = [&, o] {
       std::string base, head;
       if (!o->range.empty()) {
         const std::size_t colon = o->range.find(':');
         if (colon == std::string::npos) {
-          throw UsageError("History range requires [start]:[end], [start]:, or :[end]");
+          throw CommandLineError("History range requires [start]:[end], [start]:, or :[end]");
         }
         base = o->range.substr(0, colon);
         head = o->range.substr(colon + 1);
@@ -95,6 +131,27 @@ void add_history(CLI::App& app, Context& context, Command& run) {
       std::vector<std::string> rows;
       if (o->indicate_current || base == "current" || head == "current")
         rows = version_rows(context, settings);
+      if (o->format != OutputFormat::text) {
+        print_revisions(map, migrate::history(map, rows, base, head), o->format,
+                        o->indicate_current ? &rows : nullptr);
+        return 0;
+      }
+      if (o->graph) {
+        std::vector<RevIndex> revisions;
+        std::vector<std::string> labels;
+        for (RevIndex r : migrate::history(map, rows, base, head)) {
+          if (r < 0) continue;
+          // The same line as plain `history` (Alembic's "down -> rev"), lanes to its left.
+          migrate::FormatFlags f{
+              .include_branches = true, .include_doc = true, .include_parents = true};
+          f.current =
+              o->indicate_current && std::find(rows.begin(), rows.end(), map.id(r)) != rows.end();
+          revisions.push_back(r);
+          labels.push_back(migrate::cmd_format(map, r, false, f));
+        }
+        std::cout << draw_history_graph(map, revisions, labels) << std::flush;
+        return 0;
+      }
       const bool v = verbose(context, *o);
       std::string out;
       for (RevIndex r : migrate::history(map, rows, base, head)) {
@@ -117,12 +174,17 @@ void add_heads(CLI::App& app, Context& context, Command& run) {
   add_verbose(cmd, *o);
   cmd->add_flag("--resolve-dependencies", o->resolve_dependencies,
                 "Treat dependencies as down revisions");
+  add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::RevisionMap map =
           migrate::load_map(migrate_settings(context), context.cpp_revisions());
       const std::vector<RevIndex> heads =
           o->resolve_dependencies ? migrate::show_revisions(map, {}, "heads") : map.heads();
+      if (o->format != OutputFormat::text) {
+        print_revisions(map, heads, o->format);
+        return 0;
+      }
       std::string out;
       for (RevIndex r : heads) {
         if (r < 0) continue;
@@ -140,10 +202,25 @@ void add_branches(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd = app.add_subcommand("branches", "Show the branch points");
   auto o = std::make_shared<InfoOptions>();
   add_verbose(cmd, *o);
+  add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::RevisionMap map =
           migrate::load_map(migrate_settings(context), context.cpp_revisions());
+      if (o->format != OutputFormat::text) {
+        std::vector<RevIndex> points;
+        for (RevIndex r : migrate::history(map, {}, "", "")) {
+          if (r >= 0 && map.children(r).size() >= 2) points.push_back(r);
+        }
+        nlohmann::json items = nlohmann::json::array();
+        for (RevIndex r : points) {
+          nlohmann::json item = revision_json(map, r);
+          item["children"] = map.ids(map.children(r));
+          items.push_back(std::move(item));
+        }
+        print_items(std::cout, o->format, "revisions", items);
+        return 0;
+      }
       const bool v = verbose(context, *o);
       for (RevIndex r : migrate::history(map, {}, "", "")) {
         if (r < 0 || map.children(r).size() < 2) continue;
@@ -180,10 +257,15 @@ void add_show(CLI::App& app, Context& context, Command& run) {
       "show", "Show the revision(s) an identifier names (e.g. head, current, a1b2)");
   auto o = std::make_shared<InfoOptions>();
   cmd->add_option("rev", o->revision, "Revision identifier")->required();
+  add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
       const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
+      if (o->format != OutputFormat::text) {
+        print_revisions(map, revisions_named(context, settings, map, o->revision), o->format);
+        return 0;
+      }
       for (RevIndex r : revisions_named(context, settings, map, o->revision)) {
         std::cout << migrate::log_entry(map, r, false) << '\n';
       }
@@ -266,7 +348,7 @@ void add_verify(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&, o] {
     run = [&, o] {
       if (!o->revisions.empty() && !o->accept)
-        throw UsageError("revisions are given only with --accept");
+        throw CommandLineError("revisions are given only with --accept");
       migrate::MigrateOptions options = migrate_options(context);
       Database db = context.open_database();
       if (o->accept) {
@@ -281,7 +363,55 @@ void add_verify(CLI::App& app, Context& context, Command& run) {
         std::cout << "ok: every applied revision matches its file\n";
       }
       std::cout << std::flush;
-      return problems.empty() ? 0 : 1;
+      return problems.empty() ? kSuccess : kDifferencesFound;
+    };
+  });
+}
+
+// `retort graph`: the revision graph as Graphviz DOT, or SVG through Graphviz's `dot`.
+void add_graph(CLI::App& app, Context& context, Command& run) {
+  CLI::App* cmd = app.add_subcommand(
+      "graph",
+      "Write the revision graph (heads, branch labels, merges, dependencies, the database's "
+      "current revisions) as Graphviz DOT or SVG");
+  struct Options {
+    std::string format = "dot";
+    std::string output;
+    bool offline = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--format", o->format, "dot (text) or svg (needs Graphviz's dot)")
+      ->check(CLI::IsMember({"dot", "svg"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", o->output, "Write to FILE instead of stdout")->type_name("FILE");
+  cmd->add_flag("--offline", o->offline,
+                "Do not connect: the database's current revisions are not marked");
+  cmd->callback([&, o] {
+    run = [&, o] {
+      const migrate::Settings settings = migrate_settings(context);
+      const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
+      const std::vector<std::string> rows =
+          o->offline ? std::vector<std::string>{} : version_rows(context, settings);
+      const std::string dot = graph_dot(map, rows);
+      std::string result = dot;
+      if (o->format == "svg") {
+        std::optional<std::string> svg = render_svg(dot);
+        if (!svg) {
+          std::cerr << "retort: graph: Graphviz's `dot` is not installed (apt-get install "
+                       "graphviz): writing the DOT text instead\n";
+        } else {
+          result = std::move(*svg);
+        }
+      }
+      if (o->output.empty()) {
+        std::cout << result << std::flush;
+      } else {
+        std::ofstream file(o->output, std::ios::binary | std::ios::trunc);
+        if (!(file << result) || !file.flush()) {
+          throw ConfigError(fmt::format("graph: cannot write {}", o->output));
+        }
+      }
+      return 0;
     };
   });
 }
@@ -314,6 +444,7 @@ void add_migrate_info_commands(CLI::App& app, Context& context, Command& run) {
   add_edit(app, context, run);
   add_verify(app, context, run);
   add_list_templates(app, context, run);
+  add_graph(app, context, run);
 }
 
 }  // namespace retort::cli

@@ -3,7 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <mutex>
 
 #include "core/redact.hpp"
@@ -12,13 +18,16 @@ namespace retort::log {
 namespace {
 
 std::atomic<Level> g_level{Level::warn};
+std::atomic<Format> g_format{Format::text};
 std::mutex g_sink_mutex;
 Sink g_sink;
 
 spdlog::logger& logger() {
   // stderr, so stdout stays clean for command output (JSON Lines, SQL).
   static std::shared_ptr<spdlog::logger> instance = [] {
-    auto l = spdlog::stderr_color_mt("retort");
+    auto l = spdlog::stderr_color_mt("retort", stderr_is_colour_terminal()
+                                                   ? spdlog::color_mode::automatic
+                                                   : spdlog::color_mode::never);
     l->set_pattern("%^%l%$ %v");
     l->set_level(spdlog::level::trace);
     return l;
@@ -37,7 +46,64 @@ spdlog::level::level_enum to_spdlog(Level level) {
   return spdlog::level::off;
 }
 
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warn: return "warning";
+    case Level::error: return "error";
+    case Level::off: break;
+  }
+  return "off";
+}
+
+// A JSON string: quotes, backslashes and control characters escaped (the message is UTF-8
+// already: every line passed redaction, which works on text).
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20 || byte == 0x7F) {
+      out += fmt::format("\\u{:04x}", byte);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
 }  // namespace
+
+std::string json_line(Level level, std::string_view message) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::string out = fmt::format(
+      "{{\"time\": \"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\", \"level\": \"{}\", "
+      "\"message\": ",
+      utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis,
+      level_name(level));
+  append_json_string(out, message);
+  out += "}\n";
+  return out;
+}
+
+bool stderr_is_colour_terminal() noexcept {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDERR_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+void set_format(Format format) { g_format.store(format); }
+
+Format format() noexcept { return g_format.load(std::memory_order_relaxed); }
 
 void set_level(Level level) { g_level.store(level); }
 
@@ -55,6 +121,12 @@ void write(Level at, std::string_view message) {
     std::lock_guard lock(g_sink_mutex);
     if (g_sink) {
       g_sink(at, line);
+      return;
+    }
+    if (g_format.load() == Format::json) {
+      const std::string json = json_line(at, line);
+      std::fwrite(json.data(), 1, json.size(), stderr);
+      std::fflush(stderr);
       return;
     }
   }

@@ -14,6 +14,20 @@ enum class Level { debug, info, warn, error, off };
 
 void set_level(Level level);
 Level level() noexcept;
+
+// text: "info message" (coloured on a terminal unless NO_COLOR is set); json: one object per
+// line, {"time": "2026-12-07T06:40:00.123Z", "level": "info", "message": "..."}, for services
+// that ship their logs to a collector.
+enum class Format { text, json };
+void set_format(Format format);
+
+// The JSON line (with its newline) that `json` format writes for one message.
+std::string json_line(Level level, std::string_view message);
+Format format() noexcept;
+
+// Whether stderr is a terminal that may be coloured: isatty(2) and NO_COLOR unset or empty
+// (https://no-color.org).
+bool stderr_is_colour_terminal() noexcept;
 // Writes one line (after redact::scrub) if level is enabled.
 void write(Level level, std::string_view message);
 

@@ -111,7 +111,7 @@ TEST_F(SecurityCli, UpgradeWithBackupOnSqlite) {
             0);
 
   const CliRun sql = run("upgrade --backup backups --sql");
-  EXPECT_EQ(sql.exit_code, 1);
+  EXPECT_EQ(sql.exit_code, 2);  // options that do not go together: a usage error
   EXPECT_TRUE(contains(sql.output, "--backup applies to online runs")) << sql.output;
 }
 
