@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/migrate_cli.hpp"
+#include "cli/printable.hpp"
 #include "migrate/format.hpp"
 #include "migrate/operations.hpp"
 #include "migrate/scaffold.hpp"
@@ -51,7 +52,7 @@ void add_current(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
-      const DatabaseUrl url = context.resolved().url;
+      const DatabaseUrl url = context.lasting_url();
       // Connecting (a TLS or SCRAM handshake) and reading the revision files overlap.
       std::future<std::vector<std::string>> rows_future =
           std::async(std::launch::async, [&settings, url] {
@@ -76,7 +77,8 @@ void add_history(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd =
       app.add_subcommand("history", "List revisions in chronological order (newest first)");
   auto o = std::make_shared<InfoOptions>();
-  cmd->add_option("-r,--rev-range", o->range, "Range [start]:[end], [start]:, or :[end]");
+  cmd->add_option("-r,--rev-range", o->range, "Range [start]:[end], [start]:, or :[end]")
+      ->check(printable());
   add_verbose(cmd, *o);
   cmd->add_flag("-i,--indicate-current", o->indicate_current, "Indicate the current revision");
   cmd->callback([&, o] {
@@ -179,7 +181,7 @@ void add_show(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd = app.add_subcommand(
       "show", "Show the revision(s) an identifier names (e.g. head, current, a1b2)");
   auto o = std::make_shared<InfoOptions>();
-  cmd->add_option("rev", o->revision, "Revision identifier")->required();
+  cmd->add_option("rev", o->revision, "Revision identifier")->required()->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
@@ -230,7 +232,7 @@ void add_edit(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd =
       app.add_subcommand("edit", "Open the revision file(s) an identifier names in $EDITOR");
   auto o = std::make_shared<InfoOptions>();
-  cmd->add_option("rev", o->revision, "Revision identifier")->required();
+  cmd->add_option("rev", o->revision, "Revision identifier")->required()->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
@@ -262,7 +264,8 @@ void add_verify(CLI::App& app, Context& context, Command& run) {
   cmd->add_flag(
       "--accept", o->accept,
       "Accept the changed files: record their new checksums (all, or the revisions given)");
-  cmd->add_option("revisions", o->revisions, "With --accept: only these revisions");
+  cmd->add_option("revisions", o->revisions, "With --accept: only these revisions")
+      ->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       if (!o->revisions.empty() && !o->accept)
