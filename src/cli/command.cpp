@@ -5,6 +5,10 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <sstream>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include "cli/context.hpp"
 #include "core/log.hpp"
@@ -36,10 +40,22 @@ const std::vector<migrate::CppRevision>& Context::cpp_revisions() const {
   return revisions != nullptr ? *revisions : none;
 }
 
+const DatabaseUrl& Context::lasting_url() {
+  const ResolvedUrl& r = resolved();
+  if (r.url.memory_implied()) {
+    throw UsageError(fmt::format(
+        "the database URL (from {}) names an in-memory SQLite database, which is gone when "
+        "retort exits: write sqlite:///file.db for a file, or sqlite://:memory: if an in-memory "
+        "database is really meant",
+        r.origin));
+  }
+  return r.url;
+}
+
 Database Context::open_database() {
   DatabaseOptions db_options;
   db_options.pool.max_size = 4;
-  return Database(resolved().url, db_options);
+  return Database(lasting_url(), db_options);
 }
 
 namespace {
@@ -61,6 +77,24 @@ namespace {
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
   std::abort();
+}
+
+// Masks what a message may quote of the command line: registered secrets, and URL passwords too
+// short for scrub().
+std::string scrubbed(std::string_view message) {
+  return redact::scrub(redact::mask_url_passwords(message));
+}
+
+// CLI11 quotes arguments it did not expect ("The following arguments were not expected: ...");
+// its messages, usage and help are printed only after scrubbing. Exit code 2 for any usage
+// error (docs/migrations.md), 0 for --help and --version.
+int exit_on_parse_error(CLI::App& app, const CLI::ParseError& error) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = app.exit(error, out, err);
+  std::cout << scrubbed(out.str());
+  std::cerr << scrubbed(err.str());
+  return code == 0 ? 0 : 2;
 }
 
 int run_cli(int argc, char** argv, const Tool& tool) {
@@ -91,10 +125,12 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   add_grants_command(app, context, run);
   add_crash_check_command(app, context, run);
 
+  // Before parsing: a password in any argument is known even when parsing fails.
+  for (int i = 1; i < argc; ++i) redact::register_secrets_in(argv[i]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return exit_on_parse_error(app, e);
   }
   log::set_level(context.options.quiet     ? log::Level::error
                  : context.options.verbose ? log::Level::info
@@ -111,10 +147,10 @@ int main(int argc, char** argv, const Tool& tool) {
     return run_cli(argc, argv, tool);
   } catch (const Error& e) {
     // Messages are scrubbed once more: a secret must not leak even from an unexpected path.
-    std::cerr << "retort: error: " << redact::scrub(e.what()) << '\n';
+    std::cerr << "retort: error: " << scrubbed(e.what()) << '\n';
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "retort: internal error: " << redact::scrub(e.what()) << '\n';
+    std::cerr << "retort: internal error: " << scrubbed(e.what()) << '\n';
     return 3;
   }
 }
