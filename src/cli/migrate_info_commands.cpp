@@ -51,8 +51,8 @@ void add_current(CLI::App& app, Context& context, Command& run) {
   add_verbose(cmd, *o);
   cmd->callback([&, o] {
     run = [&, o] {
+      const DatabaseUrl url = context.lasting_url();  // before the files: the URL may be refused
       const migrate::Settings settings = migrate_settings(context);
-      const DatabaseUrl url = context.lasting_url();
       // Connecting (a TLS or SCRAM handshake) and reading the revision files overlap.
       std::future<std::vector<std::string>> rows_future =
           std::async(std::launch::async, [&settings, url] {
