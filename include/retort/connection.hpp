@@ -196,7 +196,9 @@ class Connection {
   // sent, e.g. a termination notice). Returns false and marks the connection broken if dead.
   virtual bool check_alive() noexcept = 0;
 
-  // Quotes an identifier for this dialect ("name" with doubled quotes).
+  // Quotes an identifier for this dialect ("name" with doubled quotes). Throws InvalidInput
+  // for a name holding a NUL byte: SQL text ends there for libpq and SQLite, which would cut the
+  // statement (or the script) short.
   static std::string quote_identifier(std::string_view name);
 };
 

@@ -72,6 +72,7 @@ std::vector<std::string> comment_statements(const schema::Table& table, Dialect 
 std::string qualified_name(const std::string& schema, const std::string& name);
 
 // A SQL string literal: 'text' with single quotes doubled (standard_conforming_strings).
+// Throws InvalidInput for text holding a NUL byte.
 std::string string_literal(const std::string& text);
 
 // ---- Changing existing objects (the migration engine's operations). ----

@@ -17,6 +17,7 @@
 // SQLite; docs/models.md spells out the semantics.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -74,6 +75,10 @@ class PathStep {
   bool is_index_ = false;
 };
 
+// The most steps a JSON path may have, the same on both backends (SQLite passes each step as
+// a function argument and allows 127 of them; PostgreSQL has no such limit).
+inline constexpr std::size_t kMaxJsonPathSteps = 100;
+
 // A JSON column followed along a path; see ColumnRef::path.
 class JsonPathRef {
  public:
@@ -82,6 +87,7 @@ class JsonPathRef {
   // The value at the path equals value as JSON: a string matches the JSON string, a number any
   // equal JSON number (1 == 1.0), a bool true/false, JsonText any JSON document (objects by
   // content, key order ignored), NULL the JSON null. False where the path does not exist.
+  // A query holding a path longer than kMaxJsonPathSteps throws InvalidInput when compiled.
   Condition operator==(const Value& value) const;
   // Something (JSON null included) exists at the path.
   Condition exists() const;

@@ -42,6 +42,10 @@ class DatabaseUrl {
   // SQLite: the file path (relative paths are relative to the working directory), or ":memory:".
   const std::string& path() const noexcept { return path_; }
   bool is_memory() const noexcept { return dialect_ == Dialect::sqlite && path_ == ":memory:"; }
+  // True for an in-memory database that the URL did not spell out: "sqlite://" or "sqlite:///"
+  // (SQLAlchemy's spelling). The library accepts it; the command line refuses it, since
+  // whatever a command stores there is gone when retort exits.
+  bool memory_implied() const noexcept { return memory_implied_; }
 
   // The URL in printable form with the password shown as "***": safe for logs and errors.
   std::string redacted() const;
@@ -50,6 +54,9 @@ class DatabaseUrl {
   Dialect dialect_ = Dialect::sqlite;
   Params params_;
   std::string path_;
+  bool memory_implied_ = false;
+
+  friend DatabaseUrl parse_database_url(std::string_view text);
 };
 
 // Parses any accepted form; throws ConfigError saying what is wrong, never echoing a password:

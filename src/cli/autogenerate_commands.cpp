@@ -9,6 +9,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/structured_output.hpp"
 #include "cli/migrate_cli.hpp"
+#include "cli/printable.hpp"
 #include "retort/autogenerate.hpp"
 
 namespace retort::cli {
@@ -54,11 +55,14 @@ void add_flag_options(CLI::App& cmd, AutogenerateFlags& flags) {
                "type) as RENAME instead of drop + add");
   cmd.add_option("--rename", flags.rename,
                  "Render this probable rename as RENAME: TABLE.OLD:NEW for a column, OLD:NEW for a "
-                 "table (repeatable)");
+                 "table (repeatable)")
+      ->check(printable());
   cmd.add_option("--exclude-table", flags.exclude_tables,
-                 "Leave this table out of the comparison (repeatable)");
+                 "Leave this table out of the comparison (repeatable)")
+      ->check(printable());
   cmd.add_option("--schema", flags.schema,
-                 "PostgreSQL schema to compare (default: the connection's current schema)");
+                 "PostgreSQL schema to compare (default: the connection's current schema)")
+      ->check(printable());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -39,10 +40,22 @@ const std::vector<migrate::CppRevision>& Context::cpp_revisions() const {
   return revisions != nullptr ? *revisions : none;
 }
 
+const DatabaseUrl& Context::lasting_url() {
+  const ResolvedUrl& r = resolved();
+  if (r.url.memory_implied()) {
+    throw UsageError(fmt::format(
+        "the database URL (from {}) names an in-memory SQLite database, which is gone when "
+        "retort exits: write sqlite:///file.db for a file, or sqlite://:memory: if an in-memory "
+        "database is really meant",
+        r.origin));
+  }
+  return r.url;
+}
+
 Database Context::open_database() {
   DatabaseOptions db_options;
   db_options.pool.max_size = 4;
-  return Database(resolved().url, db_options);
+  return Database(lasting_url(), db_options);
 }
 
 namespace {
@@ -66,11 +79,17 @@ namespace {
   std::abort();
 }
 
+// Masks what a message may quote of the command line: registered secrets, and URL passwords too
+// short for scrub().
+std::string scrubbed(std::string_view message) {
+  return redact::scrub(redact::mask_url_passwords(message));
+}
+
 // "retort: error: ..." on stderr: red on a terminal (unless NO_COLOR), a JSON object with
 // --log-format json. Messages are scrubbed once more: a secret must not leak even from an
 // unexpected path.
 void print_error(std::string_view kind, const std::string& message) {
-  const std::string text = redact::scrub(message);
+  const std::string text = scrubbed(message);
   if (log::format() == log::Format::json) {
     std::cerr << log::json_line(log::Level::error, fmt::format("{}: {}", kind, text));
   } else if (log::stderr_is_colour_terminal()) {
@@ -135,6 +154,8 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   add_crash_check_command(app, context, run);
   add_completion_command(app, context, run);
 
+  // Before parsing: a password in any argument is known even when parsing fails.
+  for (int i = 1; i < argc; ++i) redact::register_secrets_in(argv[i]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -37,7 +37,11 @@ class Context {
 
   // Resolves the database (once); with --verbose, says on stderr which setting decided it.
   const ResolvedUrl& resolved();
-  // Opens the selected database with a small pool.
+  // The selected database for a command that stores or reads anything in it. Throws
+  // UsageError for "sqlite://" / "sqlite:///": an in-memory database the URL did not spell out
+  // would silently lose what the command stores when retort exits.
+  const DatabaseUrl& lasting_url();
+  // Opens lasting_url() with a small pool.
   Database open_database();
 
  private:

@@ -10,6 +10,7 @@
 
 #include "cli/exit_code.hpp"
 #include "cli/context.hpp"
+#include "cli/printable.hpp"
 #include "cli/output.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -64,7 +65,9 @@ std::vector<PathStep> parse_path(const std::string& text) {
   while (true) {
     const std::size_t dot = text.find('.', start);
     std::string segment = text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (segment.empty()) throw ConfigError("--path: empty segment in '" + text + "'");
+    if (segment.empty()) {
+      throw ConfigError("--path: empty segment at byte " + std::to_string(start));
+    }
     if (segment.find_first_not_of("0123456789") == std::string::npos && segment.size() < 10) {
       steps.emplace_back(std::stoll(segment));
     } else {
@@ -121,7 +124,8 @@ void add_filter_options(CLI::App* cmd, FindOptions& o, bool with_json_filters) {
                     "'{\"type\":\"ticket.created\"}'");
     cmd->add_option("--path", o.path,
                     "Events whose data has PATH (dot-separated; digits index arrays), or whose "
-                    "value at PATH equals VALUE: 'ticket.customer.tier=pro'");
+                    "value at PATH equals VALUE: 'ticket.customer.tier=pro'")
+        ->check(printable());
     cmd->add_option("--since", o.since, "Created at or after this time (ISO 8601 or a date, UTC)");
     cmd->add_option("--until", o.until, "Created before this time");
   }

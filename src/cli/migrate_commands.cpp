@@ -12,6 +12,7 @@
 
 #include "cli/exit_code.hpp"
 #include "cli/migrate_cli.hpp"
+#include "cli/printable.hpp"
 #include "cli/progress.hpp"
 #include "core/log.hpp"
 #include "cli/structured_output.hpp"
@@ -78,9 +79,11 @@ void add_init(CLI::App& app, Context& context, Command& run) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("directory", o->directory, "Where the migration scripts go (e.g. migrations)")
-      ->required();
+      ->required()
+      ->check(printable());
   cmd->add_option("-t,--template", o->template_name, "Template to start from (see list_templates)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       const fs::path config =
@@ -105,19 +108,23 @@ void add_revision(CLI::App& app, Context& context, Command& run) {
     AutogenerateFlags autogenerate;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("-m,--message", o->message,
-                  "Message of the revision (also its file name's slug)");
+  cmd->add_option("-m,--message", o->message, "Message of the revision (also its file name's slug)")
+      ->check(printable("\n"));
   add_autogenerate_options(*cmd, o->autogenerate);
   cmd->add_option("--head", o->head,
                   "Revision to base the new one on (needed when there are several heads)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(printable());
   cmd->add_flag("--splice", o->splice,
                 "Allow a --head that is not a head: starts a new branch there");
   cmd->add_option("--branch-label", o->branch_labels,
-                  "Branch label of the new revision (repeatable)");
+                  "Branch label of the new revision (repeatable)")
+      ->check(printable());
   cmd->add_option("--depends-on", o->depends_on,
-                  "Revisions or labels the new revision depends on (repeatable)");
-  cmd->add_option("--rev-id", o->rev_id, "Revision id to use instead of 12 random hex digits");
+                  "Revisions or labels the new revision depends on (repeatable)")
+      ->check(printable());
+  cmd->add_option("--rev-id", o->rev_id, "Revision id to use instead of 12 random hex digits")
+      ->check(printable());
   cmd->add_option("--version-path", o->version_path,
                   "Version location to write to (one of version_locations)");
   cmd->callback([&, o] {
@@ -150,10 +157,14 @@ void add_merge(CLI::App& app, Context& context, Command& run) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("revisions", o->revisions, "The revisions to merge (e.g. heads, or two ids)")
-      ->required();
-  cmd->add_option("-m,--message", o->message, "Message of the merge revision");
-  cmd->add_option("--branch-label", o->branch_labels, "Branch label of the merge revision");
-  cmd->add_option("--rev-id", o->rev_id, "Revision id to use instead of 12 random hex digits");
+      ->required()
+      ->check(printable());
+  cmd->add_option("-m,--message", o->message, "Message of the merge revision")
+      ->check(printable("\n"));
+  cmd->add_option("--branch-label", o->branch_labels, "Branch label of the merge revision")
+      ->check(printable());
+  cmd->add_option("--rev-id", o->rev_id, "Revision id to use instead of 12 random hex digits")
+      ->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       migrate::RevisionRequest r;
@@ -196,10 +207,12 @@ void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
     o->target = "head";
     cmd->add_option("revision", o->target,
                     "Target: head, heads, a revision, +N, label@head; START:END with --sql")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(printable());
   } else {
     cmd->add_option("revision", o->target, "Target: base, -N, a revision; START:END with --sql")
-        ->required();
+        ->required()
+        ->check(printable());
   }
   cmd->add_flag("--sql", o->sql,
                 "Print the SQL instead of running it (no connection; dialect from the URL)");
@@ -255,7 +268,8 @@ void add_stamp(CLI::App& app, Context& context, Command& run) {
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("revisions", o->targets,
                   "Revision(s) to stamp (several: one per branch); base empties it")
-      ->required();
+      ->required()
+      ->check(printable());
   cmd->add_flag("--sql", o->sql, "Print the SQL instead of running it ([START:]REV)");
   cmd->add_flag("--purge", o->purge, "Delete every row of the version table first");
   cmd->callback([&, o] {

@@ -14,6 +14,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/graph_drawing.hpp"
 #include "cli/migrate_cli.hpp"
+#include "cli/printable.hpp"
 #include "cli/structured_output.hpp"
 #include "migrate/script/format.hpp"
 #include "migrate/command/project.hpp"
@@ -67,8 +68,8 @@ void add_current(CLI::App& app, Context& context, Command& run) {
   add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
     run = [&, o] {
+      const DatabaseUrl url = context.lasting_url();  // before the files: the URL may be refused
       const migrate::Settings settings = migrate_settings(context);
-      const DatabaseUrl url = context.resolved().url;
       // Connecting (a TLS or SCRAM handshake) and reading the revision files overlap.
       std::future<std::vector<std::string>> rows_future =
           std::async(std::launch::async, [&settings, url] {
@@ -109,7 +110,8 @@ void add_history(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd =
       app.add_subcommand("history", "List revisions in chronological order (newest first)");
   auto o = std::make_shared<InfoOptions>();
-  cmd->add_option("-r,--rev-range", o->range, "Range [start]:[end], [start]:, or :[end]");
+  cmd->add_option("-r,--rev-range", o->range, "Range [start]:[end], [start]:, or :[end]")
+      ->check(printable());
   add_verbose(cmd, *o);
   cmd->add_flag("-i,--indicate-current", o->indicate_current, "Indicate the current revision");
   cmd->add_flag("--graph", o->graph,
@@ -256,6 +258,7 @@ void add_show(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd = app.add_subcommand(
       "show", "Show the revision(s) an identifier names (e.g. head, current, a1b2)");
   auto o = std::make_shared<InfoOptions>();
+#include "cli/printable.hpp"
   cmd->add_option("rev", o->revision, "Revision identifier")->required();
   add_format_option(*cmd, o->format);
   cmd->callback([&, o] {
@@ -312,7 +315,7 @@ void add_edit(CLI::App& app, Context& context, Command& run) {
   CLI::App* cmd =
       app.add_subcommand("edit", "Open the revision file(s) an identifier names in $EDITOR");
   auto o = std::make_shared<InfoOptions>();
-  cmd->add_option("rev", o->revision, "Revision identifier")->required();
+  cmd->add_option("rev", o->revision, "Revision identifier")->required()->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       const migrate::Settings settings = migrate_settings(context);
@@ -344,7 +347,8 @@ void add_verify(CLI::App& app, Context& context, Command& run) {
   cmd->add_flag(
       "--accept", o->accept,
       "Accept the changed files: record their new checksums (all, or the revisions given)");
-  cmd->add_option("revisions", o->revisions, "With --accept: only these revisions");
+  cmd->add_option("revisions", o->revisions, "With --accept: only these revisions")
+      ->check(printable());
   cmd->callback([&, o] {
     run = [&, o] {
       if (!o->revisions.empty() && !o->accept)

@@ -1,17 +1,20 @@
 #include "cli/output.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <ostream>
+
+#include "core/text.hpp"
 
 namespace retort::cli {
 namespace {
 
 // Display width in code points, so UTF-8 text lines up (wide characters aside).
 std::size_t display_width(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string cut(std::string s, std::size_t max_cell) {
@@ -31,17 +34,31 @@ void print_padded(std::ostream& out, const std::string& s, std::size_t width) {
   for (std::size_t w = display_width(s); w < width; ++w) out << ' ';
 }
 
+// JSON strings must be UTF-8: text that is not is printed like a bytea value, "\\x" and the hex
+// of every byte (README, "Command line"), rather than failing the whole output.
+nlohmann::json json_string(std::string text) {
+  if (!text::find_invalid_utf8(text)) return text;
+  std::string hex = "\\x";
+  for (unsigned char c : text) hex += fmt::format("{:02x}", c);
+  return hex;
+}
+
 nlohmann::json to_json(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::null: return nullptr;
-    case Value::Kind::boolean: return v.as_bool();
-    case Value::Kind::int64: return v.as_int64();
-    case Value::Kind::float64: return v.as_double();
+    case Value::Kind::null:
+      return nullptr;
+    case Value::Kind::boolean:
+      return v.as_bool();
+    case Value::Kind::int64:
+      return v.as_int64();
+    case Value::Kind::float64:
+      return v.as_double();
     case Value::Kind::json: {
       nlohmann::json parsed = nlohmann::json::parse(v.as_json().text, nullptr, false);
-      return parsed.is_discarded() ? nlohmann::json(v.as_json().text) : parsed;
+      return parsed.is_discarded() ? json_string(v.as_json().text) : parsed;
     }
-    default: return v.to_display();
+    default:
+      return json_string(v.to_display());
   }
 }
 
@@ -80,7 +97,7 @@ void print_json_lines(std::ostream& out, const Result& result) {
   for (const Row& row : result) {
     nlohmann::json object = nlohmann::json::object();
     for (std::size_t c = 0; c < result.columns().size(); ++c) {
-      object[result.columns()[c]] = to_json(row[c]);
+      object[json_string(result.columns()[c]).get<std::string>()] = to_json(row[c]);
     }
     out << object.dump() << '\n';
   }

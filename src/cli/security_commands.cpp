@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/context.hpp"
+#include "cli/printable.hpp"
 #include "events/grants.hpp"
 #include "retort/error.hpp"
 
@@ -25,12 +26,14 @@ void add_grants_command(CLI::App& app, Context& context, Command& run) {
     bool offline = false;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("role", o->grants.role, "The application role")->required();
+  cmd->add_option("role", o->grants.role, "The application role")->required()->check(printable());
   cmd->add_option("--schema", o->schema,
                   "Schema of the tables (default: the connection's current schema; public with "
-                  "--offline)");
+                  "--offline)")
+      ->check(printable());
   cmd->add_option("--table", o->tables,
-                  "A table the application uses (repeatable; default: events)");
+                  "A table the application uses (repeatable; default: events)")
+      ->check(printable());
   cmd->add_flag("--read-only", o->grants.read_only, "SELECT only (e.g. a reporting role)");
   cmd->add_flag("--version-read", o->grants.version_read,
                 "Also SELECT on the version table (to check the schema revision at start-up)");

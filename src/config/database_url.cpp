@@ -64,6 +64,7 @@ bool is_blank(std::string_view text) noexcept {
 
 // SQLAlchemy's forms: three slashes then a relative path, four for an absolute one.
 DatabaseUrl parse_sqlite_url(std::string_view url, std::size_t after_colon) {
+  config::refuse_fragment(url);
   if (!url.substr(after_colon).starts_with("//")) {
     throw ConfigError(fmt::format("SQLite URLs need '//' after 'sqlite:': write {}", kSqliteForms));
   }
@@ -213,7 +214,12 @@ DatabaseUrl parse_database_url(std::string_view text) {
     }
     throw ConfigError(fmt::format("expected '//' after '{}:' in database URL", scheme));
   }
-  if (lowered == "sqlite") return parse_sqlite_url(text, length + 1);
+  if (lowered == "sqlite") {
+    DatabaseUrl url = parse_sqlite_url(text, length + 1);
+    const std::string_view rest = text.substr(length + 1);
+    url.memory_implied_ = rest == "//" || rest == "///";
+    return url;
+  }
   if (lowered == "file") {
     throw ConfigError(
         "'file:' URLs are not supported: write sqlite:///relative.db or "

@@ -4,8 +4,11 @@
 // keeps what the string named and makes sure libpq's error text cannot leak the password.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -60,6 +63,46 @@ std::string scrub_libpq_message(std::string message, std::string_view text) {
   return redact::scrub(out);
 }
 
+// Index just past the value starting at text[i], by libpq's rules: 'quoted' or up to the next
+// blank, a backslash escaping the next character in both.
+std::size_t skip_value(std::string_view text, std::size_t i) {
+  const bool quoted = i < text.size() && text[i] == '\'';
+  if (quoted) ++i;
+  for (; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (quoted ? text[i] == '\'' : is_space(text[i])) {
+      return quoted ? i + 1 : i;
+    }
+  }
+  return i;
+}
+
+// libpq lets a repeated keyword silently win ("sslmode=require sslmode=disable" connects without
+// TLS): refused here, like a repeated URL query parameter. Runs on a string libpq accepted, so
+// every keyword is one libpq knows and may be named.
+void refuse_repeated_keywords(std::string_view text) {
+  std::vector<std::string_view> seen;
+  std::size_t i = 0;
+  for (;;) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    if (i >= text.size()) return;
+    const std::size_t start = i;
+    while (i < text.size() && text[i] != '=' && !is_space(text[i])) ++i;
+    const std::string_view keyword = text.substr(start, i - start);
+    if (std::find(seen.begin(), seen.end(), keyword) != seen.end()) {
+      throw ConfigError(fmt::format(
+          "libpq keyword string: '{}' is given twice (at position {}); give each keyword once",
+          keyword, start));
+    }
+    seen.push_back(keyword);
+    while (i < text.size() && is_space(text[i])) ++i;
+    if (i < text.size() && text[i] == '=') ++i;
+    while (i < text.size() && is_space(text[i])) ++i;
+    i = skip_value(text, i);
+  }
+}
+
 }  // namespace
 
 bool looks_like_keyword_string(std::string_view text) noexcept {
@@ -85,6 +128,7 @@ DatabaseUrl parse_keyword_string(std::string_view text) {
     if (error != nullptr) PQfreemem(error);
     throw ConfigError("libpq keyword string: " + scrub_libpq_message(std::move(message), text));
   }
+  refuse_repeated_keywords(text);
   // Only what the string named: PQconninfoParse applies no defaults, so the others are NULL and
   // libpq's environment (PGHOST, PGPASSFILE, ...) still fills them in at connect time.
   DatabaseUrl::Params params;

@@ -135,7 +135,7 @@ void parse_host_list(Span list, Params& params, bool credentials_may_be_cut) {
   if (any_nonempty(ports)) put(params, "port", join(ports));
 }
 
-void parse_query_pair(Span pair, Params& params) {
+void parse_query_pair(Span pair, Params& params, std::vector<std::string>& seen) {
   std::size_t eq = pair.text.find('=');
   if (eq == npos) {
     throw ConfigError(
@@ -150,6 +150,13 @@ void parse_query_pair(Span pair, Params& params) {
   if (!is_libpq_keyword(key)) {
     throw ConfigError(fmt::format("unknown connection parameter '{}'", key));
   }
+  // "Last wins" would let an appended ?sslmode=disable quietly undo a ?sslmode=require.
+  if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+    throw ConfigError(fmt::format(
+        "connection parameter '{}' is given twice in the database URL (second at position {})", key,
+        pair.pos));
+  }
+  seen.push_back(key);
   if (is_secret_keyword(key)) redact::register_secret(value);
   if (key == "port") {
     if (auto bad = first_bad_port(value)) {
@@ -160,11 +167,12 @@ void parse_query_pair(Span pair, Params& params) {
 }
 
 void parse_query(Span query, Params& params) {
+  std::vector<std::string> seen;
   std::size_t start = 0;
   for (;;) {
     std::size_t amp = query.text.find('&', start);
     Span pair = query.sub(start, amp == npos ? npos : amp - start);
-    if (!pair.text.empty()) parse_query_pair(pair, params);
+    if (!pair.text.empty()) parse_query_pair(pair, params, seen);
     if (amp == npos) return;
     start = amp + 1;
   }
@@ -172,7 +180,17 @@ void parse_query(Span query, Params& params) {
 
 }  // namespace
 
+void refuse_fragment(std::string_view url) {
+  if (std::size_t hash = url.find('#'); hash != npos) {
+    throw ConfigError(fmt::format(
+        "database URL has a '#' at position {}: URLs take no #fragment (write a '#' in a user "
+        "name, password or database name as %23)",
+        hash));
+  }
+}
+
 DatabaseUrl parse_postgresql_url(std::string_view url, std::size_t authority_start) {
+  refuse_fragment(url);
   Span whole{url, 0};
   std::size_t authority_end = std::min(url.find_first_of("/?", authority_start), url.size());
   Span authority = whole.sub(authority_start, authority_end - authority_start);

@@ -32,6 +32,10 @@ bool looks_like_keyword_string(std::string_view text) noexcept;
 // "host=localhost port=5432 dbname=app user=app password='a b'", parsed by libpq itself.
 DatabaseUrl parse_keyword_string(std::string_view text);
 
+// Throws ConfigError naming the position of a '#' in url: a fragment is not part of a
+// database URL, and a '#' in a name or password must be written %23.
+void refuse_fragment(std::string_view url);
+
 // A postgresql:// URL; authority_start is the offset just after "://".
 DatabaseUrl parse_postgresql_url(std::string_view url, std::size_t authority_start);
 

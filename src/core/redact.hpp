@@ -21,6 +21,16 @@ void register_secret(std::string_view secret);
 // text with every registered secret replaced by "***".
 std::string scrub(std::string_view text);
 
+// Registers the secrets a piece of free text (a command-line argument) carries before anything
+// has parsed it: the password of every URL in it ("scheme://user:PASSWORD@", as written and
+// percent-decoded) and the value of every libpq "password=" / "sslpassword=" keyword. So a
+// message about text that failed to parse can still be scrubbed.
+void register_secrets_in(std::string_view text);
+
+// text with the password of every "scheme://user:password@" in it replaced by "***", whatever
+// its length (scrub() leaves secrets shorter than kMinSecretLength alone).
+std::string mask_url_passwords(std::string_view text);
+
 // True if text holds a registered secret that could not be an SQL identifier or keyword: a
 // secret made only of lowercase letters, digits and '_' (a weak "postgres" password) is left
 // out, since it collides with role and table names. For refusing files that embed secrets

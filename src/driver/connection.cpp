@@ -25,7 +25,9 @@ Row Result::at(std::size_t row) const {
   return Row(*this, row);
 }
 
-std::size_t Row::size() const noexcept { return result_->columns().size(); }
+std::size_t Row::size() const noexcept {
+  return result_->columns().size();
+}
 
 const Value& Row::operator[](std::size_t column) const {
   if (column >= size()) {
@@ -51,6 +53,9 @@ void Connection::rollback_to_savepoint(std::string_view name) {
 }
 
 std::string Connection::quote_identifier(std::string_view name) {
+  if (const std::size_t nul = name.find('\0'); nul != std::string_view::npos) {
+    throw InvalidInput("identifier", "contains a NUL byte", nul);
+  }
   std::string out;
   out.reserve(name.size() + 2);
   out.push_back('"');

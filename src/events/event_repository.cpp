@@ -25,7 +25,8 @@ Event decode_event(const Row& row) {
 
 std::string quoted_table() {
   const schema::Table& t = model<Event>().table();
-  return t.schema.empty() ? "\"" + t.name + "\"" : "\"" + t.schema + "\".\"" + t.name + "\"";
+  const std::string name = Connection::quote_identifier(t.name);
+  return t.schema.empty() ? name : Connection::quote_identifier(t.schema) + "." + name;
 }
 
 }  // namespace

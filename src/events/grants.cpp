@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "retort/error.hpp"
 
 namespace retort::events {
@@ -71,8 +72,34 @@ bool uses_events(const GrantOptions& o) {
   return std::find(o.tables.begin(), o.tables.end(), "events") != o.tables.end();
 }
 
+// PostgreSQL keeps the first NAMEDATALEN - 1 bytes of a longer name (with only a NOTICE), so a
+// GRANT would silently name another role or table.
+constexpr std::size_t kMaxNameBytes = 63;
+
+// A name printed into the script must not be able to end a line or a quoted identifier, nor
+// drive the terminal that shows it: refused before anything is printed, without echoing it.
+void check_name(std::string_view what, std::string_view name) {
+  if (name.empty()) throw UsageError(fmt::format("retort grants: {} is empty", what));
+  if (auto bad = text::find_unprintable(name)) {
+    throw UsageError(fmt::format(
+        "retort grants: {} has {} at byte {}: names with control characters, NUL bytes or "
+        "invalid UTF-8 are refused",
+        what, bad->description, bad->offset));
+  }
+  if (name.size() > kMaxNameBytes) {
+    throw UsageError(fmt::format(
+        "retort grants: {} is {} bytes long; PostgreSQL cuts names to {} bytes, so the GRANT "
+        "would name another object",
+        what, name.size(), kMaxNameBytes));
+  }
+}
+
 void check(const GrantOptions& o) {
   if (o.role.empty()) throw UsageError("retort grants: name the application role");
+  check_name("the role (ROLE)", o.role);
+  check_name("the schema (--schema)", o.schema);
+  for (const std::string& table : o.tables) check_name("a table (--table)", table);
+  check_name("the version table", o.version_table);
   std::string lowered = o.role;
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -93,7 +120,7 @@ std::string grant_script(const GrantOptions& o) {
   std::string out = fmt::format(
       "-- Privileges of the application role {} (retort grants). Run as the role that owns\n"
       "-- schema {} (the migration role): it keeps CREATE, ALTER, DROP and TRUNCATE.\n",
-      o.role, o.schema);
+      role, ident(o.schema));
   out += fmt::format("GRANT USAGE ON SCHEMA {} TO {};\n", ident(o.schema), role);
   for (const std::string& table : o.tables) {
     out += fmt::format("GRANT {} ON TABLE {} TO {};\n", rights, qualified(o, table), role);
@@ -131,9 +158,9 @@ void inspect_grants(Connection& c, GrantOptions& o) {
         {o.schema, table});
     if (found.empty()) {
       throw UsageError(fmt::format(
-          "retort grants: there is no table {}.{} (run `retort upgrade head` first, choose the "
+          "retort grants: there is no table {} (run `retort upgrade head` first, choose the "
           "schema with --schema, or print without looking with --offline)",
-          o.schema, table));
+          qualified(o, table)));
     }
     // Sequences the table's columns own: serial (dependency 'a') and identity ('i').
     const Result sequences = c.execute(

@@ -29,7 +29,9 @@ struct GrantOptions {
 };
 
 // The statements, one per line, with `--` comments saying what each is for. Throws UsageError
-// for an empty or PUBLIC role, or no tables. Identifiers are quoted when they need it.
+// for an empty or PUBLIC role, no tables, or a name (role, schema, table) holding a control
+// character, a NUL byte or invalid UTF-8, or longer than PostgreSQL's 63 bytes. Names are
+// printed only as identifiers, quoted when they need it, in comments too.
 std::string grant_script(const GrantOptions& options);
 
 // Looks the tables up in options.schema (PostgreSQL): throws UsageError naming a table that

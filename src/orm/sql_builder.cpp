@@ -306,6 +306,13 @@ std::string SqlBuilder::json_path(const Node& node) {
   if (!is_json(data_.table.columns[index].type)) {
     throw UsageError("path() needs a JSON column; " + field.label + " is not");
   }
+  // One limit for both backends, checked before any SQL: SQLite's functions take at most 127
+  // arguments, one per step.
+  if (node.path.size() > kMaxJsonPathSteps) {
+    throw InvalidInput(
+        fmt::format("JSON path into {}", field.label),
+        fmt::format("{} steps, more than the {} allowed", node.path.size(), kMaxJsonPathSteps));
+  }
   std::string target = json_target(index, node.path);
   if (node.kind == Node::Kind::json_path_exists) return target + " IS NOT NULL";
   JsonText expected{json_of(field, node.values.at(0))};

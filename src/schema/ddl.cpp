@@ -179,6 +179,10 @@ std::string qualified_name(const std::string& schema_name, const std::string& na
 }
 
 std::string string_literal(const std::string& text) {
+  // SQL text ends at a NUL for libpq and SQLite: the rest of the statement would be lost.
+  if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
+    throw InvalidInput("string literal", "contains a NUL byte", nul);
+  }
   std::string out = "'";
   for (char c : text) {
     out += c;

@@ -130,6 +130,9 @@ TEST_F(DatabaseUrlTest, AcceptsSqliteUrls) {
     EXPECT_EQ(url.path(), path);
     EXPECT_EQ(url.is_memory(), path == ":memory:");
     EXPECT_TRUE(url.params().empty());
+    // Only SQLAlchemy's bare spellings leave the in-memory database implied (the command line
+    // refuses those).
+    EXPECT_EQ(url.memory_implied(), text == "sqlite://" || text == "sqlite:///");
   }
 }
 
@@ -187,6 +190,25 @@ TEST_F(DatabaseUrlTest, RefusesBadUrlsSayingWhatIsWrong) {
       {"sqlite://host/x.db", "SQLite URLs take no host"},
       {"sqlite:///x.db?mode=ro", "SQLite URLs take no query parameters"},
       {"sqlite:///x%zz.db", "unterminated or invalid percent escape at position 11"},
+      // A repeated parameter is not "last wins": an appended ?sslmode=disable must not quietly
+      // undo ?sslmode=require.
+      {"postgresql://u:hunt%40r2@h/d?sslmode=require&sslmode=disable",
+       "connection parameter 'sslmode' is given twice in the database URL (second at position 45)"},
+      {"postgresql://u:hunt%40r2@h/d?ssl=true&sslmode=disable", "'sslmode' is given twice"},
+      {"postgresql://u:hunt%40r2@h/d?password=hunt@r2&password=x", "'password' is given twice"},
+      // A '#' is neither a fragment nor part of the name or password.
+      {"postgresql://u:hunt%40r2@h/d#frag",
+       "database URL has a '#' at position 28: URLs take no #fragment (write a '#' in a user name, "
+       "password or database name as %23)"},
+      {"postgresql://u:hunt#r2@h/d", "has a '#' at position 19"},
+      {"sqlite:///x.db#frag", "has a '#' at position 14"},
+      // libpq lets a repeated keyword win silently; retort refuses it, naming the keyword only.
+      {"host=h password=hunt@r2 host=h2",
+       "libpq keyword string: 'host' is given twice (at "
+       "position 24)"},
+      {"sslmode=require host=h sslmode = 'disable'", "'sslmode' is given twice (at position 23)"},
+      {"host=h password='hunt@r2 x' password=hunt@r2", "'password' is given twice"},
+      {"host=h password=hunt\\ r2 dbname=d dbname=e", "'dbname' is given twice"},
       {"file:x.db", "'file:' URLs are not supported"},
       {"", "empty database URL"},
       {"   ", "empty database URL"},

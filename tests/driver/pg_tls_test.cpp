@@ -108,7 +108,7 @@ TEST_F(PgTlsTest, WrongHostNameFailsWithAClearError) {
                         "hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=" + file("ca.crt")));
   EXPECT_TRUE(contains(message, "does not match host name \"wrong-name.example\"")) << message;
   EXPECT_TRUE(contains(message,
-                       "hint: sslmode=verify-full checks that the server certificate "
+                       "HINT: sslmode=verify-full checks that the server certificate "
                        "names the host connected to"))
       << message;
   // verify-ca checks the CA only, so the same connection succeeds.
@@ -137,14 +137,16 @@ TEST_F(PgTlsTest, RequireRefusesAServerWithoutTls) {
   shared.set_param("sslmode", "require");
   const std::string message = connect_error(shared);
   EXPECT_TRUE(contains(message, "server does not support SSL, but SSL was required")) << message;
-  EXPECT_TRUE(contains(message, "hint: the server has TLS turned off")) << message;
+  EXPECT_TRUE(contains(message, "HINT: the server has TLS turned off")) << message;
+  // Once: the hint used to be both in the message and appended as HINT.
+  EXPECT_EQ(message.find("TLS turned off"), message.rfind("TLS turned off")) << message;
   EXPECT_TRUE(contains(message, "sslmode=require")) << message;
 }
 
 TEST_F(PgTlsTest, ServerRefusesUnencryptedConnections) {
   const std::string message = connect_error(url("127.0.0.1", "sslmode=disable"));
   EXPECT_TRUE(contains(message, "no encryption")) << message;
-  EXPECT_TRUE(contains(message, "hint: the server accepts only TLS connections here")) << message;
+  EXPECT_TRUE(contains(message, "HINT: the server accepts only TLS connections here")) << message;
 }
 
 TEST_F(PgTlsTest, ClientCertificateIsAcceptedWhereTheServerAsksForOne) {
@@ -162,7 +164,7 @@ TEST_F(PgTlsTest, WithoutAClientCertificateTheServerRefuses) {
       url("localhost", "sslmode=verify-full&sslrootcert=" + file("ca.crt"), "certuser"));
   EXPECT_TRUE(contains(message, "connection requires a valid client certificate")) << message;
   EXPECT_TRUE(contains(message,
-                       "hint: the server asks for a client certificate: set sslcert and "
+                       "HINT: the server asks for a client certificate: set sslcert and "
                        "sslkey"))
       << message;
 }

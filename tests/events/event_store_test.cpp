@@ -174,6 +174,31 @@ TEST_P(EventStoreTest, HostileStringsAreStoredAndMatchedVerbatim) {
   EXPECT_EQ(rows(), 2);
 }
 
+// One limit on both backends (SQLite used to fail from 127 steps on, "too many arguments on
+// function", while PostgreSQL went on): kMaxJsonPathSteps works, one more is refused before any
+// SQL runs, with the count in the message.
+TEST_P(EventStoreTest, JsonPathsHaveOneLengthLimitOnBothBackends) {
+  std::string doc = "1";
+  for (std::size_t i = 0; i < kMaxJsonPathSteps; ++i) doc = R"({"k":)" + doc + "}";
+  Event e = tx([&](EventRepository& r) { return r.record(doc); });
+  const std::vector<PathStep> longest(kMaxJsonPathSteps, PathStep("k"));
+  tx([&](EventRepository& r) {
+    EXPECT_EQ(ids(r.find_by_path(longest, Value(1))), ids({e}));
+    return 0;
+  });
+  for (const std::size_t steps : {kMaxJsonPathSteps + 1, std::size_t{127}, std::size_t{500}}) {
+    const std::vector<PathStep> too_long(steps, PathStep("k"));
+    try {
+      tx([&](EventRepository& r) { return r.find_by_path(too_long, Value(1)); });
+      ADD_FAILURE() << steps << " steps were accepted";
+    } catch (const InvalidInput& error) {
+      EXPECT_NE(std::string(error.what()).find(std::to_string(steps) + " steps, more than the 100"),
+                std::string::npos)
+          << error.what();
+    }
+  }
+}
+
 TEST_P(EventStoreTest, JsonFiltersTimeRangeAndProcessed) {
   std::vector<Event> stored = tx([](EventRepository& r) {
     return r.record_many(

@@ -115,12 +115,10 @@ std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
     ErrorInfo info;
     info.sqlstate = "08001";
     const std::string reason = pg::connection_message(conn);
-    const std::string hint = tls_hint(reason, url);
     info.message = fmt::format("cannot connect to {}: {}", url.redacted(), reason);
-    if (!hint.empty()) {
-      info.message += " (hint: " + hint + ")";
-      info.hint = hint;
-    }
+    // Only in the hint field: DatabaseError's text appends it ("; HINT: ..."), as for a hint
+    // from the server. Also in the message, it was printed twice.
+    info.hint = tls_hint(reason, url);
     PQfinish(conn);
     throw ConnectionError(std::move(info));
   }
