@@ -259,7 +259,9 @@ TEST_F(IngestReconnectTest, TerminatedBackendFailsTheIngestWithItsReportThenResu
   options.max_retries = 0;
   std::size_t batches = 0;
   options.on_progress = [&](std::size_t, std::size_t, std::size_t) {
-    if (++batches == 2) EXPECT_GE(terminate_ingest_backends(), 1);
+    if (++batches == 2) {
+      EXPECT_GE(terminate_ingest_backends(), 1);
+    }
   };
   try {
     run(options);
@@ -287,7 +289,9 @@ TEST_F(IngestReconnectTest, BatchInterruptedBeforeCommitIsRetriedOnANewConnectio
   std::vector<std::string> retries;
   options.on_retry = [&](std::size_t, const std::string& error) { retries.push_back(error); };
   options.on_progress = [&](std::size_t, std::size_t, std::size_t) {
-    if (++batches == 2) EXPECT_GE(terminate_ingest_backends(), 1);
+    if (++batches == 2) {
+      EXPECT_GE(terminate_ingest_backends(), 1);
+    }
   };
   IngestReport report = run(options);
   EXPECT_TRUE(report.complete);
