@@ -2,7 +2,7 @@
 // comparisons bench/run_events_bench.sh makes against pgbench, psql \copy, the seed's SQLAlchemy
 // stack and the raw SQLite floor, on the same server in the same run.
 //
-//   retort_bench_events --url URL --setup             create the events schema (idempotent)
+//   retort_bench_events --url URL --setup             upgrade to head (the built-in migrations)
 //   retort_bench_events --url URL --mode create|create_tx [--seconds S]
 //   retort_bench_events --url URL --mode threads [--seconds S] [--threads T]
 //   retort_bench_events --url URL --mode create_many [--rows N] [--documents reference|floor]
@@ -41,6 +41,7 @@
 #include "bench_common.hpp"
 #include "retort/database.hpp"
 #include "retort/events.hpp"
+#include "retort/migrate.hpp"
 
 namespace {
 
@@ -282,7 +283,11 @@ int main(int argc, char** argv) {
     options.pool.max_size = static_cast<std::size_t>(o.mode == "threads" ? o.threads : 1);
     retort::Database db = retort::Database::open(o.url, options);
     if (o.setup) {
-      db.transaction([](retort::Session& s) { events::create_schema(s); });
+      // The schema as an application gets it: retort's built-in migrations, to head.
+      retort::migrate::MigrateOptions migrate_options;
+      migrate_options.settings = retort::migrate::builtin_settings();
+      migrate_options.on_log = [](std::string_view) {};
+      retort::migrate::upgrade(db, "head", migrate_options);
       if (o.mode.empty()) return 0;
     }
     const Outcome outcome = run_mode(db, o);

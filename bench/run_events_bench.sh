@@ -168,7 +168,7 @@ sqlite_rate() {
 # peak_rss NAME URL: `retort events ingest` of the JSON Lines file, peak RSS in KiB (GNU time).
 peak_rss() {
   local name=$1 url=$2 out
-  out=$(/usr/bin/time -f 'PEAK %M KiB %e s' "$RETORT" --url "$url" events ingest "$WORK/events.jsonl" 2>&1) || {
+  out=$(/usr/bin/time -f 'PEAK %M KiB %e s' "$RETORT" --url "$url" events ingest --restart "$WORK/events.jsonl" 2>&1) || {
     echo "retort events ingest failed on $name:" >&2
     echo "$out" >&2
     return 1

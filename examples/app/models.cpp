@@ -4,4 +4,5 @@
 
 #include "models.hpp"
 
-static const retort::cli::Registration models = retort::cli::register_models<app::Event>();
+static const retort::cli::Registration models =
+    retort::cli::register_models<app::Event, app::IngestLedgerEntry>();

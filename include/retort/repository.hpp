@@ -49,7 +49,7 @@ ColumnRef field(M T::*member) {
 }
 
 // CREATE TABLE / INDEX IF NOT EXISTS (and enum types) for metadata, in the session. For tests
-// and first runs until migrations own the schema.
+// and throwaway databases; an application's schema belongs in revisions (docs/migrations.md).
 void create_all(Session& session, const schema::MetaData& metadata);
 
 namespace detail {

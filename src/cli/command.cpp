@@ -202,7 +202,7 @@ int main(int argc, char** argv, const schema::MetaData& models) {
 }
 
 schema::MetaData builtin_models() {
-  return metadata<events::Event>();
+  return metadata<events::Event, events::IngestLedgerEntry>();
 }
 
 }  // namespace retort::cli

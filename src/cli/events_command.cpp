@@ -1,7 +1,7 @@
 // `retort events ingest|list|show|find`: the event store from the command line.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "cli/context.hpp"
 #include "cli/printable.hpp"
 #include "cli/output.hpp"
+#include "core/redact.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 
@@ -21,8 +22,10 @@ namespace {
 using events::Event;
 using events::EventFilter;
 
-void ensure_schema(Database& db) {
-  db.transaction([](Session& s) { events::create_schema(s); });
+// The schema is the built-in migrations' (`retort upgrade head`): these commands never create or
+// change it, and say so once, before any work, when it is missing.
+void require_schema(Database& db, bool ingest_ledger = false) {
+  db.transaction([&](Session& s) { events::require_schema(s, ingest_ledger); });
 }
 
 Result as_result(const std::vector<Event>& found) {
@@ -109,7 +112,8 @@ EventFilter to_filter(const FindOptions& o) {
   }
   if (o.since) f.since = Timestamp::parse(*o.since);
   if (o.until) f.until = Timestamp::parse(*o.until);
-  if (o.processed && o.unprocessed) throw ConfigError("--processed and --unprocessed exclude each other");
+  if (o.processed && o.unprocessed)
+    throw ConfigError("--processed and --unprocessed exclude each other");
   if (o.processed) f.processed = true;
   if (o.unprocessed) f.processed = false;
   if (o.limit > 0) f.limit = o.limit;
@@ -143,54 +147,124 @@ struct IngestCliOptions {
   std::size_t max_bytes = events::kDefaultMaxEventBytes;
   bool uuid1 = false;
   bool json = false;
+  bool resume = false;
+  bool restart = false;
+  std::size_t retries = 3;
 };
 
+nlohmann::json report_json(const events::IngestReport& report, const std::string& source,
+                           const std::optional<std::string>& error) {
+  nlohmann::json out = {{"source", source},
+                        {"lines", report.lines},
+                        {"skipped", report.skipped},
+                        {"accepted", report.accepted},
+                        {"rejected", report.rejected},
+                        {"aborted", report.aborted},
+                        {"committed_line", report.committed_line},
+                        {"complete", report.complete},
+                        {"already_complete", report.already_complete},
+                        {"retries", report.retries}};
+  out["error"] = error ? nlohmann::json(*error) : nlohmann::json(nullptr);
+  nlohmann::json rejections = nlohmann::json::array();
+  for (const events::RejectedLine& r : report.rejections) {
+    rejections.push_back({{"line", r.line}, {"offset", r.offset}, {"reason", r.reason}});
+  }
+  out["rejections"] = std::move(rejections);
+  return out;
+}
+
+// The text report: rejected lines, counts, and where the stored prefix ends (every exit).
+void print_report(const events::IngestReport& report, const std::string& source, bool failed,
+                  bool ledger) {
+  if (report.already_complete) {
+    std::cout << fmt::format(
+        "{} is already ingested (lines 1..{}): nothing to do (--restart ingests it again)\n",
+        source, report.committed_line);
+    return;
+  }
+  for (const events::RejectedLine& r : report.rejections) {
+    std::cout << fmt::format("line {}: rejected: {} (at byte {})\n", r.line, r.reason, r.offset);
+  }
+  if (report.rejected > report.rejections.size()) {
+    std::cout << fmt::format("... and {} more rejected lines\n",
+                             report.rejected - report.rejections.size());
+  }
+  std::cout << fmt::format("accepted {}, rejected {}", report.accepted, report.rejected);
+  if (report.aborted) std::cout << " (--strict: nothing stored)";
+  if (report.skipped > 0)
+    std::cout << fmt::format(", lines 1..{} skipped (stored before)", report.skipped);
+  if (report.retries > 0) std::cout << fmt::format(", {} batch retries", report.retries);
+  std::cout << '\n';
+  if (report.complete) {
+    std::cout << fmt::format("stored: lines 1..{} of {} (complete)\n", report.committed_line,
+                             source);
+  } else if (failed && report.committed_line == 0) {
+    std::cout << fmt::format("stored: nothing of {}\n", source);
+  } else if (failed) {
+    std::cout << fmt::format(
+        "stored: lines 1..{} of {} (each batch committed); the rest was not "
+        "stored\n",
+        report.committed_line, source);
+    if (ledger) {
+      std::cout << fmt::format("to continue after line {}: retort events ingest --resume {}\n",
+                               report.committed_line, source);
+    }
+  }
+}
+
 int run_ingest(Context& context, const IngestCliOptions& o) {
+  if (o.resume && o.restart) throw ConfigError("--resume and --restart exclude each other");
   std::ifstream file;
   std::istream* in = &std::cin;
+  events::IngestOptions options;
   if (o.file != "-") {
+    options.source = events::identify_ingest_source(o.file);
     file.open(o.file, std::ios::binary);
     if (!file) throw ConfigError("cannot open " + o.file);
     in = &file;
+  } else if (o.resume || o.restart) {
+    throw ConfigError("--resume and --restart need a FILE: standard input keeps no ingest ledger");
   }
-  Database db = context.open_database();
-  ensure_schema(db);
-  events::IngestOptions options;
+  options.mode = o.resume    ? events::IngestMode::resume
+                 : o.restart ? events::IngestMode::restart
+                             : events::IngestMode::fresh;
   options.strict = o.strict;
   options.batch_size = o.batch_size;
   options.max_event_bytes = o.max_bytes;
+  options.max_retries = o.retries;
   options.id_version = o.uuid1 ? events::IdVersion::v1 : events::IdVersion::v7;
   const bool tty = isatty(STDERR_FILENO) == 1 && !context.options.quiet;
   if (tty) {
     options.on_progress = [](std::size_t lines, std::size_t accepted, std::size_t rejected) {
-      std::cerr << fmt::format("\r{} lines read, {} accepted, {} rejected", lines, accepted, rejected)
+      std::cerr << fmt::format("\r{} lines read, {} accepted, {} rejected", lines, accepted,
+                               rejected)
                 << std::flush;
     };
   }
-  events::IngestReport report = events::ingest(db, *in, options);
+  const std::string source = o.file == "-" ? std::string("standard input") : o.file;
+  Database db = context.open_database();
+  events::IngestReport report;
+  std::optional<std::string> error;
+  bool started = true;  // false: the error came before the first line (no schema, say)
+  try {
+    report = events::ingest(db, *in, options);
+  } catch (const Error& e) {
+    if (const auto* stopped = dynamic_cast<const events::IngestError*>(&e)) {
+      report = stopped->report();
+    } else {
+      started = false;
+    }
+    error = redact::scrub(e.what());
+  }
   if (tty) std::cerr << '\n';
   if (o.json) {
-    nlohmann::json out = {{"lines", report.lines},
-                          {"accepted", report.accepted},
-                          {"rejected", report.rejected},
-                          {"aborted", report.aborted}};
-    nlohmann::json rejections = nlohmann::json::array();
-    for (const events::RejectedLine& r : report.rejections) {
-      rejections.push_back({{"line", r.line}, {"offset", r.offset}, {"reason", r.reason}});
-    }
-    out["rejections"] = std::move(rejections);
-    std::cout << out.dump() << '\n';
-  } else {
-    for (const events::RejectedLine& r : report.rejections) {
-      std::cout << fmt::format("line {}: rejected: {} (at byte {})\n", r.line, r.reason, r.offset);
-    }
-    if (report.rejected > report.rejections.size()) {
-      std::cout << fmt::format("... and {} more rejected lines\n",
-                               report.rejected - report.rejections.size());
-    }
-    std::cout << fmt::format("accepted {}, rejected {}", report.accepted, report.rejected);
-    if (report.aborted) std::cout << " (--strict: nothing stored)";
-    std::cout << '\n';
+    std::cout << report_json(report, source, error).dump() << '\n';
+  } else if (started) {
+    print_report(report, source, error.has_value(), options.source.has_value());
+  }
+  if (error) {
+    std::cerr << "retort: error: " << *error << '\n';
+    return 1;
   }
   if (report.rejected == 0) return kSuccess;
   return report.aborted ? kError : kPartial;  // --strict stored nothing: the input was refused
@@ -206,15 +280,27 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     auto o = std::make_shared<IngestCliOptions>();
     CLI::App* cmd = group->add_subcommand(
         "ingest",
-        "Store events from JSON Lines (FILE or - for stdin). Prints accepted/rejected counts and "
-        "each rejected line; exit status 2 when any line was rejected");
+        "Store events from JSON Lines (FILE or - for stdin). Prints accepted/rejected counts, "
+        "each rejected line and up to which line the input is stored; a FILE is recorded in the "
+        "ingest ledger, so a rerun neither duplicates nor loses lines (--resume). Exit status 2 "
+        "when any line was rejected, 1 on an error");
     cmd->add_option("file", o->file, "JSON Lines file, or - for standard input (default)");
     cmd->add_flag("--strict", o->strict, "All or nothing: any bad line stores nothing");
     cmd->add_option("--batch-size", o->batch_size, "Events per bulk write (default 5000)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     cmd->add_option("--max-bytes", o->max_bytes, "Largest accepted event in bytes (default 1 MiB)");
     cmd->add_flag("--uuid1", o->uuid1, "Give new events UUIDv1 ids (default: time-ordered UUIDv7)");
-    cmd->add_flag("--json", o->json, "Print the report as one JSON object");
+    cmd->add_flag("--json", o->json,
+                  "Print the report as one JSON object (also when the ingest fails)");
+    cmd->add_flag("--resume", o->resume,
+                  "Continue a partially ingested FILE after its last committed line (the ingest "
+                  "ledger's)");
+    cmd->add_flag(
+        "--restart", o->restart,
+        "Ingest FILE from line 1 even though the ledger knows it (stores its lines again)");
+    cmd->add_option("--retries", o->retries,
+                    "Retries of a batch a broken connection interrupted (default 3)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{100}));
     cmd->callback([&context, &run, o] { run = [&context, o] { return run_ingest(context, *o); }; });
   }
   {
@@ -224,7 +310,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     cmd->callback([&context, &run, o] {
       run = [&context, o] {
         Database db = context.open_database();
-        ensure_schema(db);
+        require_schema(db);
         std::vector<Event> found = db.transaction(
             [&](Session& s) { return events::EventRepository(s).find(to_filter(*o)); });
         print_events(found, o->json);
@@ -240,7 +326,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     cmd->callback([&context, &run, o] {
       run = [&context, o] {
         Database db = context.open_database();
-        ensure_schema(db);
+        require_schema(db);
         std::vector<Event> found = db.transaction(
             [&](Session& s) { return events::EventRepository(s).find(to_filter(*o)); });
         print_events(found, o->json);
@@ -261,17 +347,19 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
       run = [&context, o] {
         const Uuid id = Uuid::parse(o->id);
         Database db = context.open_database();
-        ensure_schema(db);
-        Event e = db.transaction(
-            [&](Session& s) { return events::EventRepository(s).get_required(id); });
+        require_schema(db);
+        Event e =
+            db.transaction([&](Session& s) { return events::EventRepository(s).get_required(id); });
         if (o->json) {
           print_events({e}, true);
         } else {
           std::cout << "id:           " << e.id.to_string() << '\n'
                     << "created_at:   " << e.created_at.to_string() << '\n'
                     << "updated_at:   " << e.updated_at.to_string() << '\n'
-                    << "data:\n" << pretty(e.data) << '\n'
-                    << "task_context:\n" << pretty(e.task_context) << '\n';
+                    << "data:\n"
+                    << pretty(e.data) << '\n'
+                    << "task_context:\n"
+                    << pretty(e.task_context) << '\n';
         }
         return 0;
       };

@@ -1,6 +1,6 @@
-// The Event model and the events schema (table, indexes, and on PostgreSQL the merge-patch
-// function), created from the model metadata until the migration engine ships it.
-#include "retort/ddl.hpp"
+// The models of the events schema: Event and IngestLedgerEntry. They describe the tables the
+// built-in migrations create (migrations/versions), for the repository and for autogenerate,
+// which compares them with the database; they never create anything themselves.
 #include "retort/events.hpp"
 #include "retort/model.hpp"
 
@@ -8,7 +8,9 @@ void retort::ModelTraits<retort::events::Event>::describe(ModelBuilder<events::E
   using events::Event;
   namespace types = schema::types;
   m.table("events").comment("raw events (data) and what processing made of them (task_context)");
-  m.column("id", &Event::id, types::uuid()).primary_key().client_default([] { return Value(Uuid::v7()); });
+  m.column("id", &Event::id, types::uuid()).primary_key().client_default([] {
+    return Value(Uuid::v7());
+  });
   m.column("data", &Event::data, types::jsonb()).comment("the event as received");
   m.column("task_context", &Event::task_context, types::jsonb())
       .comment("processing results; NULL until processed");
@@ -24,59 +26,20 @@ void retort::ModelTraits<retort::events::Event>::describe(ModelBuilder<events::E
   m.latest_by("created_at");
 }
 
-namespace retort::events {
-
-namespace {
-
-// RFC 7386 JSON merge patch for jsonb. PostgreSQL's || is shallow and keeps nulls; this recurses
-// into objects and removes keys whose patch value is null. A SQL NULL target is patched as {}.
-constexpr const char* kMergePatchFunction = R"(CREATE OR REPLACE FUNCTION retort_json_merge_patch(target jsonb, patch jsonb)
-RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $retort$
-DECLARE
-  result jsonb;
-  k text;
-  v jsonb;
-BEGIN
-  IF patch IS NULL THEN
-    RETURN target;
-  END IF;
-  IF jsonb_typeof(patch) <> 'object' THEN
-    RETURN patch;
-  END IF;
-  IF target IS NULL OR jsonb_typeof(target) <> 'object' THEN
-    result := '{}'::jsonb;
-  ELSE
-    result := target;
-  END IF;
-  FOR k, v IN SELECT e.key, e.value FROM jsonb_each(patch) AS e LOOP
-    IF jsonb_typeof(v) = 'null' THEN
-      result := result - k;
-    ELSE
-      result := result || jsonb_build_object(k, retort_json_merge_patch(result -> k, v));
-    END IF;
-  END LOOP;
-  RETURN result;
-END
-$retort$)";
-
-}  // namespace
-
-std::vector<std::string> schema_statements(Dialect dialect) {
-  ddl::Options options;
-  options.if_not_exists = true;
-  std::vector<std::string> out =
-      ddl::create_table_statements(model<Event>().table(), dialect, nullptr, options);
-  if (dialect == Dialect::postgresql) {
-    // COMMENT ON is idempotent; keep it. The function is needed by merge_task_context.
-    out.emplace_back(kMergePatchFunction);
-  }
-  return out;
+void retort::ModelTraits<retort::events::IngestLedgerEntry>::describe(
+    ModelBuilder<events::IngestLedgerEntry>& m) {
+  using events::IngestLedgerEntry;
+  namespace types = schema::types;
+  m.table("events_ingest_ledger").comment("how far each JSON Lines file was ingested into events");
+  m.column("file_size", &IngestLedgerEntry::file_size, types::bigint());
+  m.column("head_sha256", &IngestLedgerEntry::head_sha256, types::text());
+  m.column("source", &IngestLedgerEntry::source, types::text());
+  m.column("last_line", &IngestLedgerEntry::last_line, types::bigint())
+      .comment("last line whose batch committed (0: none)");
+  m.column("accepted", &IngestLedgerEntry::accepted, types::bigint());
+  m.column("rejected", &IngestLedgerEntry::rejected, types::bigint());
+  m.column("complete", &IngestLedgerEntry::complete, types::boolean());
+  m.column("started_at", &IngestLedgerEntry::started_at, types::timestamptz());
+  m.column("updated_at", &IngestLedgerEntry::updated_at, types::timestamptz());
+  m.primary_key({"file_size", "head_sha256"}, "events_ingest_ledger_pkey");
 }
-
-void create_schema(Session& session) {
-  for (const std::string& statement : schema_statements(session.dialect())) {
-    session.execute(statement);
-  }
-}
-
-}  // namespace retort::events

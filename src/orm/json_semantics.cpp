@@ -69,14 +69,17 @@ std::optional<std::string> problem(std::string_view text) {
   // simdjson answers the common case (valid) several times faster than building a DOM; only
   // when it refuses does nlohmann decide and explain (it also takes numbers simdjson cannot
   // represent, which PostgreSQL's numeric can).
+  // The depth first, by a byte scan, before a parser builds anything (memory stays
+  // proportional to the text); shorter text than the limit cannot be nested deeper.
+  if (text.size() > text::kMaxJsonDepth) {
+    if (auto at = text::find_excess_json_nesting(text)) {
+      return fmt::format("JSON nested deeper than {} levels (byte {})", text::kMaxJsonDepth, *at);
+    }
+  }
   thread_local simdjson::dom::parser parser;
   if (parser.parse(text.data(), text.size()).error() != simdjson::SUCCESS) {
     std::string error;
     if (!parse(text, &error)) return "not valid JSON (" + error + ")";
-    // simdjson stops at 1024 levels, nlohmann at none: hold both backends' common limit.
-    if (auto at = text::find_excess_json_nesting(text)) {
-      return fmt::format("JSON nested deeper than {} levels (byte {})", text::kMaxJsonDepth, *at);
-    }
   }
   if (text::find_json_nul_escape(text))
     return "JSON text holds \\u0000, which PostgreSQL's jsonb cannot store";

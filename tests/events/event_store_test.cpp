@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -10,6 +11,7 @@
 
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "support/events_schema.hpp"
 #include "support/test_db.hpp"
 
 namespace retort::events {
@@ -20,7 +22,7 @@ using Json = nlohmann::json;
 class EventStoreTest : public ::testing::TestWithParam<Dialect> {
  protected:
   EventStoreTest() : test_db_(GetParam()), db_(test_db_.url(), options()) {
-    db_.transaction([](Session& s) { create_schema(s); });
+    testing::upgrade_events_schema(db_);
   }
 
   static DatabaseOptions options() {
@@ -54,7 +56,7 @@ class EventStoreTest : public ::testing::TestWithParam<Dialect> {
   Database db_;
 };
 
-TEST_P(EventStoreTest, SchemaComesFromTheModelAndIsIdempotent) {
+TEST_P(EventStoreTest, SchemaComesFromTheMigrationsAndMatchesTheModel) {
   const schema::Table& t = model<Event>().table();
   EXPECT_EQ(t.name, "events");
   ASSERT_EQ(t.columns.size(), 5u);
@@ -64,8 +66,34 @@ TEST_P(EventStoreTest, SchemaComesFromTheModelAndIsIdempotent) {
   ASSERT_EQ(t.indexes.size(), 2u);
   EXPECT_EQ(t.indexes[1].method, "gin");
   EXPECT_EQ(t.indexes[1].elements[0].operator_class, "jsonb_path_ops");
-  db().transaction([](Session& s) { create_schema(s); });  // again: no error
+  testing::upgrade_events_schema(db());  // again: nothing to do
   EXPECT_EQ(rows(), 0);
+  EXPECT_NO_THROW(db().transaction([](Session& s) { require_schema(s, true); }));
+}
+
+TEST_P(EventStoreTest, WithoutTheMigrationsEveryEntryPointSaysToUpgrade) {
+  testing::TestDatabase empty(GetParam());
+  Database bare(empty.url());
+  const auto expect_upgrade_hint = [](const std::function<void()>& call, const char* table) {
+    try {
+      call();
+      ADD_FAILURE() << "no error without the " << table << " table";
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                std::string("no ") + table + " table: run `retort upgrade head`");
+    }
+  };
+  expect_upgrade_hint([&] { bare.transaction([](Session& s) { require_schema(s); }); }, "events");
+  std::istringstream in("{\"a\": 1}\n");
+  expect_upgrade_hint([&] { ingest(bare, in); }, "events");
+  // Nothing was created on the way.
+  EXPECT_THROW(bare.connection()->execute("SELECT count(*) FROM events"), DatabaseError);
+  // A database migrated before the ledger's revision: ingesting a file needs it.
+  testing::upgrade_events_schema(bare, "7c2d9e4b1a60");
+  IngestOptions with_source;
+  with_source.source = IngestSource{"events.jsonl", 8, std::string(64, '0')};
+  std::istringstream again("{\"a\": 1}\n");
+  expect_upgrade_hint([&] { ingest(bare, again, with_source); }, "events_ingest_ledger");
 }
 
 TEST_P(EventStoreTest, RecordFillsIdAndTimestamps) {

@@ -1,7 +1,11 @@
 // Event JSON validation: what is refused, and the byte offset named.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sstream>
+#include <string>
 
 #include "events/line_reader.hpp"
 #include "retort/error.hpp"
@@ -61,6 +65,53 @@ TEST(JsonCheck, NestingDeeperThanSqliteStoresIsRefusedWithOffset) {
   EXPECT_NE(p->reason.find("nested deeper than 2000 levels"), std::string::npos) << p->reason;
   EXPECT_EQ(p->offset, 6u + 1999u);  // the 2000th '[' is the 2001st level
   EXPECT_FALSE(check_json(std::string(2000, '[') + std::string(2000, ']')).has_value());
+}
+
+// Peak resident memory (KiB) that checking `line` adds, measured in a forked child so that no
+// earlier test's peak hides it.
+long check_json_peak_growth_kib(const std::string& line, JsonProblem& problem_out) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t child = fork();
+  if (child == 0) {
+    rusage before{};
+    getrusage(RUSAGE_SELF, &before);
+    std::optional<JsonProblem> p = check_json(line, line.size() + 1);
+    rusage after{};
+    getrusage(RUSAGE_SELF, &after);
+    const std::string report = std::to_string(after.ru_maxrss - before.ru_maxrss) + "\n" +
+                               std::to_string(p ? p->offset : 0) + "\n" + (p ? p->reason : "");
+    (void)!write(fds[1], report.data(), report.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string report;
+  char buffer[512];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;)
+    report.append(buffer, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::istringstream in(report);
+  long growth = -1;
+  in >> growth >> problem_out.offset;
+  in.ignore(1);
+  std::getline(in, problem_out.reason);
+  return growth;
+}
+
+TEST(JsonCheck, DepthIsScannedBeforeAnyParseSoMemoryStaysProportionalToTheLine) {
+  // 20 MB of '[': before the depth scan came first, the locating parse built a tree of
+  // 20 million arrays (gigabytes); now the scan refuses it at byte 2000, allocating nothing.
+  const std::string line(20'000'000, '[');
+  JsonProblem problem;
+  const long growth_kib = check_json_peak_growth_kib(line, problem);
+  EXPECT_NE(problem.reason.find("nested deeper than 2000 levels"), std::string::npos)
+      << problem.reason;
+  EXPECT_EQ(problem.offset, 2000u);
+  EXPECT_GE(growth_kib, 0);
+  EXPECT_LT(growth_kib, 64 * 1024)
+      << "checking a 20 MB line grew the peak RSS by " << growth_kib << " KiB";
 }
 
 TEST(JsonCheck, SizeLimit) {
