@@ -148,7 +148,7 @@ TEST_P(EventsCliTest, InterruptedIngestReportsWhereItStoppedAndResumesWithoutDup
       "DROP TRIGGER ingest_fault" +
       std::string(GetParam() == Dialect::sqlite ? "" : " ON events_ingest_ledger"));
   r = run("events ingest --resume --batch-size 100 in.jsonl");
-  EXPECT_EQ(r.exit_code, 2) << r.output;  // lines were rejected (by this run: 291 on)
+  EXPECT_EQ(r.exit_code, 6) << r.output;  // lines were rejected (by this run: 291 on)
   EXPECT_NE(r.output.find("lines 1..202 skipped"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("stored: lines 1..500 of in.jsonl (complete)"), std::string::npos)
       << r.output;
@@ -253,25 +253,30 @@ TEST(EventsCliPg, TerminatedBackendMidRunThenResumeStoresEveryLineOnce) {
     PooledConnection gate = admin.connection();
     gate->execute("SELECT pg_advisory_lock($1)", {Value(key)});
     std::future<EventsCliRun> ingest = std::async(std::launch::async, [&] { return run(args); });
-    std::int64_t pid = 0;
-    for (int i = 0; i < 1200 && pid == 0;
-         ++i) {  // waits, at most a minute, for the ingest to block
-      Result waiting = admin.connection()->execute(
-          "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-          "AND objid::bigint = $1",
-          {Value(key)});
-      if (!waiting.empty()) {
-        pid = waiting.at(0)[0].as_int64();
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      std::int64_t pid = 0;
+      for (int i = 0; i < 1200 && pid == 0; ++i) {  // at most a minute for the ingest to block
+        Result waiting = admin.connection()->execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND objid::bigint = $1",
+            {Value(key)});
+        if (!waiting.empty()) {
+          pid = waiting.at(0)[0].as_int64();
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
       }
-    }
-    EXPECT_NE(pid, 0) << "the ingest never reached the third batch";
-    if (pid != 0) {
-      EXPECT_TRUE(admin.connection()
-                      ->execute("SELECT pg_terminate_backend($1, 5000)", {Value(pid)})
-                      .at(0)[0]
-                      .as_bool());
+      EXPECT_NE(pid, 0) << "the ingest never reached the third batch";
+      if (pid != 0) {
+        EXPECT_TRUE(admin.connection()
+                        ->execute("SELECT pg_terminate_backend($1::int, 5000)", {Value(pid)})
+                        .at(0)[0]
+                        .as_bool());
+      }
+    } catch (...) {
+      // The ingest waits for the lock: release it, or the future's destructor waits forever.
+      gate->execute("SELECT pg_advisory_unlock($1)", {Value(key)});
+      throw;
     }
     gate->execute("SELECT pg_advisory_unlock($1)", {Value(key)});
     return ingest.get();
@@ -286,11 +291,15 @@ TEST(EventsCliPg, TerminatedBackendMidRunThenResumeStoresEveryLineOnce) {
   std::ofstream(dir / "a.jsonl", std::ios::binary) << numbered_lines(1000);
   EventsCliRun r = ingest_terminated_mid_run("events ingest --retries 0 --batch-size 100 a.jsonl");
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("terminating connection"), std::string::npos) << r.output;
+  // The client sees the termination as the server's notice or as a closed socket (timing).
+  EXPECT_TRUE(r.output.find("terminating connection") != std::string::npos ||
+              r.output.find("08006") != std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("ingest stopped after line"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("stored: lines 1..202 of a.jsonl"), std::string::npos) << r.output;
   EXPECT_EQ(count("*"), 200);
   r = run("events ingest --resume --batch-size 100 a.jsonl");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.exit_code, 6) << r.output;
   EXPECT_NE(r.output.find("stored: lines 1..1000 of a.jsonl (complete)"), std::string::npos)
       << r.output;
   EXPECT_EQ(count("*"), 990);
@@ -303,7 +312,7 @@ TEST(EventsCliPg, TerminatedBackendMidRunThenResumeStoresEveryLineOnce) {
   // With retries (the default), the interrupted batch is stored on a new connection.
   std::ofstream(dir / "b.jsonl", std::ios::binary) << numbered_lines(400);
   r = ingest_terminated_mid_run("events ingest --batch-size 100 b.jsonl");
-  EXPECT_EQ(r.exit_code, 2) << r.output;  // lines 97, 194, ... are not JSON
+  EXPECT_EQ(r.exit_code, 6) << r.output;  // lines 97, 194, ... are not JSON
   EXPECT_NE(r.output.find("1 batch retries"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("stored: lines 1..400 of b.jsonl (complete)"), std::string::npos)
       << r.output;
