@@ -26,8 +26,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using retort::fuzz::require;
 using retort::PathStep;
+using retort::fuzz::require;
 
 // Indexes above this are parsed and checked, but no document is built for them.
 constexpr std::int64_t kMaxBuiltIndex = 64;
