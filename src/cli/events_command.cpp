@@ -13,6 +13,7 @@
 #include "cli/printable.hpp"
 #include "cli/output.hpp"
 #include "core/redact.hpp"
+#include "events/path_query.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 
@@ -61,27 +62,6 @@ std::string pretty(const std::optional<JsonText>& doc) {
   }
 }
 
-// "a.b.0.c" -> steps; all-digit segments are array indexes.
-std::vector<PathStep> parse_path(const std::string& text) {
-  std::vector<PathStep> steps;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = text.find('.', start);
-    std::string segment = text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (segment.empty()) {
-      throw ConfigError("--path: empty segment at byte " + std::to_string(start));
-    }
-    if (segment.find_first_not_of("0123456789") == std::string::npos && segment.size() < 10) {
-      steps.emplace_back(std::stoll(segment));
-    } else {
-      steps.emplace_back(std::move(segment));
-    }
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return steps;
-}
-
 struct FindOptions {
   std::optional<std::string> contains;
   std::optional<std::string> path;
@@ -98,17 +78,9 @@ EventFilter to_filter(const FindOptions& o) {
   EventFilter f;
   f.contains = o.contains;
   if (o.path) {
-    const std::size_t eq = o.path->find('=');
-    f.path = parse_path(o.path->substr(0, eq));
-    if (eq != std::string::npos) {
-      const std::string value = o.path->substr(eq + 1);
-      // A JSON value ("pro" in quotes, 3, true, {...}) as JSON; anything else as a string.
-      if (!events::check_json(value)) {
-        f.path_equals = Value(JsonText{value});
-      } else {
-        f.path_equals = Value(value);
-      }
-    }
+    events::PathQuery query = events::parse_path_query(*o.path);
+    f.path = std::move(query.path);
+    f.path_equals = std::move(query.equals);
   }
   if (o.since) f.since = Timestamp::parse(*o.since);
   if (o.until) f.until = Timestamp::parse(*o.until);

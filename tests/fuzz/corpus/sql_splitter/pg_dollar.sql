@@ -1,0 +1,2 @@
+pCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;
+DO $$ BEGIN PERFORM 1; END $$;
