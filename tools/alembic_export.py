@@ -1,6 +1,8 @@
 """retort import alembic: renders every revision of an Alembic project as SQL, through Alembic.
 
-Usage: PYTHON alembic_export.py ALEMBIC_INI DIALECT[,DIALECT...]
+Usage: PYTHON alembic_export.py ALEMBIC_INI DIALECT[,DIALECT...]|auto
+
+auto: the dialect of the project's sqlalchemy.url, else postgresql and sqlite.
 
 Prints one JSON document on stdout (see render_project); the C++ side (src/cli/import_command.cpp)
 turns it into retort revision files. Diagnostics go to stderr; exit code 2 when Alembic or
@@ -289,8 +291,23 @@ def _describe(rev, dialects, offline, live):
     }
 
 
+def _project_dialects(url):
+    """The dialect of the project's sqlalchemy.url (any driver spelling), else both."""
+    try:
+        name = sa.engine.make_url(url).get_backend_name()
+    except Exception:
+        return ["postgresql", "sqlite"]
+    return [name] if name in ("postgresql", "sqlite") else ["postgresql", "sqlite"]
+
+
 def render_project(ini, dialects):
     config = Config(ini)
+    try:
+        project_url = config.get_main_option("sqlalchemy.url")
+    except Exception:  # an interpolation that does not resolve
+        project_url = None
+    if dialects == ["auto"]:
+        dialects = _project_dialects(project_url)
     config.set_main_option("sqlalchemy.url", dialects[0] + "://retort-import-offline.invalid/x")
     script = ScriptDirectory.from_config(config)
     ScriptDirectory.from_config = classmethod(lambda cls, cfg: script)  # one load for all runs
@@ -315,6 +332,8 @@ def render_project(ini, dialects):
         "alembic": alembic_version,
         "sqlalchemy": sa.__version__,
         "python": sys.executable,
+        "url": project_url,
+        "dialects": dialects,
         "script_location": script.dir,
         "version_table": captured.get("version_table", "alembic_version"),
         "version_table_schema": captured.get("version_table_schema"),

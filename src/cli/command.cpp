@@ -90,6 +90,7 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   add_events_command(app, context, run);
   add_grants_command(app, context, run);
   add_crash_check_command(app, context, run);
+  add_import_command(app, context, run);
 
   try {
     app.parse(argc, argv);

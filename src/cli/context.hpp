@@ -54,6 +54,7 @@ void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // mi
 void add_check_command(CLI::App& app, Context& context, Command& run);  // autogenerate_commands.cpp
 void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
 void add_grants_command(CLI::App& app, Context& context, Command& run);  // security_commands.cpp
+void add_import_command(CLI::App& app, Context& context, Command& run);  // import_command.cpp
 // Hidden: crashes on purpose (redaction tests of the terminate handler).
 void add_crash_check_command(CLI::App& app, Context& context, Command& run);
 

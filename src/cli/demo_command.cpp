@@ -1,6 +1,6 @@
 // `retort demo`: what retort does today, end to end, on the embedded default (a SQLite file).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -36,7 +36,9 @@ constexpr DemoEvent kEvents[] = {
     {"ticket.closed", R"({"ticket":1042,"resolution":"extinguished"})"},
 };
 
-void step(int number, const std::string& text) { std::cout << number << ". " << text << '\n'; }
+void step(int number, const std::string& text) {
+  std::cout << number << ". " << text << '\n';
+}
 
 // What `retort upgrade head` does without a retort.toml: retort's built-in migrations (the events
 // schema), applied under the migration lock and recorded in retort_version / retort_history.
@@ -81,14 +83,15 @@ std::string process_event(const events::Event& e) {
       summary = "ticket " + text_at("/ticket/id"_json_pointer) + " from " +
                 text_at("/ticket/customer/name"_json_pointer) + ": " +
                 text_at("/ticket/subject"_json_pointer);
-      const nlohmann::json priority = data.value("/ticket/priority"_json_pointer, nlohmann::json(0));
+      const nlohmann::json priority =
+          data.value("/ticket/priority"_json_pointer, nlohmann::json(0));
       if (priority.is_number() && priority.get<int>() >= 2) urgency = "high";
     } else if (type == "ticket.commented") {
       summary = "comment by " + text_at("/comment/author"_json_pointer) + " on ticket " +
                 text_at("/ticket/id"_json_pointer);
     } else {
-      summary = "ticket " + text_at("/ticket/id"_json_pointer) + " closed: " +
-                text_at("/ticket/resolution"_json_pointer);
+      summary = "ticket " + text_at("/ticket/id"_json_pointer) +
+                " closed: " + text_at("/ticket/resolution"_json_pointer);
     }
   } else if (family == "order") {
     classification = "fulfilment";
@@ -98,8 +101,8 @@ std::string process_event(const events::Event& e) {
   } else if (family == "payment") {
     classification = "billing";
     urgency = "high";
-    summary = "payment for order " + text_at("/payment/order_id"_json_pointer) + " failed: " +
-              text_at("/payment/reason"_json_pointer);
+    summary = "payment for order " + text_at("/payment/order_id"_json_pointer) +
+              " failed: " + text_at("/payment/reason"_json_pointer);
   } else if (family == "user") {
     classification = "growth";
     summary = "new " + text_at("/user/plan"_json_pointer) + " user " +
@@ -172,8 +175,9 @@ void run_events_demo(Database& db) {
     cells.emplace_back(e.task_context);
   }
   Result rows(std::move(columns), std::move(cells), static_cast<std::int64_t>(latest.size()));
-  step(10, "the newest failed payments (find --contains '{\"type\":\"payment.failed\"}'), "
-           "with their task_context:");
+  step(10,
+       "the newest failed payments (find --contains '{\"type\":\"payment.failed\"}'), "
+       "with their task_context:");
   print_table(std::cout, rows, 70);
   std::cout << "\nMore: retort events list | retort events find --contains "
                "'{\"type\":\"ticket.created\"}' --limit 5 | retort events show ID\n";
@@ -217,9 +221,9 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
       // A transaction that fails half-way leaves nothing behind.
       try {
         db.transaction([&](Session& s) {
-          s.execute("INSERT INTO demo_events (id, kind, data, created_at) VALUES ($1, $2, $3, $4)",
-                    {Uuid::v7(), "ticket.reopened", JsonText{R"({"ticket":1042})"},
-                     Timestamp::now()});
+          s.execute(
+              "INSERT INTO demo_events (id, kind, data, created_at) VALUES ($1, $2, $3, $4)",
+              {Uuid::v7(), "ticket.reopened", JsonText{R"({"ticket":1042})"}, Timestamp::now()});
           s.execute("INSERT INTO demo_events (id, kind, data, created_at) VALUES ($1, $2, $3, $4)",
                     {ids.front(), "duplicate", JsonText{"{}"}, Timestamp::now()});
         });
@@ -240,7 +244,8 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
         } catch (const std::runtime_error&) {
         }
       });
-      step(5, "a nested scope (savepoint) deleted every row, then was undone; the outer update kept");
+      step(5,
+           "a nested scope (savepoint) deleted every row, then was undone; the outer update kept");
 
       Result rows = db.connection()->execute(
           "SELECT id, kind, data, created_at FROM demo_events ORDER BY id DESC LIMIT 5");
@@ -248,7 +253,8 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
       print_table(std::cout, rows, 48);
       const std::int64_t total =
           db.connection()->execute("SELECT count(*) FROM demo_events").at(0)[0].as_int64();
-      std::cout << "\n" << total << " events in demo_events. Look at them with:\n"
+      std::cout << "\n"
+                << total << " events in demo_events. Look at them with:\n"
                 << "  retort sql \"SELECT kind, count(*) FROM demo_events GROUP BY kind\"\n";
       run_events_demo(db);
       return 0;

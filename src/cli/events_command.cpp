@@ -1,7 +1,7 @@
 // `retort events ingest|list|show|find`: the event store from the command line.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -62,7 +62,8 @@ std::vector<PathStep> parse_path(const std::string& text) {
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = text.find('.', start);
-    std::string segment = text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string segment =
+        text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (segment.empty()) throw ConfigError("--path: empty segment in '" + text + "'");
     if (segment.find_first_not_of("0123456789") == std::string::npos && segment.size() < 10) {
       steps.emplace_back(std::stoll(segment));
@@ -105,7 +106,8 @@ EventFilter to_filter(const FindOptions& o) {
   }
   if (o.since) f.since = Timestamp::parse(*o.since);
   if (o.until) f.until = Timestamp::parse(*o.until);
-  if (o.processed && o.unprocessed) throw ConfigError("--processed and --unprocessed exclude each other");
+  if (o.processed && o.unprocessed)
+    throw ConfigError("--processed and --unprocessed exclude each other");
   if (o.processed) f.processed = true;
   if (o.unprocessed) f.processed = false;
   if (o.limit > 0) f.limit = o.limit;
@@ -158,7 +160,8 @@ int run_ingest(Context& context, const IngestCliOptions& o) {
   const bool tty = isatty(STDERR_FILENO) == 1 && !context.options.quiet;
   if (tty) {
     options.on_progress = [](std::size_t lines, std::size_t accepted, std::size_t rejected) {
-      std::cerr << fmt::format("\r{} lines read, {} accepted, {} rejected", lines, accepted, rejected)
+      std::cerr << fmt::format("\r{} lines read, {} accepted, {} rejected", lines, accepted,
+                               rejected)
                 << std::flush;
     };
   }
@@ -256,16 +259,18 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
         const Uuid id = Uuid::parse(o->id);
         Database db = context.open_database();
         ensure_schema(db);
-        Event e = db.transaction(
-            [&](Session& s) { return events::EventRepository(s).get_required(id); });
+        Event e =
+            db.transaction([&](Session& s) { return events::EventRepository(s).get_required(id); });
         if (o->json) {
           print_events({e}, true);
         } else {
           std::cout << "id:           " << e.id.to_string() << '\n'
                     << "created_at:   " << e.created_at.to_string() << '\n'
                     << "updated_at:   " << e.updated_at.to_string() << '\n'
-                    << "data:\n" << pretty(e.data) << '\n'
-                    << "task_context:\n" << pretty(e.task_context) << '\n';
+                    << "data:\n"
+                    << pretty(e.data) << '\n'
+                    << "task_context:\n"
+                    << pretty(e.task_context) << '\n';
         }
         return 0;
       };

@@ -10,8 +10,8 @@ namespace {
 
 // Display width in code points, so UTF-8 text lines up (wide characters aside).
 std::size_t display_width(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string cut(std::string s, std::size_t max_cell) {
@@ -33,15 +33,20 @@ void print_padded(std::ostream& out, const std::string& s, std::size_t width) {
 
 nlohmann::json to_json(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::null: return nullptr;
-    case Value::Kind::boolean: return v.as_bool();
-    case Value::Kind::int64: return v.as_int64();
-    case Value::Kind::float64: return v.as_double();
+    case Value::Kind::null:
+      return nullptr;
+    case Value::Kind::boolean:
+      return v.as_bool();
+    case Value::Kind::int64:
+      return v.as_int64();
+    case Value::Kind::float64:
+      return v.as_double();
     case Value::Kind::json: {
       nlohmann::json parsed = nlohmann::json::parse(v.as_json().text, nullptr, false);
       return parsed.is_discarded() ? nlohmann::json(v.as_json().text) : parsed;
     }
-    default: return v.to_display();
+    default:
+      return v.to_display();
   }
 }
 
