@@ -342,16 +342,41 @@ def render_project(ini, dialects):
     }
 
 
+def _where_in_project(error, project_dir):
+    """'FILE, line N' of the project's own file the error came from (env.py, a revision), or
+    None when it came from elsewhere."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return "%s, line %s" % (error.filename, error.lineno)
+    where = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if os.path.abspath(frame.filename).startswith(project_dir + os.sep):
+            where = "%s, line %s" % (frame.filename, frame.lineno)
+    return where
+
+
+def _failure_summary(error, project_dir):
+    """One line saying what failed and where, then what to do about it."""
+    where = _where_in_project(error, project_dir)
+    text = "%s: %s" % (type(error).__name__, str(error).strip())
+    if where:
+        text = "%s: %s" % (where, text)
+    if isinstance(error, ImportError):
+        text += ("\n(the project imports a module this interpreter (%s) does not have: pass "
+                 "--python with the interpreter of the project's virtualenv)" % sys.executable)
+    return text
+
+
 def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: alembic_export.py ALEMBIC_INI DIALECT[,DIALECT...]\n")
-        return 2
+        return 64
     ini, dialects = sys.argv[1], sys.argv[2].split(",")
     try:
         document = render_project(ini, dialects)
     except Exception as error:
-        sys.stderr.write("%s: %s\n%s" % (type(error).__name__, error,
-                                         traceback.format_exc(limit=-4)))
+        project_dir = os.path.dirname(os.path.abspath(ini))
+        sys.stderr.write("%s\n%s" % (_failure_summary(error, project_dir),
+                                     traceback.format_exc(limit=-4)))
         return 1
     json.dump(document, sys.stdout)
     sys.stdout.write("\n")

@@ -414,6 +414,28 @@ TEST(ImportAlembic, SaysWhatIsMissingWhenPythonCannotImportAlembic) {
       << no_ini.output;
 }
 
+TEST(ImportAlembic, ABrokenProjectIsReportedWithTheFileAndLineThatFailed) {
+  TempDir dir;
+  write_alembic_project(dir.path(), "sqlite:///app.db", sqlite_batch_history());
+  const fs::path env = dir / "alembic" / "env.py";
+  std::ofstream(env) << "import app_models_not_installed\n" << kEnvPy;
+  const CliRun no_module = import_project(dir.path());
+  EXPECT_EQ(no_module.exit_code, 1) << no_module.output;
+  EXPECT_TRUE(contains(no_module.output, env.string() + ", line 1: ModuleNotFoundError"))
+      << no_module.output;
+  EXPECT_TRUE(contains(no_module.output, "pass --python")) << no_module.output;
+
+  std::ofstream(env) << kEnvPy;
+  const fs::path revision = dir / "alembic" / "versions" / "b2000000000b_drop_note_widen_name.py";
+  std::ofstream(revision, std::ios::app) << "\ndef broken(:\n";
+  const CliRun syntax = import_project(dir.path());
+  EXPECT_EQ(syntax.exit_code, 1) << syntax.output;
+  EXPECT_TRUE(contains(syntax.output, revision.string() + ", line ")) << syntax.output;
+  EXPECT_TRUE(contains(syntax.output, "SyntaxError")) << syntax.output;
+  EXPECT_FALSE(fs::exists(dir / "retort.toml"));
+  EXPECT_FALSE(fs::exists(dir / "migrations"));
+}
+
 TEST(ImportAlembic, JsonOutputListsTheRevisionsAndRefusesToOverwrite) {
   TempDir dir;
   write_alembic_project(dir.path(), "sqlite:///app.db", sqlite_batch_history());
@@ -424,6 +446,56 @@ TEST(ImportAlembic, JsonOutputListsTheRevisionsAndRefusesToOverwrite) {
   const CliRun again = import_project(dir.path());
   EXPECT_EQ(again.exit_code, 1) << again.output;
   EXPECT_TRUE(contains(again.output, "retort.toml exists")) << again.output;
+}
+
+// docs/adopting.md, step by step, on examples/alembic_project (the original Event model).
+TEST(ImportAlembic, TheAdoptingGuideRunsAsWritten) {
+  TempDir dir;
+  fs::copy(fs::path(RETORT_SOURCE_DIR) / "examples" / "alembic_project", dir.path(),
+           fs::copy_options::recursive);
+  // The original service's database, two revisions in.
+  alembic(dir.path(), "upgrade 2c8e5d4f6a31");
+  const CliRun imported = import_project(dir.path());
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_EQ(imported.out,
+            "migrations/versions/7f3a1c2b9d10_create_events.sql <- 7f3a1c2b9d10_create_events.py: "
+            "create events\n"
+            "migrations/versions/2c8e5d4f6a31_index_created_at.sql <- "
+            "2c8e5d4f6a31_index_created_at.py: index created_at\n"
+            "migrations/versions/b91d0e7c4f58_data_not_null.sql <- b91d0e7c4f58_data_not_null.py: "
+            "data not null\n"
+            "Imported 3 revision(s) for sqlite (Alembic 1.8.1); wrote retort.toml with "
+            "version_table = \"alembic_version\"\n");
+  EXPECT_EQ(retort("current", dir.path()).out, "2c8e5d4f6a31\n");
+  EXPECT_EQ(retort("history", dir.path()).out,
+            "2c8e5d4f6a31 -> b91d0e7c4f58 (head), data not null\n"
+            "7f3a1c2b9d10 -> 2c8e5d4f6a31, index created_at\n"
+            "<base> -> 7f3a1c2b9d10, create events\n");
+  ASSERT_EQ(retort("upgrade head", dir.path()).exit_code, 0);
+  EXPECT_EQ(retort("current", dir.path()).out, "b91d0e7c4f58 (head)\n");
+  EXPECT_EQ(alembic(dir.path(), "current"), "b91d0e7c4f58 (head)\n");
+  ASSERT_EQ(retort("downgrade -1", dir.path()).exit_code, 0);
+  EXPECT_EQ(alembic(dir.path(), "current"), "2c8e5d4f6a31\n");
+  ASSERT_EQ(retort("upgrade head", dir.path()).exit_code, 0);
+  EXPECT_TRUE(contains(sqlite_schema(dir / "events.db"), "data JSON NOT NULL"));
+
+  // Both dialects, and the PostgreSQL sections run on the real server.
+  TempDir both;
+  fs::copy(fs::path(RETORT_SOURCE_DIR) / "examples" / "alembic_project", both.path(),
+           fs::copy_options::recursive);
+  const CliRun two = import_project(both.path(), "--dialect postgresql --dialect sqlite");
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  PgSchema schema;
+  const std::string url = "--url " + q(schema.url_text()) + " ";
+  const CliRun up = retort(url + "upgrade head", both.path());
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  const std::string dump = pg_schema_dump(schema);
+  EXPECT_TRUE(contains(dump, "id uuid NOT NULL")) << dump;
+  EXPECT_TRUE(contains(dump, "data json NOT NULL")) << dump;
+  EXPECT_TRUE(contains(dump, "created_at timestamp without time zone DEFAULT now() NOT NULL"))
+      << dump;
+  ASSERT_EQ(retort(url + "downgrade base", both.path()).exit_code, 0);
+  EXPECT_EQ(pg_schema_dump(schema), "");
 }
 
 }  // namespace
