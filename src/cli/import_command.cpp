@@ -46,13 +46,16 @@ void print_text(const AlembicImport& result) {
   for (const std::string& warning : result.warnings) std::cerr << "warning: " << warning << '\n';
   if (incomplete == 0) return;
   std::cerr << fmt::format(
-      "{} revision(s) could not be rendered by Alembic offline; their files refuse to run until "
-      "you write the missing SQL (see the comments in each):\n",
+      "{} revision(s) could not be rendered by Alembic without reading the database; their files "
+      "refuse to run until you write the missing SQL (see the comments in each):\n",
       incomplete);
   for (const ImportedRevision& rev : result.revisions) {
     if (rev.incomplete.empty()) continue;
-    std::cerr << fmt::format("  {} ({}){}\n", rev.id, rev.file.string(),
-                             sections_text(rev.incomplete));
+    std::error_code ec;
+    fs::path alembic_file = fs::proximate(rev.alembic_file, ec);
+    if (ec) alembic_file = rev.alembic_file;
+    std::cerr << fmt::format("  {} ({}, from {}){}\n", rev.id, rev.file.string(),
+                             alembic_file.string(), sections_text(rev.incomplete));
   }
 }
 

@@ -365,6 +365,8 @@ TEST(ImportAlembic, DataMigrationIsReportedAndItsFileRefusesToRunUntilCompleted)
   EXPECT_EQ(imported.exit_code, 6) << imported.output;
   EXPECT_TRUE(contains(imported.output, "d4000000000d")) << imported.output;
   EXPECT_TRUE(contains(imported.output, "op.get_bind()")) << imported.output;
+  EXPECT_TRUE(contains(imported.output, "from alembic/versions/d4000000000d_title_case_names.py"))
+      << imported.output;
   const fs::path file = dir / "migrations" / "versions" / "d4000000000d_title_case_names.sql";
   const std::string text = slurp(file);
   EXPECT_TRUE(contains(text, "rows = connection.execute")) << text;  // the source, as comments
@@ -478,6 +480,43 @@ TEST(ImportAlembic, TheAdoptingGuideRunsAsWritten) {
   EXPECT_EQ(alembic(dir.path(), "current"), "2c8e5d4f6a31\n");
   ASSERT_EQ(retort("upgrade head", dir.path()).exit_code, 0);
   EXPECT_TRUE(contains(sqlite_schema(dir / "events.db"), "data JSON NOT NULL"));
+
+  // "Revisions Alembic cannot render": a fourth revision that backfills row by row.
+  std::ofstream(dir / "alembic" / "versions" / "e5a7c9d1f3b2_backfill_event_type.py")
+      << "\"\"\"backfill event type\n\nRevision ID: e5a7c9d1f3b2\n\"\"\"\n"
+         "from alembic import op\nimport sqlalchemy as sa\n\n"
+         "revision = 'e5a7c9d1f3b2'\ndown_revision = 'b91d0e7c4f58'\nbranch_labels = None\n"
+         "depends_on = None\n\n\ndef upgrade():\n    connection = op.get_bind()\n"
+         "    for id_, data in connection.execute(sa.text(\"SELECT id, data FROM "
+         "events\")).fetchall():\n"
+         "        connection.execute(sa.text(\"UPDATE events SET task_context = :c WHERE id = "
+         ":i\"),\n"
+         "                           {\"c\": '{\"backfilled\": true}', \"i\": id_})\n\n\n"
+         "def downgrade():\n    pass\n";
+  fs::remove_all(dir / "migrations");
+  fs::remove(dir / "retort.toml");
+  const CliRun partial = import_project(dir.path());
+  EXPECT_EQ(partial.exit_code, 6) << partial.output;
+  EXPECT_TRUE(contains(partial.output,
+                       "  e5a7c9d1f3b2 (migrations/versions/e5a7c9d1f3b2_backfill_event_type.sql, "
+                       "from alembic/versions/e5a7c9d1f3b2_backfill_event_type.py)\n"
+                       "    upgrade on sqlite: offline: it reads the database through "
+                       "op.get_bind()"))
+      << partial.output;
+  const CliRun refused = retort("upgrade head", dir.path());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_TRUE(contains(refused.output, "the database stays at b91d0e7c4f58")) << refused.output;
+  const fs::path backfill =
+      dir / "migrations" / "versions" / "e5a7c9d1f3b2_backfill_event_type.sql";
+  std::string text = slurp(backfill);
+  const std::size_t stop = text.find("SELECT * FROM \"revision e5a7c9d1f3b2");
+  ASSERT_NE(stop, std::string::npos) << text;
+  text.replace(stop, text.find('\n', stop) - stop,
+               "UPDATE events SET task_context = '{\"backfilled\": true}';");
+  std::ofstream(backfill) << text;
+  const CliRun completed = retort("upgrade head", dir.path());
+  EXPECT_EQ(completed.exit_code, 0) << completed.output;
+  EXPECT_EQ(alembic(dir.path(), "current"), "e5a7c9d1f3b2 (head)\n");
 
   // Both dialects, and the PostgreSQL sections run on the real server.
   TempDir both;
