@@ -19,7 +19,22 @@ namespace {
 using events::Event;
 using events::EventFilter;
 
+// Whether the events table exists (on PostgreSQL, in the search_path).
+bool has_events_table(Database& db) {
+  const char* query = db.dialect() == Dialect::postgresql
+                          ? "SELECT count(*) FROM (SELECT to_regclass('events') AS t) AS r "
+                            "WHERE t IS NOT NULL"
+                          : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'events'";
+  const Result r = db.connection()->execute(query);
+  return r.size() == 1 && r.at(0)[0].to_display() == "1";
+}
+
+// Creates the events table in a database that has none. A table that exists is used as it is,
+// with no DDL: it may be the original service's (json, timestamps without time zone), which
+// retort reads and writes as it stands.
 void ensure_schema(Database& db) {
+  if (has_events_table(db)) return;
   db.transaction([](Session& s) { events::create_schema(s); });
 }
 
