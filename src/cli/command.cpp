@@ -153,6 +153,7 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   add_grants_command(app, context, run);
   add_crash_check_command(app, context, run);
   add_completion_command(app, context, run);
+  add_import_command(app, context, run);
 
   // Before parsing: a password in any argument is known even when parsing fails.
   for (int i = 1; i < argc; ++i) redact::register_secrets_in(argv[i]);

@@ -61,6 +61,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run);  // even
 void add_grants_command(CLI::App& app, Context& context, Command& run);  // security_commands.cpp
 // `completion bash|zsh|fish` and the hidden `__complete-revisions` (completion_command.cpp).
 void add_completion_command(CLI::App& app, Context& context, Command& run);
+void add_import_command(CLI::App& app, Context& context, Command& run);  // import_command.cpp
 // Hidden: crashes on purpose (redaction tests of the terminate handler).
 void add_crash_check_command(CLI::App& app, Context& context, Command& run);
 

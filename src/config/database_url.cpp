@@ -50,12 +50,15 @@ std::string lower(std::string_view text) {
 }
 
 // libpq's schemes, and SQLAlchemy's "dialect+driver" spellings of them (the driver is Python's
-// business, not ours).
+// business, not ours: psycopg2, psycopg, asyncpg, pg8000, pygresql, ...).
 bool is_postgresql_scheme(std::string_view scheme) noexcept {
-  static constexpr std::string_view kSchemes[] = {"postgresql",          "postgres",
-                                                  "postgresql+psycopg2", "postgresql+psycopg",
-                                                  "postgresql+asyncpg",  "postgresql+pg8000"};
-  return std::find(std::begin(kSchemes), std::end(kSchemes), scheme) != std::end(kSchemes);
+  return scheme == "postgresql" || scheme == "postgres" || scheme.starts_with("postgresql+") ||
+         scheme.starts_with("postgres+");
+}
+
+// SQLAlchemy's spellings of SQLite with a driver that opens plain database files.
+bool is_sqlite_scheme(std::string_view scheme) noexcept {
+  return scheme == "sqlite" || scheme == "sqlite+pysqlite" || scheme == "sqlite+aiosqlite";
 }
 
 bool is_blank(std::string_view text) noexcept {
@@ -214,7 +217,7 @@ DatabaseUrl parse_database_url(std::string_view text) {
     }
     throw ConfigError(fmt::format("expected '//' after '{}:' in database URL", scheme));
   }
-  if (lowered == "sqlite") {
+  if (is_sqlite_scheme(lowered)) {
     DatabaseUrl url = parse_sqlite_url(text, length + 1);
     const std::string_view rest = text.substr(length + 1);
     url.memory_implied_ = rest == "//" || rest == "///";

@@ -282,9 +282,11 @@ std::string SqlBuilder::json_contains(const Node& node) {
 // array give NULL; jsonb's -> would take `scalar -> 0` to be the scalar itself.
 std::string SqlBuilder::json_target(std::size_t index, const std::vector<PathStep>& path) {
   const FieldInfo& field = data_.fields[index];
-  bool is_jsonb = data_.table.columns[index].type.kind == Kind::jsonb;
+  // Cast even when the model says jsonb: the table may be older than the model (the original
+  // service's events table is json). On a jsonb column PostgreSQL drops the same-type cast, so
+  // its GIN index still serves @>.
   std::string target = column(index);
-  if (dialect_ == Dialect::postgresql && !is_jsonb) target += "::jsonb";
+  if (dialect_ == Dialect::postgresql) target += "::jsonb";
   if (path.empty()) return target;
   for (const PathStep& step : path) {
     if (!step.is_index()) text::require_valid_text(step.key(), field.label);

@@ -56,6 +56,8 @@ TEST_F(DatabaseUrlTest, AcceptsPostgresqlUrls) {
       {"postgresql+asyncpg://h/d", {{"host", "h"}, {"dbname", "d"}}},
       {"postgresql+psycopg://h/d", {{"host", "h"}, {"dbname", "d"}}},
       {"postgresql+pg8000://h/d", {{"host", "h"}, {"dbname", "d"}}},
+      {"postgresql+pygresql://h/d", {{"host", "h"}, {"dbname", "d"}}},
+      {"postgres+psycopg2://h/d", {{"host", "h"}, {"dbname", "d"}}},
       {"PostgreSQL://h/d", {{"host", "h"}, {"dbname", "d"}}},
       // Percent-encoded credentials; '+' stays a plus sign, as in libpq.
       {"postgresql://us%40er:p%3Ass%2Fw%40rd+1@h/d",
@@ -116,6 +118,9 @@ TEST_F(DatabaseUrlTest, AcceptsSqliteUrls) {
       {"sqlite:///relative.db", "relative.db"},
       {"sqlite:///dir/relative.db", "dir/relative.db"},
       {"sqlite:////absolute/path.db", "/absolute/path.db"},
+      // SQLAlchemy's driver spellings, as alembic.ini files write them.
+      {"sqlite+pysqlite:///relative.db", "relative.db"},
+      {"sqlite+aiosqlite:////absolute/path.db", "/absolute/path.db"},
       {"sqlite:///my%20file%3F.db", "my file?.db"},
       {"SQLite:///x.db", "x.db"},
       {"sqlite://:memory:", ":memory:"},

@@ -22,6 +22,7 @@
 #include "retort/database.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/migrate.hpp"
 
 namespace {
 
@@ -43,7 +44,11 @@ retort::Database& database() {
       fs::remove_all(dir, ec);
     });
     retort::Database opened = retort::Database::open("sqlite:///" + (dir / "events.db").string());
-    opened.transaction([](retort::Session& s) { retort::events::create_schema(s); });
+    // The events schema the one way retort makes it: the built-in migrations.
+    retort::migrate::MigrateOptions options;
+    options.settings = retort::migrate::builtin_settings();
+    options.on_log = [](std::string_view) {};
+    retort::migrate::upgrade(opened, "head", options);
     return opened;
   }();
   return db;
