@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
 #include "migrate/script/format.hpp"

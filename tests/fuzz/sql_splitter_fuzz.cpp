@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "migrate/graph/revision_error.hpp"
+#include "retort/migrate.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
 
 namespace {
