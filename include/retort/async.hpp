@@ -1,0 +1,288 @@
+// The asynchronous API: C++20 coroutines on standalone Asio, beside the blocking one.
+//
+//   asio::io_context io;
+//   retort::async::Database db(io.get_executor(), url);
+//   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+//     retort::Result r = co_await db.execute("SELECT $1::int + 1", {retort::Value(41)});
+//     co_await db.transaction([&](retort::async::Transaction& tx) -> asio::awaitable<void> {
+//       co_await tx.execute("INSERT INTO t(v) VALUES ($1)", {retort::Value(1)});
+//     });  // committed here; rolled back (and the exception rethrown) if the body throws
+//   }, asio::detached);
+//   io.run();
+//
+// This is the one public header that includes Asio (asio::awaitable and asio::any_io_executor are
+// its vocabulary and cannot be hidden); no other retort header does, so code that does not use
+// the asynchronous API never compiles Asio. See docs/async.md.
+//
+// Threading: a Connection, a Pool and a Database belong to the executor they were made with; call
+// them from coroutines running on it (an io_context run by one thread, or a strand). Nothing here
+// ever blocks that thread on the network; the few calls libpq only offers as blocking ones (the
+// host-name lookup at connect, PQcancel) run on a helper thread.
+//
+// Arguments are taken by value (SQL text, parameters): a coroutine may outlive the caller's
+// temporaries, so it owns what it reads.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "retort/connection.hpp"
+#include "retort/pool.hpp"
+#include "retort/settings.hpp"
+#include "retort/value.hpp"
+
+namespace retort::async {
+
+using Executor = asio::any_io_executor;
+
+struct StatementOptions {
+  // Cancels the statement on the server (as Asio cancellation does) once it has run this long,
+  // then throws QueryCanceled saying so. 0: no limit.
+  std::chrono::milliseconds timeout{0};
+};
+
+// One asynchronous connection. Cancelling a coroutine that awaits one of these operations (an
+// Asio cancellation slot, `||` of awaitable_operators) cancels the statement on the server; the
+// operation then throws QueryCanceled and the connection stays usable.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  virtual Dialect dialect() const noexcept = 0;
+
+  // Runs one statement with bound parameters and returns its rows (the blocking API's Result).
+  // Throws what the blocking Connection::execute throws.
+  virtual asio::awaitable<Result> execute(std::string sql, std::vector<Value> params = {},
+                                          StatementOptions options = {}) = 0;
+
+  // Sends independent statements together (PostgreSQL pipeline mode: one round trip) and
+  // returns one Result each, in order; outside a transaction the batch is atomic.
+  virtual asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
+                                                        StatementOptions options = {}) = 0;
+
+  // Transactions, as on the blocking Connection: begin() is deferred to the first statement;
+  // commit() throws (and the transaction is gone) if COMMIT rolled back; rollback() of no
+  // transaction does nothing.
+  virtual void begin(const TransactionOptions& options) = 0;
+  virtual asio::awaitable<void> commit() = 0;
+  virtual asio::awaitable<void> rollback() = 0;
+  virtual bool in_transaction() const noexcept = 0;
+
+  // True once the connection is known to be unusable, or while an operation is in progress
+  // (a connection abandoned mid-operation must not be reused).
+  virtual bool is_broken() const noexcept = 0;
+  // Reads what the server already sent (no round trip); false, and broken, if the link is dead.
+  virtual bool check_alive() noexcept = 0;
+};
+
+// Opens a connection on the calling coroutine's executor. PostgreSQL only for now (SQLite:
+// ConfigError). Throws ConnectionError (with the redacted URL) on failure.
+asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url,
+                                                     ConnectionOptions options = {});
+
+class Pool;
+
+// A checked-out connection; goes back to its pool when destroyed. A connection given back inside
+// a transaction or in the middle of an operation is closed, not reused.
+class PooledConnection {
+ public:
+  PooledConnection() = default;
+  PooledConnection(PooledConnection&& other) noexcept;
+  PooledConnection& operator=(PooledConnection&& other) noexcept;
+  ~PooledConnection();
+
+  Connection& operator*() const noexcept { return *connection_; }
+  Connection* operator->() const noexcept { return connection_.get(); }
+  explicit operator bool() const noexcept { return connection_ != nullptr; }
+  // Gives the connection back now (also done by the destructor).
+  void release() noexcept;
+
+ private:
+  friend class Pool;
+  PooledConnection(Pool* pool, std::unique_ptr<Connection> connection,
+                   std::chrono::steady_clock::time_point created);
+  Pool* pool_ = nullptr;
+  std::unique_ptr<Connection> connection_;
+  std::chrono::steady_clock::time_point created_;
+};
+
+// A pool of asynchronous connections with the blocking Pool's rules (PoolOptions: limits,
+// acquire timeout, lifetime, idle time, liveness check unless given back within alive_bypass,
+// broken connections discarded). A coroutine waiting for a connection holds no thread.
+class Pool {
+ public:
+  using Factory = std::function<asio::awaitable<std::unique_ptr<Connection>>()>;
+  using Stats = retort::Pool::Stats;
+
+  // Opens nothing yet; min_size connections are opened by the first acquire() (or warm_up()).
+  // Throws UsageError for impossible options (max_size 0, min_size > max_size).
+  Pool(Executor executor, Factory factory, PoolOptions options = {});
+  Pool(Executor executor, DatabaseUrl url, PoolOptions options = {},
+       ConnectionOptions connection = {});
+  // Closes idle connections. Every PooledConnection must be gone, and no acquire() pending.
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Opens connections until min_size are open. Throws the ConnectionError of a failed connect.
+  asio::awaitable<void> warm_up();
+  // A live connection: an idle one, a new one if below max_size, else the first one given back
+  // within acquire_timeout. Throws PoolTimeout (the same message as the blocking pool) or the
+  // ConnectionError of a failed connect; cancellation throws asio's operation_aborted.
+  asio::awaitable<PooledConnection> acquire();
+
+  Stats stats() const noexcept;
+  const PoolOptions& options() const noexcept { return options_; }
+  const Executor& executor() const noexcept { return executor_; }
+
+ private:
+  friend class PooledConnection;
+  struct Idle {
+    std::unique_ptr<Connection> connection;
+    std::chrono::steady_clock::time_point created;
+    std::chrono::steady_clock::time_point returned;
+  };
+  struct Waiter;
+  void give_back(std::unique_ptr<Connection> connection,
+                 std::chrono::steady_clock::time_point created) noexcept;
+  void wake_one() noexcept;
+  bool usable(Idle& idle, std::chrono::steady_clock::time_point now) const noexcept;
+
+  Executor executor_;
+  Factory factory_;
+  PoolOptions options_;
+  std::deque<Idle> idle_;  // most recently returned at the back
+  std::deque<Waiter*> waiters_;
+  std::size_t open_ = 0;
+  std::size_t created_ = 0;
+  std::size_t discarded_ = 0;
+  bool warmed_ = false;
+};
+
+template <class T>
+struct awaitable_value;
+template <class T>
+struct awaitable_value<asio::awaitable<T>> {
+  using type = T;
+};
+
+// A transaction (or, nested, a savepoint) on one connection, handed to a transaction body.
+class Transaction {
+ public:
+  Transaction(Connection& connection, int depth) : connection_(&connection), depth_(depth) {}
+  Connection& connection() const noexcept { return *connection_; }
+
+  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params = {},
+                                  StatementOptions options = {}) {
+    return connection_->execute(std::move(sql), std::move(params), options);
+  }
+  asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
+                                                StatementOptions options = {}) {
+    return connection_->pipeline(std::move(statements), options);
+  }
+
+  // Runs body(Transaction&) inside a SAVEPOINT: released when body returns, rolled back to
+  // (and the exception rethrown) when it throws; the outer transaction goes on either way.
+  template <class Body>
+  auto savepoint(Body body) -> std::invoke_result_t<Body&, Transaction&>;
+
+ private:
+  std::string savepoint_name() const;
+  asio::awaitable<void> run_control(std::string sql);
+  Connection* connection_;
+  int depth_;
+};
+
+// An asynchronous database: a pool and transactions (the blocking retort::Database's shape).
+class Database {
+ public:
+  Database(Executor executor, DatabaseUrl url, PoolOptions pool = {},
+           ConnectionOptions connection = {});
+
+  Pool& pool() noexcept { return pool_; }
+
+  // One statement on a pooled connection, outside any transaction.
+  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params = {},
+                                  StatementOptions options = {});
+
+  // Runs body(Transaction&) -> asio::awaitable<T> in a transaction on one pooled connection:
+  // commits when it returns (and returns its value), rolls back and rethrows when it throws
+  // (also when the commit fails).
+  template <class Body>
+  auto transaction(Body body, TransactionOptions options = {})
+      -> std::invoke_result_t<Body&, Transaction&>;
+
+ private:
+  Pool pool_;
+};
+
+namespace detail {
+// Runs body, then `finish` on success or `undo` on failure (whose own errors are swallowed:
+// the body's exception is the one that matters), and returns body's value.
+template <class Body, class Finish, class Undo>
+auto run_scope(Body& body, Transaction& tx, Finish finish, Undo undo)
+    -> std::invoke_result_t<Body&, Transaction&> {
+  using T = typename awaitable_value<std::invoke_result_t<Body&, Transaction&>>::type;
+  std::exception_ptr failure;
+  if constexpr (std::is_void_v<T>) {
+    try {
+      co_await body(tx);
+      co_await finish();
+      co_return;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  } else {
+    try {
+      T value = co_await body(tx);
+      co_await finish();
+      co_return value;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  // co_await is not allowed in a handler: the undo runs here.
+  try {
+    co_await undo();
+  } catch (...) {
+  }
+  std::rethrow_exception(failure);
+}
+}  // namespace detail
+
+template <class Body>
+auto Transaction::savepoint(Body body) -> std::invoke_result_t<Body&, Transaction&> {
+  Transaction inner(*connection_, depth_ + 1);
+  const std::string name = inner.savepoint_name();
+  co_await run_control("SAVEPOINT " + name);
+  co_return co_await detail::run_scope(
+      body, inner, [&] { return run_control("RELEASE SAVEPOINT " + name); },
+      [&] { return run_control("ROLLBACK TO SAVEPOINT " + name); });
+}
+
+template <class Body>
+auto Database::transaction(Body body, TransactionOptions options)
+    -> std::invoke_result_t<Body&, Transaction&> {
+  PooledConnection connection = co_await pool_.acquire();
+  connection->begin(options);
+  Transaction tx(*connection, 0);
+  Connection& c = *connection;
+  co_return co_await detail::run_scope(
+      body, tx, [&] { return c.commit(); }, [&] { return c.rollback(); });
+}
+
+}  // namespace retort::async
