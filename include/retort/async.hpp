@@ -3,9 +3,9 @@
 //   asio::io_context io;
 //   retort::async::Database db(io.get_executor(), url);
 //   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-//     retort::Result r = co_await db.execute("SELECT $1::int + 1", {retort::Value(41)});
+//     retort::Result r = co_await db.execute("SELECT $1::int + 1", 41);
 //     co_await db.transaction([&](retort::async::Transaction& tx) -> asio::awaitable<void> {
-//       co_await tx.execute("INSERT INTO t(v) VALUES ($1)", {retort::Value(1)});
+//       co_await tx.execute("INSERT INTO t(v) VALUES ($1)", 1);
 //     });  // committed here; rolled back (and the exception rethrown) if the body throws
 //   }, asio::detached);
 //   io.run();
@@ -27,8 +27,8 @@
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -52,10 +52,39 @@ struct StatementOptions {
   std::chrono::milliseconds timeout{0};
 };
 
+// The short forms of execute(sql, params, options), for Connection, Transaction and Database:
+//   co_await c.execute("SELECT 1");
+//   co_await c.execute("SELECT $1::int, $2::text", 42, "text");   // parameters listed
+//   co_await c.execute(sql, params);                                // a std::vector<Value>
+// They are plain functions, not coroutines, on purpose: GCC 12 destroys some temporaries of a
+// co_await expression twice (default arguments and braced lists of class type, such as
+// {Value(42)}), so the temporaries are made here, outside the caller's coroutine.
+template <class Derived>
+class ExecuteForms {
+ public:
+  asio::awaitable<Result> execute(std::string sql) {
+    return self().execute(std::move(sql), std::vector<Value>(), StatementOptions{});
+  }
+  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params) {
+    return self().execute(std::move(sql), std::move(params), StatementOptions{});
+  }
+  template <class First, class... Rest>
+  requires std::constructible_from<Value, First> asio::awaitable<Result> execute(std::string sql,
+                                                                                 First&& first,
+                                                                                 Rest&&... rest) {
+    std::vector<Value> params{Value(std::forward<First>(first)),
+                              Value(std::forward<Rest>(rest))...};
+    return self().execute(std::move(sql), std::move(params), StatementOptions{});
+  }
+
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
+};
+
 // One asynchronous connection. Cancelling a coroutine that awaits one of these operations (an
 // Asio cancellation slot, `||` of awaitable_operators) cancels the statement on the server; the
 // operation then throws QueryCanceled and the connection stays usable.
-class Connection {
+class Connection : public ExecuteForms<Connection> {
  public:
   virtual ~Connection() = default;
   Connection() = default;
@@ -66,8 +95,9 @@ class Connection {
 
   // Runs one statement with bound parameters and returns its rows (the blocking API's Result).
   // Throws what the blocking Connection::execute throws.
-  virtual asio::awaitable<Result> execute(std::string sql, std::vector<Value> params = {},
-                                          StatementOptions options = {}) = 0;
+  virtual asio::awaitable<Result> execute(std::string sql, std::vector<Value> params,
+                                          StatementOptions options) = 0;
+  using ExecuteForms<Connection>::execute;
 
   // Sends independent statements together (PostgreSQL pipeline mode: one round trip) and
   // returns one Result each, in order; outside a transaction the batch is atomic.
@@ -91,33 +121,40 @@ class Connection {
 
 // Opens a connection on the calling coroutine's executor. PostgreSQL only for now (SQLite:
 // ConfigError). Throws ConnectionError (with the redacted URL) on failure.
-asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url,
-                                                     ConnectionOptions options = {});
+asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url, ConnectionOptions options);
+// connect(url, ConnectionOptions{}) (a separate overload: see ExecuteForms about GCC 12).
+asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url);
 
 class Pool;
+namespace detail {
+struct PoolState;
+}
 
-// A checked-out connection; goes back to its pool when destroyed. A connection given back inside
-// a transaction or in the middle of an operation is closed, not reused.
+// A checked-out connection; goes back to its pool when destroyed (or is closed, if the pool is
+// gone: a coroutine may be destroyed after its pool, when its io_context is). A connection given
+// back inside a transaction or in the middle of an operation is closed, not reused.
 class PooledConnection {
  public:
   PooledConnection() = default;
-  PooledConnection(PooledConnection&& other) noexcept;
-  PooledConnection& operator=(PooledConnection&& other) noexcept;
-  ~PooledConnection();
 
   Connection& operator*() const noexcept { return *connection_; }
   Connection* operator->() const noexcept { return connection_.get(); }
   explicit operator bool() const noexcept { return connection_ != nullptr; }
   // Gives the connection back now (also done by the destructor).
-  void release() noexcept;
+  void release() noexcept { connection_.reset(); }
 
  private:
   friend class Pool;
-  PooledConnection(Pool* pool, std::unique_ptr<Connection> connection,
-                   std::chrono::steady_clock::time_point created);
-  Pool* pool_ = nullptr;
-  std::unique_ptr<Connection> connection_;
-  std::chrono::steady_clock::time_point created_;
+  // Gives the connection back to its pool instead of deleting it.
+  struct GiveBack {
+    std::shared_ptr<detail::PoolState> pool;
+    std::chrono::steady_clock::time_point created;
+    void operator()(Connection* connection) const noexcept;
+  };
+  PooledConnection(std::shared_ptr<detail::PoolState> pool, std::unique_ptr<Connection> connection,
+                   std::chrono::steady_clock::time_point created)
+      : connection_(connection.release(), GiveBack{std::move(pool), created}) {}
+  std::unique_ptr<Connection, GiveBack> connection_;
 };
 
 // A pool of asynchronous connections with the blocking Pool's rules (PoolOptions: limits,
@@ -133,7 +170,8 @@ class Pool {
   Pool(Executor executor, Factory factory, PoolOptions options = {});
   Pool(Executor executor, DatabaseUrl url, PoolOptions options = {},
        ConnectionOptions connection = {});
-  // Closes idle connections. Every PooledConnection must be gone, and no acquire() pending.
+  // Closes idle connections. Connections still checked out are closed when given back. Like
+  // every Asio I/O object, destroy it before its io_context.
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -146,31 +184,13 @@ class Pool {
   asio::awaitable<PooledConnection> acquire();
 
   Stats stats() const noexcept;
-  const PoolOptions& options() const noexcept { return options_; }
-  const Executor& executor() const noexcept { return executor_; }
+  const PoolOptions& options() const noexcept;
+  const Executor& executor() const noexcept;
 
  private:
-  friend class PooledConnection;
-  struct Idle {
-    std::unique_ptr<Connection> connection;
-    std::chrono::steady_clock::time_point created;
-    std::chrono::steady_clock::time_point returned;
-  };
-  struct Waiter;
-  void give_back(std::unique_ptr<Connection> connection,
-                 std::chrono::steady_clock::time_point created) noexcept;
-  void wake_one() noexcept;
-  bool usable(Idle& idle, std::chrono::steady_clock::time_point now) const noexcept;
-
-  Executor executor_;
+  asio::awaitable<std::unique_ptr<Connection>> open_one();
+  std::shared_ptr<detail::PoolState> state_;
   Factory factory_;
-  PoolOptions options_;
-  std::deque<Idle> idle_;  // most recently returned at the back
-  std::deque<Waiter*> waiters_;
-  std::size_t open_ = 0;
-  std::size_t created_ = 0;
-  std::size_t discarded_ = 0;
-  bool warmed_ = false;
 };
 
 template <class T>
@@ -181,13 +201,14 @@ struct awaitable_value<asio::awaitable<T>> {
 };
 
 // A transaction (or, nested, a savepoint) on one connection, handed to a transaction body.
-class Transaction {
+class Transaction : public ExecuteForms<Transaction> {
  public:
+  using ExecuteForms<Transaction>::execute;
   Transaction(Connection& connection, int depth) : connection_(&connection), depth_(depth) {}
   Connection& connection() const noexcept { return *connection_; }
 
-  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params = {},
-                                  StatementOptions options = {}) {
+  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params,
+                                  StatementOptions options) {
     return connection_->execute(std::move(sql), std::move(params), options);
   }
   asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
@@ -208,16 +229,17 @@ class Transaction {
 };
 
 // An asynchronous database: a pool and transactions (the blocking retort::Database's shape).
-class Database {
+class Database : public ExecuteForms<Database> {
  public:
+  using ExecuteForms<Database>::execute;
   Database(Executor executor, DatabaseUrl url, PoolOptions pool = {},
            ConnectionOptions connection = {});
 
   Pool& pool() noexcept { return pool_; }
 
   // One statement on a pooled connection, outside any transaction.
-  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params = {},
-                                  StatementOptions options = {});
+  asio::awaitable<Result> execute(std::string sql, std::vector<Value> params,
+                                  StatementOptions options);
 
   // Runs body(Transaction&) -> asio::awaitable<T> in a transaction on one pooled connection:
   // commits when it returns (and returns its value), rolls back and rethrows when it throws
