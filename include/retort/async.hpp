@@ -17,7 +17,8 @@
 // Threading: a Connection, a Pool and a Database belong to the executor they were made with; call
 // them from coroutines running on it (an io_context run by one thread, or a strand). Nothing here
 // ever blocks that thread on the network; the few calls libpq only offers as blocking ones (the
-// host-name lookup at connect, PQcancel) run on a helper thread.
+// host-name lookup at connect, PQcancel) run on a helper thread, SQLite's calls on a small
+// worker pool.
 //
 // Arguments are taken by value (SQL text, parameters): a coroutine may outlive the caller's
 // temporaries, so it owns what it reads.
@@ -119,8 +120,9 @@ class Connection : public ExecuteForms<Connection> {
   virtual bool check_alive() noexcept = 0;
 };
 
-// Opens a connection on the calling coroutine's executor. PostgreSQL only for now (SQLite:
-// ConfigError). Throws ConnectionError (with the redacted URL) on failure.
+// Opens a connection on the calling coroutine's executor. PostgreSQL: libpq's non-blocking
+// interface on the socket. SQLite: the blocking driver, each call run on a bounded worker pool
+// (docs/async.md). Throws ConnectionError (with the redacted URL) on failure.
 asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url, ConnectionOptions options);
 // connect(url, ConnectionOptions{}) (a separate overload: see ExecuteForms about GCC 12).
 asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url);

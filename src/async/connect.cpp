@@ -14,6 +14,7 @@
 #include "async/helper_thread.hpp"
 #include "async/pg_async_connection.hpp"
 #include "async/pg_socket.hpp"
+#include "async/sqlite_async_connection.hpp"
 #include "driver/postgres/pg_connect.hpp"
 
 namespace retort::async {
@@ -89,10 +90,8 @@ asio::awaitable<ConnPtr> start_connection(driver::pg::Params params) {
 }  // namespace
 
 asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url, ConnectionOptions options) {
-  if (url.dialect() != Dialect::postgresql) {
-    throw ConfigError(
-        fmt::format("the asynchronous API supports PostgreSQL only for now; {} is a {} URL",
-                    url.redacted(), dialect_name(url.dialect())));
+  if (url.dialect() == Dialect::sqlite) {
+    co_return co_await detail::connect_sqlite(std::move(url), std::move(options));
   }
   const driver::pg::Params params = driver::pg::connection_params(url, options);
   // A named awaitable: GCC 12 destroys a lambda temporary inside a co_await expression twice.

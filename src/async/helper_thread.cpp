@@ -7,4 +7,9 @@ asio::thread_pool& helper_thread() {
   return pool;
 }
 
+asio::thread_pool& sqlite_workers() {
+  static asio::thread_pool pool(kSqliteWorkers);
+  return pool;
+}
+
 }  // namespace retort::async::detail

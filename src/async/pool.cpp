@@ -4,6 +4,7 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 #include <asio/error.hpp>
@@ -33,6 +34,10 @@ struct PoolState {
 
   PoolState(Executor ex, PoolOptions opts) : executor(std::move(ex)), options(opts) {}
   void give_back(std::unique_ptr<Connection> connection, Clock::time_point born) noexcept;
+  // A usable connection goes to the first waiter, or to the idle list when none waits: a
+  // coroutine that asks later never overtakes one that is waiting.
+  void offer(Idle item) noexcept;
+  void discard(std::unique_ptr<Connection> connection) noexcept;
   void wake_one() noexcept;
   bool usable(Idle& item, Clock::time_point now) const noexcept {
     return driver::idle_usable(options, *item.connection, item.created, item.returned, now);
@@ -49,15 +54,18 @@ struct PoolState {
   bool closed = false;
 };
 
-// A coroutine waiting for a connection. Woken by cancelling its timer; a waiter destroyed after
-// being woken (its coroutine was destroyed) passes the wake-up on, so none is lost.
+// A coroutine waiting for a connection. Woken by cancelling its timer, with a connection handed
+// over or (when one was closed) the room to open one; a waiter destroyed after being woken (its
+// coroutine was destroyed) passes the connection or the wake-up on, so none is lost.
 struct PoolState::Waiter {
   Waiter(PoolState& owner, Clock::time_point deadline) : pool(owner), timer(owner.executor) {
     timer.expires_at(deadline);
     pool.waiters.push_back(this);
   }
   ~Waiter() {
-    if (woken) {
+    if (handed) {
+      pool.offer(std::move(*handed));
+    } else if (woken) {
       pool.wake_one();
     } else {
       std::erase(pool.waiters, this);
@@ -68,7 +76,31 @@ struct PoolState::Waiter {
   PoolState& pool;
   asio::steady_timer timer;
   bool woken = false;
+  std::optional<Idle> handed;
 };
+
+void PoolState::offer(Idle item) noexcept {
+  if (closed) {
+    discard(std::move(item.connection));
+    return;
+  }
+  if (waiters.empty()) {
+    idle.push_back(std::move(item));
+    return;
+  }
+  Waiter* waiter = waiters.front();
+  waiters.pop_front();
+  waiter->handed = std::move(item);
+  waiter->woken = true;
+  waiter->timer.cancel();
+}
+
+void PoolState::discard(std::unique_ptr<Connection> connection) noexcept {
+  --open;
+  ++discarded;
+  connection.reset();
+  wake_one();  // room for a waiter to open a new one
+}
 
 void PoolState::wake_one() noexcept {
   if (waiters.empty()) return;
@@ -85,13 +117,10 @@ void PoolState::give_back(std::unique_ptr<Connection> connection, Clock::time_po
   const Clock::time_point now = Clock::now();
   if (keep && driver::past_lifetime(options, born, now)) keep = false;
   if (keep) {
-    idle.push_back(Idle{std::move(connection), born, now});
+    offer(Idle{std::move(connection), born, now});
   } else {
-    --open;
-    ++discarded;
-    connection.reset();
+    discard(std::move(connection));
   }
-  wake_one();
 }
 
 }  // namespace detail
@@ -155,8 +184,7 @@ asio::awaitable<void> Pool::warm_up() {
   while (pool.open < pool.options.min_size) {
     std::unique_ptr<Connection> fresh = co_await open_one();
     const Clock::time_point now = Clock::now();
-    pool.idle.push_back(detail::PoolState::Idle{std::move(fresh), now, now});
-    pool.wake_one();
+    pool.offer(detail::PoolState::Idle{std::move(fresh), now, now});
   }
 }
 
@@ -188,8 +216,14 @@ asio::awaitable<PooledConnection> Pool::acquire() {
     } catch (const std::system_error& e) {
       ec = e.code();  // cancelled before the wait began
     }
+    if (waiter.handed) {  // given back moments ago: alive_bypass applies, no check needed
+      detail::PoolState::Idle item = std::move(*waiter.handed);
+      waiter.handed.reset();
+      waiter.woken = false;  // consumed: the waiter's destructor passes nothing on
+      co_return PooledConnection(state, std::move(item.connection), item.created);
+    }
     if (waiter.woken) {
-      waiter.woken = false;  // consumed: try again
+      waiter.woken = false;  // a connection was closed: room to open one
       continue;
     }
     if (!ec) throw PoolTimeout(driver::pool_timeout_message(pool.open, pool.options));

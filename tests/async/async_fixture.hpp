@@ -1,5 +1,5 @@
-// Shared by the asynchronous API's tests: a one-thread io_context, a fresh PostgreSQL schema, and
-// run(), which runs a coroutine to completion and rethrows what it threw.
+// Shared by the asynchronous API's tests: a one-thread io_context, a fresh PostgreSQL schema or
+// SQLite file, and run(), which runs a coroutine to completion and rethrows what it threw.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 
 namespace retort::testing {
 
-class AsyncPgTest : public ::testing::Test {
+class AsyncTest : public ::testing::Test {
  protected:
   // Runs body on io_ until everything spawned has finished; rethrows body's exception.
   template <class Body>
@@ -30,6 +30,12 @@ class AsyncPgTest : public ::testing::Test {
     io_.restart();
     if (failure) std::rethrow_exception(failure);
   }
+
+  asio::io_context io_;
+};
+
+class AsyncPgTest : public AsyncTest {
+ protected:
   asio::awaitable<std::unique_ptr<async::Connection>> open() {
     return async::connect(schema_.url());
   }
@@ -37,7 +43,16 @@ class AsyncPgTest : public ::testing::Test {
   std::unique_ptr<Connection> blocking() { return connect(schema_.url()); }
 
   PgSchema schema_;
-  asio::io_context io_;
+};
+
+class AsyncSqliteTest : public AsyncTest {
+ protected:
+  asio::awaitable<std::unique_ptr<async::Connection>> open() { return async::connect(url_); }
+  // A blocking connection to the same file, for checks from outside.
+  std::unique_ptr<Connection> blocking() { return connect(url_); }
+
+  TempDir dir_;
+  DatabaseUrl url_ = DatabaseUrl::sqlite((dir_.path() / "async.db").string());
 };
 
 }  // namespace retort::testing
