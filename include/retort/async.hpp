@@ -26,7 +26,9 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -253,6 +255,36 @@ class Database : public ExecuteForms<Database> {
  private:
   Pool pool_;
 };
+
+namespace detail {
+// The executor of the bounded worker pool that SQLite calls and offload() run on.
+Executor worker_executor();
+
+template <class T, class Work>
+asio::awaitable<T> call_on_worker(Work work) {
+  if constexpr (std::is_void_v<T>) {
+    work();
+    co_return;
+  } else {
+    co_return work();
+  }
+}
+}  // namespace detail
+
+// Runs work() -- blocking code with no asynchronous form -- on retort's bounded worker pool and
+// resumes the awaiting coroutine on its own executor with work's value, or rethrows what work
+// threw. The caller's thread goes on running other coroutines meanwhile. Typical use, at the
+// start of an asynchronous service (retort/migrate.hpp):
+//   co_await retort::async::offload([&] { return retort::migrate::upgrade(db, "head"); });
+// work runs on another thread: what it touches must not be used concurrently from the caller's
+// executor. The io_context must outlive the call (as for any operation still in progress).
+template <class Work>
+asio::awaitable<std::invoke_result_t<Work&>> offload(Work work) {
+  using T = std::invoke_result_t<Work&>;
+  // A plain function, not a coroutine: see ExecuteForms about GCC 12 and temporaries.
+  return asio::co_spawn(detail::worker_executor(), detail::call_on_worker<T>(std::move(work)),
+                        asio::use_awaitable);
+}
 
 namespace detail {
 // Runs body, then `finish` on success or `undo` on failure (whose own errors are swallowed:

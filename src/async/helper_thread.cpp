@@ -1,5 +1,7 @@
 #include "async/helper_thread.hpp"
 
+#include "retort/async.hpp"
+
 namespace retort::async::detail {
 
 asio::thread_pool& helper_thread() {
@@ -10,6 +12,10 @@ asio::thread_pool& helper_thread() {
 asio::thread_pool& sqlite_workers() {
   static asio::thread_pool pool(kSqliteWorkers);
   return pool;
+}
+
+Executor worker_executor() {
+  return sqlite_workers().get_executor();
 }
 
 }  // namespace retort::async::detail

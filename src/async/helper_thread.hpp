@@ -12,8 +12,9 @@ namespace retort::async::detail {
 // run one at a time, in the order given; each is short (one cancel request, one connection start).
 asio::thread_pool& helper_thread();
 
-// The bounded pool SQLite calls run on (a statement, a transaction step, opening a file): at most
-// kSqliteWorkers of them at once, whatever the number of coroutines. Started on first use.
+// The bounded pool SQLite calls (a statement, a transaction step, opening a file) and
+// async::offload jobs run on: at most kSqliteWorkers of them at once, whatever the number of
+// coroutines. Started on first use.
 inline constexpr std::size_t kSqliteWorkers = 4;
 asio::thread_pool& sqlite_workers();
 
