@@ -12,6 +12,8 @@
 #   pgbench    retort: one thread, 64 coroutines over a pool of 8, INSERT ... RETURNING of the
 #              reference event, each committing on its own; anchor: pgbench -n -M prepared -c 8 -j 1
 #              with the same statement; target >= 1.0
+#   pgbenchnosync  the same pair with synchronous_commit=off on both sides (reported: where
+#              the flush wait is gone, each client's own cost per statement shows)
 #   sqlalchemy the same retort run against async_anchor_sqlalchemy.py (64 asyncio tasks, pool of 8,
 #              the seed's GenericRepository.create: add, commit); target >= 5
 #   nosync     the same pair with synchronous_commit=off on both sides (each client's own cost
@@ -28,7 +30,7 @@ URL=
 BENCH=
 SECONDS_PER_RUN=3
 REPEAT=5
-ONLY=pgbench,sqlalchemy,nosync,pipeline,memory
+ONLY=pgbench,pgbenchnosync,sqlalchemy,nosync,pipeline,memory
 OUT=
 PG_BINDIR=${RETORT_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +38,7 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/paired.sh"
 
 usage() {
-  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -103,12 +105,12 @@ retort_rate() {
   result_rate "$out"
 }
 
-# pgbench_j1 SCRIPT ROWS_PER_TRANSACTION CLIENTS: rows/s with one pgbench thread (-j 1, as the
+# pgbench_j1 SCRIPT ROWS_PER_TRANSACTION CLIENTS [URL]: rows/s with one pgbench thread (-j 1, as the
 # issue asks: one client thread against retort's one thread).
 pgbench_j1() {
-  local script=$1 per_txn=$2 clients=$3 out tps processed count
+  local script=$1 per_txn=$2 clients=$3 url=${4:-$R_URL} out tps processed count
   if ! out=$("$PGBENCH" -n -M prepared -c "$clients" -j 1 -T "$SECONDS_PER_RUN" -f "$script" \
-    -D "payload=$PAYLOAD" "$R_URL" 2>&1); then
+    -D "payload=$PAYLOAD" "$url" 2>&1); then
     echo "pgbench failed:" >&2; echo "$out" >&2; return 1
   fi
   tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
@@ -139,6 +141,11 @@ echo "Asynchronous API benchmark: $REPEAT paired rounds; timed runs ${S}s." >&2
 if wants pgbench; then
   compare "one thread, 64 coroutines over 8 connections, INSERT + COMMIT vs pgbench -c 8 -j 1" 1.0 \
     "pgbench_j1 \"\$WORK/insert.sql\" 1 8" "retort_rate \"\$R_URL\" create --coroutines 64 --pool 8"
+fi
+if wants pgbenchnosync; then
+  compare "the same pair with synchronous_commit=off on both sides" - \
+    "pgbench_j1 \"\$WORK/insert.sql\" 1 8 \"\$R_URL_NOSYNC\"" \
+    "retort_rate \"\$R_URL_NOSYNC\" create --coroutines 64 --pool 8"
 fi
 if wants sqlalchemy; then
   compare "the same vs SQLAlchemy 1.4 asyncio on asyncpg, 64 tasks, pool of 8 (repository create)" 5 \
