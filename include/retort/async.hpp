@@ -107,6 +107,14 @@ class Connection : public ExecuteForms<Connection> {
   virtual asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
                                                         StatementOptions options = {}) = 0;
 
+  // COPY table (columns) FROM STDIN with rows (PostgreSQL; SQLite: the blocking copy_in, on a
+  // worker): every value written as the blocking CopyWriter writes it, the rows streamed to the
+  // server in chunks without blocking. Returns the number stored. Empty columns: all of the
+  // table's, in order. Inside a transaction it joins it; outside it is atomic. Throws what the
+  // blocking copy throws (UsageError for a row of the wrong width, the server's error class).
+  virtual asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
+                                                std::vector<std::vector<Value>> rows) = 0;
+
   // Transactions, as on the blocking Connection: begin() is deferred to the first statement;
   // commit() throws (and the transaction is gone) if COMMIT rolled back; rollback() of no
   // transaction does nothing.
@@ -218,6 +226,10 @@ class Transaction : public ExecuteForms<Transaction> {
   asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
                                                 StatementOptions options = {}) {
     return connection_->pipeline(std::move(statements), options);
+  }
+  asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
+                                        std::vector<std::vector<Value>> rows) {
+    return connection_->copy_in(std::move(table), std::move(columns), std::move(rows));
   }
 
   // Runs body(Transaction&) inside a SAVEPOINT: released when body returns, rolled back to

@@ -34,6 +34,8 @@ class PgAsyncConnection final : public Connection {
                                   StatementOptions options) override;
   asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
                                                 StatementOptions options) override;
+  asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
+                                        std::vector<std::vector<Value>> rows) override;
   void begin(const TransactionOptions& options) override;
   asio::awaitable<void> commit() override;
   asio::awaitable<void> rollback() override;
@@ -51,6 +53,11 @@ class PgAsyncConnection final : public Connection {
   // Sends commands in pipeline mode and collects every result, never blocking; a cancellation
   // or the timeout cancels the statement on the server and the exchange goes on to its end.
   asio::awaitable<void> exchange(Commands& commands, StatementOptions options);
+  // The COPY exchange (pg_async_copy.cpp): outside pipeline mode, which COPY cannot use.
+  asio::awaitable<PGresult*> next_result();
+  asio::awaitable<void> put_copy(const std::string& chunk);
+  asio::awaitable<std::int64_t> run_copy(const std::string& sql, std::size_t width,
+                                         const std::vector<std::vector<Value>>& rows);
   asio::awaitable<void> flush();
   asio::awaitable<void> read_more();
   asio::awaitable<void> wait_cancel_done();

@@ -28,7 +28,7 @@ constexpr std::chrono::milliseconds kReinterrupt{20};
 
 struct SqliteJob {
   std::mutex mutex;
-  bool done = false;       // the worker has finished (results or failure are set)
+  bool done = false;  // the worker has finished (results or failure are set)
   // Nobody awaits the job any more (the call has returned, or the connection is gone): the
   // worker posts nothing back, and a wake-up already posted touches nothing.
   bool unwatched = false;
@@ -146,6 +146,21 @@ asio::awaitable<std::vector<Result>> SqliteAsyncConnection::pipeline(
     return conn.pipeline(statements);
   };
   return run(std::move(work), options);
+}
+
+asio::awaitable<std::int64_t> SqliteAsyncConnection::copy_in(std::string table,
+                                                             std::vector<std::string> columns,
+                                                             std::vector<std::vector<Value>> rows) {
+  Work work = [table = std::move(table), columns = std::move(columns),
+               rows = std::move(rows)](SqliteConnection& conn) {
+    std::unique_ptr<CopyWriter> writer = conn.copy_in(table, columns, CopyOptions{});
+    for (const std::vector<Value>& row : rows) writer->write_row(row);
+    std::vector<Result> results;
+    results.emplace_back(std::vector<std::string>{}, std::vector<Value>{}, writer->finish());
+    return results;
+  };
+  std::vector<Result> results = co_await run(std::move(work), StatementOptions{});
+  co_return results.front().affected_rows();
 }
 
 void SqliteAsyncConnection::begin(const TransactionOptions& options) {

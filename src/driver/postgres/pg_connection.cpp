@@ -254,6 +254,11 @@ void PgConnection::execute_script(std::string_view sql) {
   if (failure) fail(failure.get(), sql);
 }
 
+std::string PgConnection::with_pending_begin(const std::string& sql) {
+  if (auto begin = take_pending_begin()) return *begin + ";\n" + sql;
+  return sql;
+}
+
 std::optional<std::string> PgConnection::take_pending_begin() {
   if (tx_ != TxState::pending) return std::nullopt;
   tx_ = TxState::open;

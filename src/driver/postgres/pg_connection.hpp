@@ -115,8 +115,11 @@ class PgConnection final : public Connection {
   // Throws when COMMIT answered ROLLBACK (a statement in the transaction had failed).
   static void check_commit_outcome(const PGresult* res);
 
-  // --- for PgCopyWriter ---
+  // --- for PgCopyWriter and the asynchronous COPY ---
   PGconn* raw() const noexcept { return conn_; }
+  // The simple-protocol text that runs sql: "BEGIN ...;\nsql" while a deferred BEGIN is pending
+  // (it then counts as sent), else sql itself.
+  std::string with_pending_begin(const std::string& sql);
   // The writer is done with the connection (finished or abandoned).
   void copy_ended() noexcept { active_copy_ = nullptr; }
   // Reads results until libpq has none left (ending any COPY state, noted in *saw_copy);
