@@ -107,6 +107,14 @@ class Connection : public ExecuteForms<Connection> {
   virtual asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
                                                         StatementOptions options = {}) = 0;
 
+  // Runs one query and hands its rows to on_row one at a time, on this connection's executor.
+  // PostgreSQL: libpq's single-row mode, only the current row in memory. SQLite: the rows are
+  // read on a worker, then handed over. When on_row throws, the query is stopped (cancelled on
+  // the server), the exception is rethrown and the connection goes on (inside a transaction the
+  // cancel aborts it, as any failed statement does).
+  virtual asio::awaitable<void> stream(std::string sql, std::vector<Value> params,
+                                       RowCallback on_row) = 0;
+
   // COPY table (columns) FROM STDIN with rows (PostgreSQL; SQLite: the blocking copy_in, on a
   // worker): every value written as the blocking CopyWriter writes it, the rows streamed to the
   // server in chunks without blocking. Returns the number stored. Empty columns: all of the
@@ -226,6 +234,9 @@ class Transaction : public ExecuteForms<Transaction> {
   asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
                                                 StatementOptions options = {}) {
     return connection_->pipeline(std::move(statements), options);
+  }
+  asio::awaitable<void> stream(std::string sql, std::vector<Value> params, RowCallback on_row) {
+    return connection_->stream(std::move(sql), std::move(params), std::move(on_row));
   }
   asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
                                         std::vector<std::vector<Value>> rows) {

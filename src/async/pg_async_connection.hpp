@@ -34,6 +34,8 @@ class PgAsyncConnection final : public Connection {
                                   StatementOptions options) override;
   asio::awaitable<std::vector<Result>> pipeline(std::vector<Statement> statements,
                                                 StatementOptions options) override;
+  asio::awaitable<void> stream(std::string sql, std::vector<Value> params,
+                               RowCallback on_row) override;
   asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
                                         std::vector<std::vector<Value>> rows) override;
   void begin(const TransactionOptions& options) override;
@@ -53,6 +55,13 @@ class PgAsyncConnection final : public Connection {
   // Sends commands in pipeline mode and collects every result, never blocking; a cancellation
   // or the timeout cancels the statement on the server and the exchange goes on to its end.
   asio::awaitable<void> exchange(Commands& commands, StatementOptions options);
+  // The single-row exchange (pg_async_stream.cpp), outside pipeline mode.
+  asio::awaitable<void> run_stream(const std::string& text,
+                                   const driver::pg::EncodedParams& encoded,
+                                   const RowCallback& on_row);
+  // After an exchange outside pipeline mode: the connection is not reused when it ended
+  // midway (a lost link, a cancelled wait); idle again otherwise.
+  asio::awaitable<void> settle();
   // The COPY exchange (pg_async_copy.cpp): outside pipeline mode, which COPY cannot use.
   asio::awaitable<PGresult*> next_result();
   asio::awaitable<void> put_copy(const std::string& chunk);

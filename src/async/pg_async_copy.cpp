@@ -27,7 +27,6 @@ asio::awaitable<std::int64_t> PgAsyncConnection::copy_in(std::string table,
                                                          std::vector<std::vector<Value>> rows) {
   ensure_idle();
   const std::string sql = driver::pg::checked_sql(driver::pg::copy_statement(table, columns));
-  PGconn* conn = conn_->raw();
   busy_ = true;
   interrupt_ = Interrupt::none;
   std::exception_ptr failure;
@@ -37,15 +36,19 @@ asio::awaitable<std::int64_t> PgAsyncConnection::copy_in(std::string table,
   } catch (...) {
     failure = std::current_exception();
   }
+  co_await settle();
+  if (failure) std::rethrow_exception(failure);
+  co_return stored;
+}
+
+asio::awaitable<void> PgAsyncConnection::settle() {
   co_await wait_cancel_done();
-  // A failure that left the exchange midway (a lost link, a cancelled wait) leaves libpq and
-  // the server out of step: the connection is not reused. A refused copy ends cleanly.
+  // A failure that left the exchange midway leaves libpq and the server out of step.
+  PGconn* conn = conn_->raw();
   const PGTransactionStatusType state = PQtransactionStatus(conn);
   if (state == PQTRANS_ACTIVE || state == PQTRANS_UNKNOWN) conn_->mark_broken();
   if (PQstatus(conn) == CONNECTION_BAD) socket_.release();
   busy_ = false;
-  if (failure) std::rethrow_exception(failure);
-  co_return stored;
 }
 
 // The next result, reading the socket while libpq needs more input; null when there is none.

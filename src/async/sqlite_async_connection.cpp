@@ -148,6 +148,14 @@ asio::awaitable<std::vector<Result>> SqliteAsyncConnection::pipeline(
   return run(std::move(work), options);
 }
 
+asio::awaitable<void> SqliteAsyncConnection::stream(std::string sql, std::vector<Value> params,
+                                                    RowCallback on_row) {
+  // on_row must run on this connection's executor, not on the worker: the rows are read there
+  // in one go and handed over here (an embedded database's rows are in this process anyway).
+  Result rows = co_await execute(std::move(sql), std::move(params), StatementOptions{});
+  for (const Row& row : rows) on_row(row);
+}
+
 asio::awaitable<std::int64_t> SqliteAsyncConnection::copy_in(std::string table,
                                                              std::vector<std::string> columns,
                                                              std::vector<std::vector<Value>> rows) {

@@ -115,6 +115,15 @@ class PgConnection final : public Connection {
   // Throws when COMMIT answered ROLLBACK (a statement in the transaction had failed).
   static void check_commit_outcome(const PGresult* res);
 
+  // --- for streaming (pg_stream.cpp), blocking and asynchronous ---
+  // The deferred BEGIN text if it has not been sent yet; from now on it counts as sent.
+  std::optional<std::string> take_pending_begin();
+  // Sends text in single-row mode, as the cached prepared statement when there is one (its
+  // name returned, else empty: the unnamed statement). BEGIN must have gone out already.
+  std::string send_streamed(const std::string& text, const EncodedParams& encoded);
+  // A cached statement the server no longer accepts is forgotten so the next call re-prepares.
+  void forget_if_stale(const PGresult* res, const std::string& name);
+
   // --- for PgCopyWriter and the asynchronous COPY ---
   PGconn* raw() const noexcept { return conn_; }
   // The simple-protocol text that runs sql: "BEGIN ...;\nsql" while a deferred BEGIN is pending
@@ -133,14 +142,10 @@ class PgConnection final : public Connection {
   enum class TxState { none, pending, open };
 
   bool use_prepared() const noexcept { return options_.prepared_statements && cache_.enabled(); }
-  // The deferred BEGIN text if it has not been sent yet; from now on it counts as sent.
-  std::optional<std::string> take_pending_begin();
   void send_pending_begin();
   [[noreturn]] void raise(ErrorInfo info);
   // When the link is lost, the server's own reason (if it gave one) beats libpq's.
   void explain_loss(ErrorInfo& info) const;
-  // A cached statement the server no longer accepts is forgotten so the next call re-prepares.
-  void forget_if_stale(const PGresult* res, const std::string& name);
   Result finish_single(PgResult res, std::string_view sql, const std::string& cached_name);
   [[noreturn]] void refuse_copy(ExecStatusType status, std::string_view sql);
   void cancel_and_drain() noexcept;
