@@ -55,6 +55,13 @@ struct StatementOptions {
   std::chrono::milliseconds timeout{0};
 };
 
+// A PostgreSQL notification (NOTIFY channel, 'payload').
+struct Notification {
+  std::string channel;
+  std::string payload;
+  int backend_pid = 0;  // the notifying session
+};
+
 // The short forms of execute(sql, params, options), for Connection, Transaction and Database:
 //   co_await c.execute("SELECT 1");
 //   co_await c.execute("SELECT $1::int, $2::text", 42, "text");   // parameters listed
@@ -114,6 +121,13 @@ class Connection : public ExecuteForms<Connection> {
   // cancel aborts it, as any failed statement does).
   virtual asio::awaitable<void> stream(std::string sql, std::vector<Value> params,
                                        RowCallback on_row) = 0;
+
+  // PostgreSQL: the next notification on a channel this connection LISTENs to (send LISTEN
+  // with execute first). Those that arrived meanwhile, also during other statements, come first,
+  // in order; otherwise the coroutine waits on the socket. Cancelling it ends the wait with
+  // asio's operation_aborted and the connection goes on. Use a connection of your own: a pool's
+  // liveness check discards what an idle connection received. SQLite: UsageError.
+  virtual asio::awaitable<Notification> next_notification() = 0;
 
   // COPY table (columns) FROM STDIN with rows (PostgreSQL; SQLite: the blocking copy_in, on a
   // worker): every value written as the blocking CopyWriter writes it, the rows streamed to the

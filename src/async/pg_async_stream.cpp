@@ -1,7 +1,10 @@
 // Streaming on the asynchronous PostgreSQL connection: the blocking driver's single-row mode
 // (PgConnection::send_streamed, the same statement cache and decoding), each row handed to the
-// callback as it arrives, every wait a wait on the socket.
+// callback as it arrives, every wait a wait on the socket. And notifications (LISTEN), which
+// arrive on the same socket between statements.
+#include <asio/error.hpp>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "async/pg_async_connection.hpp"
@@ -71,6 +74,36 @@ asio::awaitable<void> PgAsyncConnection::run_stream(const std::string& text,
     conn_->fail(failed.get(), text);
   }
   if (PQstatus(conn_->raw()) == CONNECTION_BAD) conn_->link_failed(text);
+}
+
+asio::awaitable<Notification> PgAsyncConnection::next_notification() {
+  ensure_idle();
+  PGconn* conn = conn_->raw();
+  busy_ = true;  // no statement may start while this waits on the socket
+  for (;;) {
+    if (PGnotify* notify = PQnotifies(conn)) {
+      Notification out{notify->relname, notify->extra != nullptr ? notify->extra : "",
+                       notify->be_pid};
+      PQfreemem(notify);
+      busy_ = false;
+      co_return out;
+    }
+    Waited waited = Waited::ready;
+    try {
+      waited = co_await socket_.wait_readable("LISTEN");
+    } catch (...) {
+      conn_->mark_broken();
+      throw;
+    }
+    if (waited == Waited::cancelled) {
+      busy_ = false;  // nothing was sent: the connection is as it was
+      throw std::system_error(asio::error::operation_aborted, "next_notification() cancelled");
+    }
+    if (PQconsumeInput(conn) == 0) {
+      if (PQstatus(conn) == CONNECTION_BAD) socket_.release();
+      conn_->link_failed("waiting for a notification (LISTEN)");
+    }
+  }
 }
 
 }  // namespace retort::async::detail

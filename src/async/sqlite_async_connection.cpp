@@ -156,6 +156,11 @@ asio::awaitable<void> SqliteAsyncConnection::stream(std::string sql, std::vector
   for (const Row& row : rows) on_row(row);
 }
 
+asio::awaitable<Notification> SqliteAsyncConnection::next_notification() {
+  throw UsageError("next_notification(): SQLite has no notifications (LISTEN is PostgreSQL's)");
+  co_return Notification{};  // makes this a coroutine: the error is thrown where it is awaited
+}
+
 asio::awaitable<std::int64_t> SqliteAsyncConnection::copy_in(std::string table,
                                                              std::vector<std::string> columns,
                                                              std::vector<std::vector<Value>> rows) {
