@@ -241,6 +241,7 @@ class Transaction : public ExecuteForms<Transaction> {
   Transaction(Connection& connection, int depth) : connection_(&connection), depth_(depth) {}
   Connection& connection() const noexcept { return *connection_; }
 
+  // The Connection's operations, inside this transaction (see Connection for each contract).
   asio::awaitable<Result> execute(std::string sql, std::vector<Value> params,
                                   StatementOptions options) {
     return connection_->execute(std::move(sql), std::move(params), options);
