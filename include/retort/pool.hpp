@@ -96,7 +96,6 @@ class Pool {
   };
   void give_back(std::unique_ptr<Connection> connection,
                  std::chrono::steady_clock::time_point created) noexcept;
-  bool expired(const Idle& idle, std::chrono::steady_clock::time_point now) const noexcept;
   // Not expired, and alive (checked on the socket unless returned within alive_bypass).
   bool usable(const Idle& idle, std::chrono::steady_clock::time_point now) const noexcept;
 

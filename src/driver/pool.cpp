@@ -3,9 +3,44 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "driver/pool_rules.hpp"
 #include "retort/error.hpp"
 
 namespace retort {
+namespace driver {
+
+void check_pool_options(const PoolOptions& options) {
+  if (options.max_size == 0) throw UsageError("pool max_size must be at least 1");
+  if (options.min_size > options.max_size) {
+    throw UsageError(
+        fmt::format("pool min_size {} exceeds max_size {}", options.min_size, options.max_size));
+  }
+}
+
+bool past_lifetime(const PoolOptions& options, PoolClock::time_point created,
+                   PoolClock::time_point now) noexcept {
+  return options.max_lifetime.count() > 0 && now - created >= options.max_lifetime;
+}
+
+bool idle_expired(const PoolOptions& options, PoolClock::time_point created,
+                  PoolClock::time_point returned, PoolClock::time_point now) noexcept {
+  if (past_lifetime(options, created, now)) return true;
+  return options.max_idle.count() > 0 && now - returned >= options.max_idle;
+}
+
+bool within_alive_bypass(const PoolOptions& options, PoolClock::time_point returned,
+                         PoolClock::time_point now) noexcept {
+  return now - returned < options.alive_bypass;
+}
+
+std::string pool_timeout_message(std::size_t open, const PoolOptions& options) {
+  return fmt::format(
+      "connection pool exhausted: all {} connections (max_size {}) stayed in use for {} ms "
+      "(acquire_timeout)",
+      open, options.max_size, options.acquire_timeout.count());
+}
+
+}  // namespace driver
 
 using Clock = std::chrono::steady_clock;
 
@@ -41,11 +76,7 @@ void PooledConnection::release() noexcept {
 }
 
 Pool::Pool(Factory factory, PoolOptions options) : factory_(std::move(factory)), options_(options) {
-  if (options_.max_size == 0) throw UsageError("pool max_size must be at least 1");
-  if (options_.min_size > options_.max_size) {
-    throw UsageError(
-        fmt::format("pool min_size {} exceeds max_size {}", options_.min_size, options_.max_size));
-  }
+  driver::check_pool_options(options_);
   for (std::size_t i = 0; i < options_.min_size; ++i) {
     const Clock::time_point now = Clock::now();
     idle_.push_back(Idle{factory_(), now, now});
@@ -59,15 +90,8 @@ Pool::~Pool() {
   idle_.clear();
 }
 
-bool Pool::expired(const Idle& idle, Clock::time_point now) const noexcept {
-  if (options_.max_lifetime.count() > 0 && now - idle.created >= options_.max_lifetime) return true;
-  return options_.max_idle.count() > 0 && now - idle.returned >= options_.max_idle;
-}
-
 bool Pool::usable(const Idle& idle, Clock::time_point now) const noexcept {
-  if (expired(idle, now)) return false;
-  if (now - idle.returned < options_.alive_bypass) return !idle.connection->is_broken();
-  return idle.connection->check_alive();
+  return driver::idle_usable(options_, *idle.connection, idle.created, idle.returned, now);
 }
 
 PooledConnection Pool::acquire() {
@@ -109,10 +133,7 @@ PooledConnection Pool::acquire() {
     const bool woke = available_.wait_until(
         lock, deadline, [&] { return !idle_.empty() || open_ < options_.max_size; });
     if (!woke) {
-      throw PoolTimeout(fmt::format(
-          "connection pool exhausted: all {} connections (max_size {}) stayed in use for {} ms "
-          "(acquire_timeout)",
-          open_, options_.max_size, options_.acquire_timeout.count()));
+      throw PoolTimeout(driver::pool_timeout_message(open_, options_));
     }
   }
 }
@@ -128,9 +149,7 @@ void Pool::give_back(std::unique_ptr<Connection> connection, Clock::time_point c
     }
   }
   const Clock::time_point now = Clock::now();
-  if (keep && options_.max_lifetime.count() > 0 && now - created >= options_.max_lifetime) {
-    keep = false;
-  }
+  if (keep && driver::past_lifetime(options_, created, now)) keep = false;
   {
     std::lock_guard lock(mutex_);
     if (keep) {

@@ -100,6 +100,20 @@ void ScratchCluster::start(const std::string& bindir) {
   throw std::runtime_error("the test cluster found no free port");
 }
 
+void ScratchCluster::restart() {
+  const fs::path data = dir_ / "data";
+  const fs::path log = dir_ / "postgres.log";
+  // The options of the first start (the port) are kept in postmaster.opts and reused.
+  const CommandResult r = run_shell(
+      as_server_user(shell_quote(pg_bindir() + "/pg_ctl") + " -D " + shell_quote(data.string()) +
+                     " -l " + shell_quote(log.string()) + " -m fast -w -t 60 restart"));
+  if (r.exit_code != 0) {
+    running_ = false;
+    throw std::runtime_error("the test cluster did not restart:\n" + r.output +
+                             tail(read_text_file(log), 30));
+  }
+}
+
 ScratchCluster::~ScratchCluster() {
   if (running_) {
     run_shell(as_server_user(shell_quote(pg_bindir() + "/pg_ctl") + " -D " +

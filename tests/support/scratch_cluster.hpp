@@ -36,6 +36,10 @@ class ScratchCluster {
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
 
+  // Restarts the server (pg_ctl restart -m fast, the same port): every session is ended.
+  // Throws std::runtime_error with the log's tail when it fails.
+  void restart();
+
   // Runs SQL as the superuser over the unix socket; throws std::runtime_error on failure.
   void admin(const std::string& sql) const;
 

@@ -8,12 +8,12 @@
 
 #include "core/redact.hpp"
 #include "driver/backends.hpp"
+#include "driver/postgres/pg_connect.hpp"
 #include "driver/postgres/pg_connection.hpp"
 
 namespace retort::driver {
+namespace pg {
 namespace {
-
-using Params = DatabaseUrl::Params;
 
 std::string* find_param(Params& params, std::string_view keyword) {
   for (auto& [key, value] : params) {
@@ -22,9 +22,8 @@ std::string* find_param(Params& params, std::string_view keyword) {
   return nullptr;
 }
 
-// The keywords handed to libpq: what the URL named, plus the session settings the driver
-// relies on. Keywords the URL left out stay out, so libpq's environment (PGHOST, PGPASSFILE,
-// PGSERVICE, PGSSLMODE, ...) still applies to them.
+}  // namespace
+
 Params connection_params(const DatabaseUrl& url, const ConnectionOptions& options) {
   Params params = url.params();
   // Timestamps are decoded from text: make the server print them in UTC and ISO form,
@@ -54,6 +53,8 @@ Params connection_params(const DatabaseUrl& url, const ConnectionOptions& option
   }
   return params;
 }
+
+namespace {
 
 bool has(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
@@ -95,11 +96,7 @@ std::string tls_hint(std::string_view message, const DatabaseUrl& url) {
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
-                                               const ConnectionOptions& options) {
-  const Params params = connection_params(url, options);
-  std::vector<const char*> keywords;
-  std::vector<const char*> values;
+ConnectKeywords::ConnectKeywords(const Params& params) {
   for (const auto& [key, value] : params) {
     // A URL built by hand may not have registered its password: libpq must not leak it either.
     if (key == "password") redact::register_secret(value);
@@ -108,26 +105,39 @@ std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
   }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
+}
 
-  // expand_dbname = 0: a dbname holding "postgresql://..." is a name, not another URL.
-  PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 0);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    ErrorInfo info;
-    info.sqlstate = "08001";
-    const std::string reason = pg::connection_message(conn);
-    info.message = fmt::format("cannot connect to {}: {}", url.redacted(), reason);
-    // Only in the hint field: DatabaseError's text appends it ("; HINT: ..."), as for a hint
-    // from the server. Also in the message, it was printed twice.
-    info.hint = tls_hint(reason, url);
-    PQfinish(conn);
-    throw ConnectionError(std::move(info));
-  }
+void throw_connect_failure(PGconn* conn, const DatabaseUrl& url) {
+  ErrorInfo info;
+  info.sqlstate = "08001";
+  const std::string reason = connection_message(conn);
+  info.message = fmt::format("cannot connect to {}: {}", url.redacted(), reason);
+  // Only in the hint field: DatabaseError's text appends it ("; HINT: ..."), as for a hint
+  // from the server. Also in the message, it was printed twice.
+  info.hint = tls_hint(reason, url);
+  PQfinish(conn);
+  throw ConnectionError(std::move(info));
+}
+
+std::unique_ptr<PgConnection> adopt_connection(PGconn* conn, const ConnectionOptions& options) {
   try {
-    return std::make_unique<pg::PgConnection>(conn, options);
+    return std::make_unique<PgConnection>(conn, options);
   } catch (...) {
     PQfinish(conn);
     throw;
   }
+}
+
+}  // namespace pg
+
+std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
+                                               const ConnectionOptions& options) {
+  const pg::Params params = pg::connection_params(url, options);
+  const pg::ConnectKeywords keywords(params);
+  // expand_dbname = 0: a dbname holding "postgresql://..." is a name, not another URL.
+  PGconn* conn = PQconnectdbParams(keywords.keywords.data(), keywords.values.data(), 0);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) pg::throw_connect_failure(conn, url);
+  return pg::adopt_connection(conn, options);
 }
 
 }  // namespace retort::driver

@@ -254,6 +254,11 @@ void PgConnection::execute_script(std::string_view sql) {
   if (failure) fail(failure.get(), sql);
 }
 
+std::string PgConnection::with_pending_begin(const std::string& sql) {
+  if (auto begin = take_pending_begin()) return *begin + ";\n" + sql;
+  return sql;
+}
+
 std::optional<std::string> PgConnection::take_pending_begin() {
   if (tx_ != TxState::pending) return std::nullopt;
   tx_ = TxState::open;
@@ -275,17 +280,22 @@ void PgConnection::begin(const TransactionOptions& options) {
   tx_ = TxState::pending;
 }
 
-void PgConnection::commit() {
-  if (tx_ == TxState::none) throw UsageError("commit(): no transaction is open");
+bool PgConnection::end_transaction(std::string_view what) {
+  if (tx_ == TxState::none) {
+    if (what.empty()) return false;
+    throw UsageError(fmt::format("{}: no transaction is open", what));
+  }
   if (active_copy_ != nullptr) ensure_usable();
   const bool sent = tx_ == TxState::open;
   tx_ = TxState::none;
-  if (!sent) return;  // BEGIN never went out: there is nothing to commit.
+  if (!sent) return false;  // BEGIN never went out: there is nothing to end.
   ensure_usable();
-  PgResult res(PQexec(conn_, "COMMIT"));
-  if (!is_success(res.get())) fail(res.get(), "COMMIT");
+  return true;
+}
+
+void PgConnection::check_commit_outcome(const PGresult* res) {
   // COMMIT of a transaction that had failed succeeds but rolls back: the caller must know.
-  if (std::string_view(PQcmdStatus(res.get())) == "ROLLBACK") {
+  if (std::string_view(PQcmdStatus(const_cast<PGresult*>(res))) == "ROLLBACK") {
     ErrorInfo info;
     info.sqlstate = "25P02";
     info.message = "COMMIT rolled the transaction back: a statement in it had failed";
@@ -294,13 +304,15 @@ void PgConnection::commit() {
   }
 }
 
+void PgConnection::commit() {
+  if (!end_transaction("commit()")) return;
+  PgResult res(PQexec(conn_, "COMMIT"));
+  if (!is_success(res.get())) fail(res.get(), "COMMIT");
+  check_commit_outcome(res.get());
+}
+
 void PgConnection::rollback() {
-  if (tx_ == TxState::none) return;
-  if (active_copy_ != nullptr) ensure_usable();
-  const bool sent = tx_ == TxState::open;
-  tx_ = TxState::none;
-  if (!sent) return;
-  ensure_usable();
+  if (!end_transaction("")) return;
   PgResult res(PQexec(conn_, "ROLLBACK"));
   if (!is_success(res.get())) fail(res.get(), "ROLLBACK");
 }

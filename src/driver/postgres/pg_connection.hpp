@@ -32,7 +32,9 @@ struct BatchStatement {
 
 // One protocol command queued in a pipeline, and what the server answered.
 struct PipelineCommand {
-  enum class Kind { begin, prepare, execute, deallocate };
+  // control: a statement without parameters sent unprepared (the deferred BEGIN; COMMIT and
+  // ROLLBACK on the asynchronous connection).
+  enum class Kind { control, prepare, execute, deallocate };
   PipelineCommand(Kind what, std::string text, std::string statement_name = {},
                   const EncodedParams* parameters = nullptr, std::size_t index = 0)
       : kind(what),
@@ -49,6 +51,23 @@ struct PipelineCommand {
   bool copy_refused = false;  // it was a COPY FROM STDIN / TO STDOUT, ended unprocessed
   PgResult result;
 };
+
+// Where collect_available stopped: the command whose results are being read, and how far.
+struct CollectCursor {
+  enum class Phase { first, extras, sync };
+  std::size_t command = 0;
+  Phase phase = Phase::first;
+  bool in_copy_out = false;  // draining a refused COPY TO STDOUT
+};
+
+// Statements checked (SQL text valid, parameters encoded) before anything is sent.
+struct CheckedBatch {
+  std::vector<std::string> texts;
+  std::vector<EncodedParams> encoded;
+  std::vector<BatchStatement> statements;  // views of the two above
+};
+// Throws InvalidInput naming the statement index for the first bad text or parameter.
+CheckedBatch check_batch(std::span<const Statement> statements);
 
 class PgConnection final : public Connection {
  public:
@@ -72,8 +91,44 @@ class PgConnection final : public Connection {
   bool is_broken() const noexcept override;
   bool check_alive() noexcept override;
 
-  // --- for PgCopyWriter ---
+  // --- for the asynchronous connection (src/async), which drives the same batches with the
+  // connection in non-blocking mode and waits on the socket itself ---
+  void ensure_usable() const;
+  void mark_broken() noexcept { broken_ = true; }
+  [[noreturn]] void link_failed(std::string_view what);
+  std::vector<PipelineCommand> plan_batch(std::span<const BatchStatement> statements);
+  // One control statement (COMMIT, ROLLBACK) as a batch of its own.
+  std::vector<PipelineCommand> plan_control(std::string sql);
+  void send_commands(std::vector<PipelineCommand>& commands);
+  // Reads every result libpq can hand over without waiting for the socket, into commands from
+  // cursor on. True once all of them are in; false when libpq needs more input (PQisBusy, or a
+  // refused COPY TO STDOUT still arriving): wait until the socket is readable, PQconsumeInput,
+  // call again. Never blocks.
+  bool collect_available(std::vector<PipelineCommand>& commands, CollectCursor& cursor);
+  // After collection: brings the statement cache in line, throws the first failure (statement
+  // index in the message when annotate), else returns one Result per execute command.
+  std::vector<Result> finish_batch(const std::vector<PipelineCommand>& commands, std::size_t count,
+                                   bool annotate);
+  // Ends the transaction state for commit()/rollback() (what: "commit()" in the UsageError when
+  // none is open, empty: none needed). True when BEGIN went out, so COMMIT/ROLLBACK must be sent.
+  bool end_transaction(std::string_view what);
+  // Throws when COMMIT answered ROLLBACK (a statement in the transaction had failed).
+  static void check_commit_outcome(const PGresult* res);
+
+  // --- for streaming (pg_stream.cpp), blocking and asynchronous ---
+  // The deferred BEGIN text if it has not been sent yet; from now on it counts as sent.
+  std::optional<std::string> take_pending_begin();
+  // Sends text in single-row mode, as the cached prepared statement when there is one (its
+  // name returned, else empty: the unnamed statement). BEGIN must have gone out already.
+  std::string send_streamed(const std::string& text, const EncodedParams& encoded);
+  // A cached statement the server no longer accepts is forgotten so the next call re-prepares.
+  void forget_if_stale(const PGresult* res, const std::string& name);
+
+  // --- for PgCopyWriter and the asynchronous COPY ---
   PGconn* raw() const noexcept { return conn_; }
+  // The simple-protocol text that runs sql: "BEGIN ...;\nsql" while a deferred BEGIN is pending
+  // (it then counts as sent), else sql itself.
+  std::string with_pending_begin(const std::string& sql);
   // The writer is done with the connection (finished or abandoned).
   void copy_ended() noexcept { active_copy_ = nullptr; }
   // Reads results until libpq has none left (ending any COPY state, noted in *saw_copy);
@@ -86,29 +141,24 @@ class PgConnection final : public Connection {
  private:
   enum class TxState { none, pending, open };
 
-  void ensure_usable() const;
   bool use_prepared() const noexcept { return options_.prepared_statements && cache_.enabled(); }
-  // The deferred BEGIN text if it has not been sent yet; from now on it counts as sent.
-  std::optional<std::string> take_pending_begin();
   void send_pending_begin();
   [[noreturn]] void raise(ErrorInfo info);
-  [[noreturn]] void link_failed(std::string_view what);
   // When the link is lost, the server's own reason (if it gave one) beats libpq's.
   void explain_loss(ErrorInfo& info) const;
-  // A cached statement the server no longer accepts is forgotten so the next call re-prepares.
-  void forget_if_stale(const PGresult* res, const std::string& name);
   Result finish_single(PgResult res, std::string_view sql, const std::string& cached_name);
   [[noreturn]] void refuse_copy(ExecStatusType status, std::string_view sql);
   void cancel_and_drain() noexcept;
 
   // pg_pipeline.cpp
   std::vector<Result> run_batch(std::span<const BatchStatement> statements, bool annotate);
-  std::vector<PipelineCommand> plan_batch(std::span<const BatchStatement> statements);
   void run_pipeline(std::vector<PipelineCommand>& commands);
-  void send_commands(std::vector<PipelineCommand>& commands);
   void flush_nonblocking();
-  PgResult next_result(PipelineCommand& command);
+  // The next result of command if libpq has it without waiting (false otherwise).
+  bool next_available(PipelineCommand& command, CollectCursor& cursor, PgResult& out);
   void collect_results(std::vector<PipelineCommand>& commands);
+  void wait_readable();
+  bool collection_lost(const std::vector<PipelineCommand>& commands, std::string_view sql);
   void settle_cache(const std::vector<PipelineCommand>& commands);
   void throw_first_failure(const std::vector<PipelineCommand>& commands, std::size_t count,
                            bool annotate);

@@ -45,9 +45,8 @@ std::unique_ptr<CopyWriter> PgConnection::copy_in(std::string_view table,
                                                   const CopyOptions& /*options*/) {
   ensure_usable();
   const std::string sql = checked_sql(copy_statement(table, columns));
-  std::string text = sql;
   // The simple protocol takes "BEGIN; COPY ..." in one message: the deferred BEGIN rides along.
-  if (auto begin = take_pending_begin()) text = *begin + ";\n" + sql;
+  const std::string text = with_pending_begin(sql);
   if (PQsendQuery(conn_, text.c_str()) == 0) fail(nullptr, sql);
   for (;;) {
     PgResult res(PQgetResult(conn_));

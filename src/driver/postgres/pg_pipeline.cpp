@@ -42,37 +42,47 @@ bool is_failure(const PGresult* res) {
 
 }  // namespace
 
-std::vector<Result> PgConnection::pipeline(std::span<const Statement> statements) {
-  ensure_usable();
-  if (statements.empty()) return {};
-  std::vector<std::string> texts;
-  std::vector<EncodedParams> encoded;
-  texts.reserve(statements.size());
-  encoded.reserve(statements.size());
+CheckedBatch check_batch(std::span<const Statement> statements) {
+  CheckedBatch batch;
+  batch.texts.reserve(statements.size());
+  batch.encoded.reserve(statements.size());
   // Everything is checked before anything is sent.
   for (std::size_t i = 0; i < statements.size(); ++i) {
     try {
-      texts.push_back(checked_sql(statements[i].sql));
-      encoded.push_back(encode_params(statements[i].params));
+      batch.texts.push_back(checked_sql(statements[i].sql));
+      batch.encoded.push_back(encode_params(statements[i].params));
     } catch (const InvalidInput& e) {
       throw InvalidInput(fmt::format("pipeline statement {}: {}", i, e.field()), e.reason(),
                          e.offset());
     }
   }
-  std::vector<BatchStatement> batch;
-  batch.reserve(statements.size());
-  for (std::size_t i = 0; i < statements.size(); ++i) batch.push_back({texts[i], &encoded[i]});
-  return run_batch(batch, true);
+  batch.statements.reserve(statements.size());
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    batch.statements.push_back({batch.texts[i], &batch.encoded[i]});
+  }
+  return batch;
+}
+
+std::vector<Result> PgConnection::pipeline(std::span<const Statement> statements) {
+  ensure_usable();
+  if (statements.empty()) return {};
+  const CheckedBatch batch = check_batch(statements);
+  return run_batch(batch.statements, true);
 }
 
 std::vector<Result> PgConnection::run_batch(std::span<const BatchStatement> statements,
                                             bool annotate) {
   std::vector<PipelineCommand> commands = plan_batch(statements);
   run_pipeline(commands);
+  return finish_batch(commands, statements.size(), annotate);
+}
+
+std::vector<Result> PgConnection::finish_batch(const std::vector<PipelineCommand>& commands,
+                                               std::size_t count, bool annotate) {
   settle_cache(commands);
-  throw_first_failure(commands, statements.size(), annotate);
+  throw_first_failure(commands, count, annotate);
   std::vector<Result> results;
-  results.reserve(statements.size());
+  results.reserve(count);
   for (const PipelineCommand& command : commands) {
     if (command.kind == PipelineCommand::Kind::execute) {
       results.push_back(to_result(command.result.get()));
@@ -81,11 +91,17 @@ std::vector<Result> PgConnection::run_batch(std::span<const BatchStatement> stat
   return results;
 }
 
+std::vector<PipelineCommand> PgConnection::plan_control(std::string sql) {
+  std::vector<PipelineCommand> commands;
+  commands.emplace_back(PipelineCommand::Kind::control, std::move(sql)).sync_after = true;
+  return commands;
+}
+
 std::vector<PipelineCommand> PgConnection::plan_batch(std::span<const BatchStatement> statements) {
   using Kind = PipelineCommand::Kind;
   std::vector<PipelineCommand> commands;
   commands.reserve(statements.size() * 2 + 1);
-  if (auto begin = take_pending_begin()) commands.emplace_back(Kind::begin, std::move(*begin));
+  if (auto begin = take_pending_begin()) commands.emplace_back(Kind::control, std::move(*begin));
   for (std::size_t i = 0; i < statements.size(); ++i) {
     const BatchStatement& statement = statements[i];
     std::string name;
@@ -121,7 +137,9 @@ void PgConnection::run_pipeline(std::vector<PipelineCommand>& commands) {
       flush_nonblocking();
     }
     collect_results(commands);
-    if (PQexitPipelineMode(conn_) != 1) link_failed("pipeline");
+    if (PQexitPipelineMode(conn_) != 1 && PQstatus(conn_) != CONNECTION_BAD) {
+      link_failed("pipeline");
+    }
   } catch (...) {
     // Whatever went wrong, libpq and the server may disagree about what is pending now.
     broken_ = true;
@@ -134,7 +152,7 @@ void PgConnection::send_commands(std::vector<PipelineCommand>& commands) {
     const EncodedParams* p = command.params;
     int sent = 0;
     switch (command.kind) {
-      case PipelineCommand::Kind::begin:
+      case PipelineCommand::Kind::control:
       case PipelineCommand::Kind::deallocate:
         // Pipeline mode allows only the extended protocol, hence not PQsendQuery.
         sent =
@@ -175,10 +193,20 @@ void PgConnection::flush_nonblocking() {
   }
 }
 
-// The next result of the current command. A COPY statement (which belongs in copy_in) puts
-// libpq in a COPY state that it reports until ended: end it, remember why, read on.
-PgResult PgConnection::next_result(PipelineCommand& command) {
+// The next result of the current command, if libpq has it without waiting. A COPY statement
+// (which belongs in copy_in) puts libpq in a COPY state that it reports until ended: end it,
+// remember why, read on.
+bool PgConnection::next_available(PipelineCommand& command, CollectCursor& cursor, PgResult& out) {
   for (;;) {
+    if (cursor.in_copy_out) {
+      char* row = nullptr;
+      int got = 0;
+      while ((got = PQgetCopyData(conn_, &row, 1)) > 0) PQfreemem(row);
+      if (got == 0) return false;
+      if (got == -2) link_failed(command.sql);
+      cursor.in_copy_out = false;
+    }
+    if (PQisBusy(conn_) != 0) return false;
     PgResult res(PQgetResult(conn_));
     const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_EMPTY_QUERY;
     if (status == PGRES_COPY_IN) {
@@ -186,34 +214,84 @@ PgResult PgConnection::next_result(PipelineCommand& command) {
       if (PQputCopyEnd(conn_, kCopyRefused) < 0) link_failed(command.sql);
     } else if (status == PGRES_COPY_OUT) {
       command.copy_refused = true;
-      char* row = nullptr;
-      int got = 0;
-      while ((got = PQgetCopyData(conn_, &row, 0)) > 0) PQfreemem(row);
-      if (got == -2) link_failed(command.sql);
+      cursor.in_copy_out = true;
     } else {
-      return res;
+      out = std::move(res);
+      return true;
     }
   }
 }
 
 // Each command yields one result then NULL (PGRES_PIPELINE_ABORTED after an earlier failure
 // up to the Sync); each Sync yields PGRES_PIPELINE_SYNC.
-void PgConnection::collect_results(std::vector<PipelineCommand>& commands) {
-  for (PipelineCommand& command : commands) {
-    command.result = next_result(command);
-    if (!command.result || PQresultStatus(command.result.get()) == PGRES_PIPELINE_SYNC) {
-      link_failed(command.sql);
-    }
-    while (PgResult extra = next_result(command)) {
-      if (is_failure(extra.get()) && !is_failure(command.result.get())) {
-        command.result = std::move(extra);
+bool PgConnection::collect_available(std::vector<PipelineCommand>& commands,
+                                     CollectCursor& cursor) {
+  using Phase = CollectCursor::Phase;
+  while (cursor.command < commands.size()) {
+    PipelineCommand& command = commands[cursor.command];
+    PgResult res;
+    if (cursor.phase == Phase::sync) {
+      if (PQisBusy(conn_) != 0) return false;
+      res.reset(PQgetResult(conn_));
+      if (!res || PQresultStatus(res.get()) != PGRES_PIPELINE_SYNC) {
+        return collection_lost(commands, command.sql);
       }
+      cursor.phase = Phase::first;
+      ++cursor.command;
+      continue;
     }
-    if (command.sync_after) {
-      PgResult sync(PQgetResult(conn_));
-      if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) link_failed(command.sql);
+    if (!next_available(command, cursor, res)) return false;
+    if (cursor.phase == Phase::first) {
+      if (!res || PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) {
+        return collection_lost(commands, command.sql);
+      }
+      command.result = std::move(res);
+      cursor.phase = Phase::extras;
+    } else if (res) {
+      if (is_failure(res.get()) && !is_failure(command.result.get())) {
+        command.result = std::move(res);
+      }
+    } else if (command.sync_after) {
+      cursor.phase = Phase::sync;
+    } else {
+      cursor.phase = Phase::first;
+      ++cursor.command;
     }
   }
+  return true;
+}
+
+// The results stopped coming. When the link is gone and the server said why (a FATAL error as a
+// command's result, e.g. after pg_terminate_backend), that reason is what finish_batch
+// reports; otherwise libpq's.
+bool PgConnection::collection_lost(const std::vector<PipelineCommand>& commands,
+                                   std::string_view sql) {
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    broken_ = true;
+    for (const PipelineCommand& command : commands) {
+      if (is_failure(command.result.get())) return true;
+    }
+  }
+  link_failed(sql);
+}
+
+void PgConnection::collect_results(std::vector<PipelineCommand>& commands) {
+  CollectCursor cursor;
+  while (!collect_available(commands, cursor)) wait_readable();
+}
+
+// Blocks until the server sent more, and hands it to libpq.
+void PgConnection::wait_readable() {
+  const int socket = PQsocket(conn_);
+  if (socket < 0) link_failed("pipeline");
+  for (;;) {
+    pollfd fd{socket, POLLIN, 0};
+    const int ready = poll(&fd, 1, -1);
+    if (ready >= 0) break;
+    if (errno != EINTR) link_failed("pipeline");
+  }
+  // A lost link may leave the server's last words in libpq's buffer: collection reads them.
+  if (PQconsumeInput(conn_) == 0 && PQstatus(conn_) != CONNECTION_BAD) link_failed("pipeline");
 }
 
 // Brings the statement cache in line with what the server now holds.
@@ -239,7 +317,7 @@ void PgConnection::settle_cache(const std::vector<PipelineCommand>& commands) {
           drop_pending(command.name);
         }
         break;
-      case PipelineCommand::Kind::begin:
+      case PipelineCommand::Kind::control:
         break;
     }
   }
@@ -254,7 +332,7 @@ void PgConnection::throw_first_failure(const std::vector<PipelineCommand>& comma
     if (command.kind == PipelineCommand::Kind::deallocate) break;
     if (!is_failure(command.result.get())) continue;
     ErrorInfo info = error_info(command.result.get(), conn_, command.sql);
-    if (annotate && command.kind != PipelineCommand::Kind::begin) {
+    if (annotate && command.kind != PipelineCommand::Kind::control) {
       info.message += fmt::format(" (pipeline statement index {} of {})", command.statement, count);
     }
     raise(std::move(info));

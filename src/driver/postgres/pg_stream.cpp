@@ -3,13 +3,7 @@
 
 namespace retort::driver::pg {
 
-void PgConnection::stream(std::string_view sql, std::span<const Value> params,
-                          const RowCallback& on_row) {
-  ensure_usable();
-  const std::string text = checked_sql(sql);
-  const EncodedParams encoded = encode_params(params);
-  // Single-row mode and pipeline mode do not mix simply: the deferred BEGIN goes first.
-  send_pending_begin();
+std::string PgConnection::send_streamed(const std::string& text, const EncodedParams& encoded) {
   // A cached statement is reused; otherwise the unnamed statement avoids a PREPARE round trip
   // (a streamed query is long enough that planning once more does not matter).
   std::string name;
@@ -26,6 +20,17 @@ void PgConnection::stream(std::string_view sql, std::span<const Value> params,
     drain_results();
     fail(nullptr, text);
   }
+  return name;
+}
+
+void PgConnection::stream(std::string_view sql, std::span<const Value> params,
+                          const RowCallback& on_row) {
+  ensure_usable();
+  const std::string text = checked_sql(sql);
+  const EncodedParams encoded = encode_params(params);
+  // Single-row mode and pipeline mode do not mix simply: the deferred BEGIN goes first.
+  send_pending_begin();
+  const std::string name = send_streamed(text, encoded);
 
   std::vector<std::string> columns;
   PgResult failure;

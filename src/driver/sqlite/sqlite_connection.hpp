@@ -38,6 +38,10 @@ class SqliteConnection final : public Connection {
   // Nothing can arrive unasked on an embedded database: alive unless an I/O error was seen.
   bool check_alive() noexcept override { return !db_->broken(); }
 
+  // Makes the statement running on this handle (from another thread) fail with QueryCanceled
+  // (SQLITE_INTERRUPT); a no-op when none runs. Safe from any thread while the handle is open.
+  void interrupt() noexcept { sqlite3_interrupt(db_->handle()); }
+
   // Statements currently cached (tests check the LRU bound).
   std::size_t cached_statements() const noexcept { return cache_.size(); }
 
