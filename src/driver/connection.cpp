@@ -25,7 +25,9 @@ Row Result::at(std::size_t row) const {
   return Row(*this, row);
 }
 
-std::size_t Row::size() const noexcept { return result_->columns().size(); }
+std::size_t Row::size() const noexcept {
+  return result_->columns().size();
+}
 
 const Value& Row::operator[](std::size_t column) const {
   if (column >= size()) {
@@ -48,6 +50,19 @@ void Connection::release_savepoint(std::string_view name) {
 
 void Connection::rollback_to_savepoint(std::string_view name) {
   execute_script("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
+}
+
+void Connection::listen(std::string_view /*channel*/) {
+  throw UsageError("LISTEN/NOTIFY needs PostgreSQL: SQLite has no notifications (poll instead)");
+}
+
+void Connection::unlisten(std::string_view channel) {
+  listen(channel);
+}
+
+std::optional<Notification> Connection::wait_for_notification(std::chrono::milliseconds) {
+  listen({});
+  return std::nullopt;
 }
 
 std::string Connection::quote_identifier(std::string_view name) {
