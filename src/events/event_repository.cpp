@@ -115,7 +115,12 @@ Finder<Event> EventRepository::finder(const EventFilter& filter) {
             (*filter.processed ? col("task_context").is_not_null() : col("task_context").is_null());
   }
   Finder<Event> f = repo_.find(where);
-  f.order_by("created_at", filter.newest_first ? Direction::desc : Direction::asc);
+  const Direction direction = filter.newest_first ? Direction::desc : Direction::asc;
+  // One batch shares one created_at: the id breaks the tie in the same direction, so "newest
+  // first" shows the last stored first (UUIDv7 ids increase strictly in the order a process
+  // makes them; v1 ids carry no such order).
+  f.order_by("created_at", direction);
+  f.order_by("id", direction);
   if (filter.limit) f.limit(*filter.limit);
   return f;
 }
