@@ -13,6 +13,7 @@
 #include "retort/cli.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/processing.hpp"
 #include "retort/repository.hpp"
 
 namespace retort::cli {
@@ -126,7 +127,7 @@ int main(int argc, char** argv, const schema::MetaData& models) {
 }
 
 schema::MetaData builtin_models() {
-  return metadata<events::Event>();
+  return events::builtin_schema();
 }
 
 }  // namespace retort::cli

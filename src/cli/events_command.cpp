@@ -271,6 +271,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
       };
     });
   }
+  add_processing_commands(*group, context, run);
 }
 
 }  // namespace retort::cli
