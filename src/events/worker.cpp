@@ -93,9 +93,14 @@ struct Worker::State {
     ++wake_sequence;
     wake.notify_all();
   }
-  void idle_wait() {
+  std::uint64_t wake_count() {
+    std::lock_guard lock(wake_mutex);
+    return wake_sequence;
+  }
+  // Waits for a wake-up after `seen` (taken before the claim that found nothing, so one that
+  // came during that claim is not missed), a stop, or the poll interval.
+  void idle_wait(std::uint64_t seen) {
     std::unique_lock lock(wake_mutex);
-    const std::uint64_t seen = wake_sequence;
     wake.wait_for(lock, options.poll_interval,
                   [&] { return wake_sequence != seen || should_stop(); });
   }
@@ -207,6 +212,7 @@ void Worker::State::run_slot(std::size_t slot) {
   Processor processor(*db, processor_options(slot));
   while (!should_stop()) {
     std::vector<ClaimedEvent> batch;
+    const std::uint64_t seen = wake_count();
     try {
       const auto t0 = Clock::now();
       batch = processor.claim(options.batch_size);
@@ -215,12 +221,12 @@ void Worker::State::run_slot(std::size_t slot) {
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
     } catch (const Error& e) {
       log::warn("worker {}: claim failed: {} (retrying)", id, e.what());
-      idle_wait();
+      idle_wait(seen);
       continue;
     }
     if (batch.empty()) {
       if (options.once) return;
-      idle_wait();
+      idle_wait(seen);
       continue;
     }
     claimed += static_cast<std::int64_t>(batch.size());

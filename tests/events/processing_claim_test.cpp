@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "events/processing_fixture.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
@@ -19,24 +20,6 @@ namespace retort::events {
 namespace {
 
 using retort::testing::TestDatabase;
-using Json = nlohmann::json;
-
-std::string json_text(const Value& v) {
-  return v.kind() == Value::Kind::json ? v.as_json().text : v.as_text();
-}
-
-migrate::MigrateOptions quiet_builtin() {
-  migrate::MigrateOptions o;
-  // The source tree's migrations/ by path: builtin_settings() finds it through __FILE__, which
-  // ccache's base_dir makes relative in this build.
-  migrate::Settings settings;
-  settings.script_location = std::filesystem::path(RETORT_SOURCE_DIR) / "migrations";
-  settings.origin = "built-in";
-  o.settings = settings;
-  o.on_log = [](std::string_view) {};
-  return o;
-}
-
 class Processing : public ::testing::TestWithParam<Dialect> {
  protected:
   Processing() : test_db_(GetParam()), db_(test_db_.url()) {
