@@ -167,7 +167,7 @@ struct StatusCount {
 };
 
 struct LiveWorker {
-  std::string id, host, workflow, counters;
+  std::string id{}, host{}, workflow{}, counters{};  // counters: JSON text
   std::int64_t pid = 0, slots = 0;
   Timestamp started_at{}, heartbeat_at{};
 };
