@@ -78,6 +78,8 @@ std::vector<PathStep> parse_path(const std::string& text) {
 struct FindOptions {
   std::optional<std::string> contains;
   std::optional<std::string> path;
+  std::optional<std::string> context_contains;
+  std::optional<std::string> context_path;
   std::optional<std::string> since;
   std::optional<std::string> until;
   bool processed = false;
@@ -87,22 +89,28 @@ struct FindOptions {
   bool json = false;
 };
 
+// "PATH" or "PATH=VALUE" into the steps and the value.
+void parse_path_filter(const std::string& text, std::vector<PathStep>& path,
+                       std::optional<Value>& equals) {
+  const std::size_t eq = text.find('=');
+  path = parse_path(text.substr(0, eq));
+  if (eq != std::string::npos) {
+    const std::string value = text.substr(eq + 1);
+    // A JSON value ("pro" in quotes, 3, true, {...}) as JSON; anything else as a string.
+    if (!events::check_json(value)) {
+      equals = Value(JsonText{value});
+    } else {
+      equals = Value(value);
+    }
+  }
+}
+
 EventFilter to_filter(const FindOptions& o) {
   EventFilter f;
   f.contains = o.contains;
-  if (o.path) {
-    const std::size_t eq = o.path->find('=');
-    f.path = parse_path(o.path->substr(0, eq));
-    if (eq != std::string::npos) {
-      const std::string value = o.path->substr(eq + 1);
-      // A JSON value ("pro" in quotes, 3, true, {...}) as JSON; anything else as a string.
-      if (!events::check_json(value)) {
-        f.path_equals = Value(JsonText{value});
-      } else {
-        f.path_equals = Value(value);
-      }
-    }
-  }
+  if (o.path) parse_path_filter(*o.path, f.path, f.path_equals);
+  f.context_contains = o.context_contains;
+  if (o.context_path) parse_path_filter(*o.context_path, f.context_path, f.context_path_equals);
   if (o.since) f.since = Timestamp::parse(*o.since);
   if (o.until) f.until = Timestamp::parse(*o.until);
   if (o.processed && o.unprocessed) throw ConfigError("--processed and --unprocessed exclude each other");
@@ -121,6 +129,10 @@ void add_filter_options(CLI::App* cmd, FindOptions& o, bool with_json_filters) {
     cmd->add_option("--path", o.path,
                     "Events whose data has PATH (dot-separated; digits index arrays), or whose "
                     "value at PATH equals VALUE: 'ticket.customer.tier=pro'");
+    cmd->add_option("--context-contains", o.context_contains,
+                    "Events whose task_context contains this JSON, e.g. '{\"queue\":\"vip\"}'");
+    cmd->add_option("--context-path", o.context_path,
+                    "As --path, over task_context: 'result.score=3'");
     cmd->add_option("--since", o.since, "Created at or after this time (ISO 8601 or a date, UTC)");
     cmd->add_option("--until", o.until, "Created before this time");
   }

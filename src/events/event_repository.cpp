@@ -97,14 +97,21 @@ Event EventRepository::get_required(const Uuid& id) {
 
 Finder<Event> EventRepository::finder(const EventFilter& filter) {
   Condition where;
-  if (filter.contains) {
-    validate_json(*filter.contains, "contains", options_.max_event_bytes);
-    where = where && col("data").contains(*filter.contains);
-  }
-  if (!filter.path.empty()) {
-    JsonPathRef ref = col("data").path(filter.path);
-    where = where && (filter.path_equals ? ref == *filter.path_equals : ref.exists());
-  }
+  const auto json_filters = [&](const char* column, const std::optional<std::string>& contains,
+                                const std::vector<PathStep>& path,
+                                const std::optional<Value>& path_equals, const char* field) {
+    if (contains) {
+      validate_json(*contains, field, options_.max_event_bytes);
+      where = where && col(column).contains(*contains);
+    }
+    if (!path.empty()) {
+      JsonPathRef ref = col(column).path(path);
+      where = where && (path_equals ? ref == *path_equals : ref.exists());
+    }
+  };
+  json_filters("data", filter.contains, filter.path, filter.path_equals, "contains");
+  json_filters("task_context", filter.context_contains, filter.context_path,
+               filter.context_path_equals, "context_contains");
   if (filter.since || filter.until) {
     where = where && col("created_at")
                          .in_range(filter.since ? Value(*filter.since) : Value(),

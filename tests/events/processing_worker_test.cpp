@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -153,6 +154,17 @@ TEST_P(ExecHandler, PythonHandlerStreamsAndPerEventWorks) {
   for (const Row& row : done) {
     EXPECT_EQ(Json::parse(json_text(row[1]))["seen"], Json::parse(json_text(row[0]))["n"]);
   }
+  // events find over task_context: one event's result says seen 7; a missing key matches none.
+  r = cli("events find --context-path seen=7 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_EQ(Json::parse(r.output.substr(0, r.output.find('\n')))["data"]["n"], 7) << r.output;
+  r = cli("events find --context-contains '{\"seen\": 8}' --path n=8 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  r = cli("events find --context-path nothing.here --json");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "") << r.output;
   store({Json{{"type", "one"}, {"n", 7}}});
   write("once.py",
         "import json, sys\n"
