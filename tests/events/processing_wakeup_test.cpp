@@ -1,6 +1,7 @@
 // The worker's life around the edges: woken by NOTIFY rather than by polling, stopped by
-// SIGTERM (the event in hand finished, the rest given back), and carrying on when the server
-// terminates its connections mid-run. Bounds on waiting only; no timing assertions.
+// SIGTERM (the event in hand finished, the rest given back), carrying on when the server
+// terminates its connections mid-run, several processes sharing one SQLite file. Bounds on waiting
+// only; no timing assertions.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,6 +10,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -147,6 +150,46 @@ TEST_P(Reconnect, WorkerCarriesOnWhenTheServerTerminatesItsConnections) {
   EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE task_context ->> 'n' = data ->> 'n'"), 400);
 }
 
+using SharedFile = ProcessingDb;
+
+// Several worker processes on one SQLite file (claims under BEGIN IMMEDIATE): every event done
+// once, and no "database is locked" from any of them.
+TEST_P(SharedFile, SeveralWorkerProcessesDrainOneSqliteFile) {
+  std::vector<Json> docs;
+  for (int i = 0; i < 600; ++i) docs.push_back({{"type", "f"}, {"n", i}});
+  store(docs);
+  write("handler.py",
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    print(json.dumps({'n': json.loads(line)['data']['n']}), flush=True)\n");
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 4; ++w) {
+    pids.push_back(retort::testing::spawn_shell(
+        "env -u RETORT_CONFIG '" RETORT_BINARY_DIR "/retort' --url " +
+            retort::testing::shell_quote(url_) +
+            " events work --once --concurrency 2 --batch-size 5 --exec " +
+            retort::testing::shell_quote("python3 " + (dir_ / "handler.py").string()),
+        dir_ / ("worker" + std::to_string(w) + ".log")));
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+  std::string logs;
+  for (int w = 0; w < 4; ++w) {
+    std::ifstream in(dir_ / ("worker" + std::to_string(w) + ".log"));
+    logs += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(logs.find("locked"), std::string::npos) << logs;
+  EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE status = 'done' AND attempts = 1 AND "
+                   "json_extract(task_context, '$.n') = json_extract(data, '$.n')"),
+            600)
+      << logs;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SharedFile, ::testing::Values(Dialect::sqlite),
+                         retort::testing::DialectName());
 INSTANTIATE_TEST_SUITE_P(Dialects, WakeUp, ::testing::Values(Dialect::postgresql),
                          retort::testing::DialectName());
 INSTANTIATE_TEST_SUITE_P(Dialects, GracefulStop,
