@@ -57,7 +57,7 @@ struct Backoff {
 std::chrono::milliseconds backoff_delay(const Backoff& policy, int attempt, double uniform);
 
 struct ProcessorOptions {
-  std::string worker_id;  // locked_by, e.g. host:pid:slot; required
+  std::string worker_id{};  // locked_by, e.g. host:pid:slot; required
   std::chrono::milliseconds lease{std::chrono::seconds(30)};
   int default_max_attempts = 5;  // for events whose max_attempts is NULL
   Backoff backoff{};

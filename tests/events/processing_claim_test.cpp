@@ -352,6 +352,58 @@ TEST_P(Processing, StatsCountPerStatusAndWorkflowAndListWorkers) {
   EXPECT_TRUE(db_.transaction([](Session& s) { return processing_stats(s); }).workers.empty());
 }
 
+// A fault injected into one row's UPDATE (a trigger that raises when the event with "n": 1
+// takes the status) fails the whole statement or batch: nothing is half-applied.
+void inject_fault(Session& s, const std::string& status) {
+  if (s.dialect() == Dialect::postgresql) {
+    s.execute(
+        "CREATE OR REPLACE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS"
+        " $f$ BEGIN RAISE EXCEPTION 'injected fault'; END $f$");
+    s.execute(
+        "CREATE TRIGGER injected_fault BEFORE UPDATE ON events FOR EACH ROW WHEN"
+        " (NEW.status = '" +
+        status + "' AND OLD.data ->> 'n' = '1') EXECUTE FUNCTION injected_fault()");
+  } else {
+    s.execute("CREATE TRIGGER injected_fault BEFORE UPDATE ON events WHEN NEW.status = '" + status +
+              "' AND json_extract(OLD.data, '$.n') = 1 BEGIN SELECT RAISE(ABORT, 'injected "
+              "fault'); END");
+  }
+}
+
+void clear_fault(Session& s) {
+  s.execute(s.dialect() == Dialect::postgresql ? "DROP TRIGGER injected_fault ON events"
+                                               : "DROP TRIGGER injected_fault");
+}
+
+TEST_P(Processing, AFaultInClaimCompleteOrFailLeavesNothingHalfApplied) {
+  store(3);
+  Processor p = processor("f:1:0", {.backoff = {.jitter = 0}});
+  db_.transaction([](Session& s) { inject_fault(s, "running"); });
+  EXPECT_THROW(p.claim(3), Error);
+  EXPECT_EQ(count_status("pending"), 3) << "the claim was half-applied";
+  db_.transaction([](Session& s) { clear_fault(s); });
+
+  std::vector<ClaimedEvent> claimed = p.claim(3);
+  ASSERT_EQ(claimed.size(), 3U);
+  db_.transaction([](Session& s) { inject_fault(s, "done"); });
+  std::vector<Completion> completions;
+  for (const ClaimedEvent& e : claimed) completions.push_back({&e, R"({"ok": 1})"});
+  EXPECT_THROW(p.complete_many(completions), Error);
+  EXPECT_EQ(count_status("running"), 3) << "the completions were half-applied";
+  db_.transaction([](Session& s) { clear_fault(s); });
+
+  db_.transaction([](Session& s) { inject_fault(s, "failed"); });
+  std::vector<Failure> failures;
+  for (const ClaimedEvent& e : claimed) failures.push_back({&e, "no"});
+  EXPECT_THROW(p.fail_many(failures), Error);
+  EXPECT_EQ(count_status("running"), 3) << "the failures were half-applied";
+  db_.transaction([](Session& s) { clear_fault(s); });
+
+  // The claim still holds every event: the results can be written now.
+  for (const Outcome o : p.complete_many(completions)) EXPECT_EQ(o, Outcome::done);
+  EXPECT_EQ(count_status("done"), 3);
+}
+
 TEST(Backoff, GrowsExponentiallyIsCappedAndJittered) {
   const Backoff b{.base = std::chrono::milliseconds(1000),
                   .max = std::chrono::milliseconds(60000),
