@@ -29,6 +29,9 @@ void require_processing_schema(Database& db) {
       s.execute("SELECT id FROM retort_workers WHERE 1 = 0");
     });
   } catch (const DatabaseError& e) {
+    // Only a missing table or column means "not migrated"; anything else (the server is down,
+    // the file cannot be opened) is reported as it is.
+    if (e.sqlstate() != "42703" && e.sqlstate() != "42P01") throw;
     throw ConfigError(fmt::format(
         "the events table has no processing columns ({}): run `retort upgrade head` (revision "
         "b5f0c3e8d217 adds them)",
