@@ -1,5 +1,6 @@
 // The statements of the Processor, per dialect. Parameter order is documented on each; the
-// fence of every write is (id, locked_by, attempts) with status running.
+// fence of every write is (id, locked_by, attempts): locked_by is non-NULL exactly while an
+// event is running.
 #pragma once
 
 #include <string>

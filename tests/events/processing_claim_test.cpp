@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "events/processing_fixture.hpp"
+#include "events/processing_sql.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
@@ -402,6 +403,50 @@ TEST_P(Processing, AFaultInClaimCompleteOrFailLeavesNothingHalfApplied) {
   // The claim still holds every event: the results can be written now.
   for (const Outcome o : p.complete_many(completions)) EXPECT_EQ(o, Outcome::done);
   EXPECT_EQ(count_status("done"), 3);
+}
+
+// Regression: with statistics that say nearly every event is done (the steady state), the
+// fenced writes chose the partial claim index over the primary key (their `status = 'running'`
+// implied its predicate), so every completion scanned the whole backlog: a burn-down ran 10x
+// slower after ANALYZE. Each fenced statement must find its row by the primary key.
+TEST(ProcessingPlan, FencedWritesUseThePrimaryKeyWhenStatisticsSayAllIsDone) {
+  TestDatabase test_db(Dialect::postgresql);
+  Database db(test_db.url());
+  migrate::upgrade(db, "head", quiet_builtin());
+  db.transaction([](Session& s) {
+    std::vector<std::string> docs(2000, R"({"type": "t"})");
+    EventRepository(s).record_many(std::move(docs));
+    s.execute("UPDATE events SET status = 'done'");
+  });
+  db.transaction([](Session& s) {
+    s.execute("ANALYZE events");
+    s.execute("TRUNCATE events");
+    std::vector<std::string> docs(2000, R"({"type": "t"})");
+    EventRepository(s).record_many(std::move(docs));
+  });
+  const std::string id = "'00000000-0000-0000-0000-000000000000'";
+  const std::vector<std::pair<std::string, std::string>> statements = {
+      {sql::complete(Dialect::postgresql, false), id + ", 'w', 1, '{}', now()"},
+      {sql::complete(Dialect::postgresql, true), id + ", 'w', 1, '{}', now()"},
+      {sql::fail(Dialect::postgresql), id + ", 'w', 1, 'e', now(), 5, 1000"},
+      {sql::heartbeat(Dialect::postgresql), id + ", 'w', 1, 1000"},
+      {sql::release(Dialect::postgresql), id + ", 'w', 1, 0"},
+  };
+  for (const auto& [text, args] : statements) {
+    SCOPED_TRACE(text);
+    const std::string plan = db.transaction([&](Session& s) {
+      s.execute("SET LOCAL plan_cache_mode = force_generic_plan");
+      s.execute("PREPARE fenced AS " + text);
+      std::string lines;
+      for (const Row& row : s.execute("EXPLAIN EXECUTE fenced(" + args + ")")) {
+        lines += row[0].as_text() + "\n";
+      }
+      s.execute("DEALLOCATE fenced");
+      return lines;
+    });
+    EXPECT_NE(plan.find("events_pkey"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("ix_events_claim"), std::string::npos) << plan;
+  }
 }
 
 TEST(Backoff, GrowsExponentiallyIsCappedAndJittered) {
