@@ -14,9 +14,10 @@ const conc = +(process.argv[4] || 8), batch = +(process.argv[5] || 1);
   await boss.deleteQueue("noop").catch(() => {});
   await boss.createQueue("noop");
   const pool = new Pool({ connectionString: url });
+  const run = `${process.pid}-${Date.now()}`;  // completed jobs of earlier runs stay in the table
   for (let sent = 0; sent < n; sent += 5000) {
     const jobs = [];
-    for (let i = sent; i < Math.min(n, sent + 5000); ++i) jobs.push({ name: "noop", data: { i } });
+    for (let i = sent; i < Math.min(n, sent + 5000); ++i) jobs.push({ name: "noop", data: { i, run } });
     await boss.insert(jobs);
   }
   const t0 = Date.now();
@@ -25,7 +26,8 @@ const conc = +(process.argv[4] || 8), batch = +(process.argv[5] || 1);
   }
   for (;;) {
     const r = await pool.query(
-      "select count(*)::int c from pgboss.job where name = 'noop' and state = 'completed'");
+      "select count(*)::int c from pgboss.job where name = 'noop' and state = 'completed'" +
+        " and data ->> 'run' = $1", [run]);
     if (r.rows[0].c >= n) break;
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -10,7 +10,7 @@
 # per system and round; docs/benchmarks.md quotes the medians.
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
-N=${1:-100000}
+N=${1:-20000}
 CONCURRENCY=${2:-8}
 BATCH=${3:-50}
 ROUNDS=${4:-3}
