@@ -10,6 +10,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -143,6 +144,13 @@ struct ConnectionOptions {
 
 using RowCallback = std::function<void(const Row& row)>;
 
+// A NOTIFY delivered to a connection that LISTENs (PostgreSQL).
+struct Notification {
+  std::string channel;
+  std::string payload;
+  int sender_pid = 0;  // the server process of the session that sent it
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -195,6 +203,21 @@ class Connection {
   // Cheap liveness check without a round trip where possible (reads what the server already
   // sent, e.g. a termination notice). Returns false and marks the connection broken if dead.
   virtual bool check_alive() noexcept = 0;
+
+  // LISTEN / UNLISTEN channel (quoted as an identifier; inside a transaction they take effect
+  // at its commit, as in SQL). PostgreSQL only: UsageError on SQLite, which has no notifications.
+  virtual void listen(std::string_view channel);
+  virtual void unlisten(std::string_view channel);
+  // The oldest notification received and not yet returned, waiting at most timeout for one to
+  // arrive (zero: only what the server already sent). nullopt when none came in time or a
+  // signal interrupted the wait (the caller checks its own flags and calls again).
+  // ConnectionError when the link is lost. Notifications sent inside a transaction arrive
+  // after its commit; while this connection runs a transaction of its own they are kept until
+  // the next call. UsageError on SQLite.
+  virtual std::optional<Notification> wait_for_notification(std::chrono::milliseconds timeout);
+  // The socket an event loop watches for readability before calling wait_for_notification
+  // with a zero timeout (the async layer's wake-up); -1 when the backend has none.
+  virtual int notification_socket() const noexcept { return -1; }
 
   // Quotes an identifier for this dialect ("name" with doubled quotes). Throws InvalidInput
   // for a name holding a NUL byte: SQL text ends there for libpq and SQLite, which would cut the

@@ -82,6 +82,11 @@ struct EventFilter {
   // The value at a JSON path inside data equals a value (see JsonPathRef::operator==).
   std::vector<PathStep> path{};
   std::optional<Value> path_equals{};  // with path: equality; nullopt with a path: existence
+  // The same two filters over task_context (what processing wrote); events without one never
+  // match them.
+  std::optional<std::string> context_contains{};
+  std::vector<PathStep> context_path{};
+  std::optional<Value> context_path_equals{};
   // created_at in [since, until).
   std::optional<Timestamp> since{};
   std::optional<Timestamp> until{};

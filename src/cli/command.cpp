@@ -17,6 +17,7 @@
 #include "retort/cli.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/processing.hpp"
 #include "retort/repository.hpp"
 
 namespace retort::cli {
@@ -203,7 +204,7 @@ int main(int argc, char** argv, const schema::MetaData& models) {
 }
 
 schema::MetaData builtin_models() {
-  return metadata<events::Event, events::IngestLedgerEntry>();
+  return events::builtin_schema();
 }
 
 }  // namespace retort::cli

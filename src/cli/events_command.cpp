@@ -65,6 +65,8 @@ std::string pretty(const std::optional<JsonText>& doc) {
 struct FindOptions {
   std::optional<std::string> contains;
   std::optional<std::string> path;
+  std::optional<std::string> context_contains;
+  std::optional<std::string> context_path;
   std::optional<std::string> since;
   std::optional<std::string> until;
   bool processed = false;
@@ -74,14 +76,21 @@ struct FindOptions {
   bool json = false;
 };
 
+// "PATH" or "PATH=VALUE" into the steps and the value.
+// PATH[=VALUE] of --path and --context-path (events::parse_path_query).
+void parse_path_filter(const std::string& text, std::vector<PathStep>& path,
+                       std::optional<Value>& equals) {
+  events::PathQuery query = events::parse_path_query(text);
+  path = std::move(query.path);
+  equals = std::move(query.equals);
+}
+
 EventFilter to_filter(const FindOptions& o) {
   EventFilter f;
   f.contains = o.contains;
-  if (o.path) {
-    events::PathQuery query = events::parse_path_query(*o.path);
-    f.path = std::move(query.path);
-    f.path_equals = std::move(query.equals);
-  }
+  if (o.path) parse_path_filter(*o.path, f.path, f.path_equals);
+  f.context_contains = o.context_contains;
+  if (o.context_path) parse_path_filter(*o.context_path, f.context_path, f.context_path_equals);
   if (o.since) f.since = Timestamp::parse(*o.since);
   if (o.until) f.until = Timestamp::parse(*o.until);
   if (o.processed && o.unprocessed)
@@ -101,6 +110,11 @@ void add_filter_options(CLI::App* cmd, FindOptions& o, bool with_json_filters) {
     cmd->add_option("--path", o.path,
                     "Events whose data has PATH (dot-separated; digits index arrays), or whose "
                     "value at PATH equals VALUE: 'ticket.customer.tier=pro'")
+        ->check(printable());
+    cmd->add_option("--context-contains", o.context_contains,
+                    "Events whose task_context contains this JSON, e.g. '{\"queue\":\"vip\"}'");
+    cmd->add_option("--context-path", o.context_path,
+                    "As --path, over task_context: 'result.score=3'")
         ->check(printable());
     cmd->add_option("--since", o.since, "Created at or after this time (ISO 8601 or a date, UTC)");
     cmd->add_option("--until", o.until, "Created before this time");
@@ -337,6 +351,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
       };
     });
   }
+  add_processing_commands(*group, context, run);
 }
 
 }  // namespace retort::cli

@@ -35,6 +35,9 @@ void add_grants_command(CLI::App& app, Context& context, Command& run) {
                   "A table the application uses (repeatable; default: events)")
       ->check(printable());
   cmd->add_flag("--read-only", o->grants.read_only, "SELECT only (e.g. a reporting role)");
+  cmd->add_flag("--worker", o->grants.worker,
+                "A worker role (retort events work): SELECT and UPDATE on events, its row in "
+                "retort_workers; no INSERT or DELETE on events");
   cmd->add_flag("--version-read", o->grants.version_read,
                 "Also SELECT on the version table (to check the schema revision at start-up)");
   cmd->add_flag("--offline", o->offline,

@@ -52,6 +52,19 @@ void Connection::rollback_to_savepoint(std::string_view name) {
   execute_script("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
 }
 
+void Connection::listen(std::string_view /*channel*/) {
+  throw UsageError("LISTEN/NOTIFY needs PostgreSQL: SQLite has no notifications (poll instead)");
+}
+
+void Connection::unlisten(std::string_view channel) {
+  listen(channel);
+}
+
+std::optional<Notification> Connection::wait_for_notification(std::chrono::milliseconds) {
+  listen({});
+  return std::nullopt;
+}
+
 std::string Connection::quote_identifier(std::string_view name) {
   if (const std::size_t nul = name.find('\0'); nul != std::string_view::npos) {
     throw InvalidInput("identifier", "contains a NUL byte", nul);

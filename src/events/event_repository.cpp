@@ -98,14 +98,21 @@ Event EventRepository::get_required(const Uuid& id) {
 
 Finder<Event> EventRepository::finder(const EventFilter& filter) {
   Condition where;
-  if (filter.contains) {
-    validate_json(*filter.contains, "contains", options_.max_event_bytes);
-    where = where && col("data").contains(*filter.contains);
-  }
-  if (!filter.path.empty()) {
-    JsonPathRef ref = col("data").path(filter.path);
-    where = where && (filter.path_equals ? ref == *filter.path_equals : ref.exists());
-  }
+  const auto json_filters = [&](const char* column, const std::optional<std::string>& contains,
+                                const std::vector<PathStep>& path,
+                                const std::optional<Value>& path_equals, const char* field) {
+    if (contains) {
+      validate_json(*contains, field, options_.max_event_bytes);
+      where = where && col(column).contains(*contains);
+    }
+    if (!path.empty()) {
+      JsonPathRef ref = col(column).path(path);
+      where = where && (path_equals ? ref == *path_equals : ref.exists());
+    }
+  };
+  json_filters("data", filter.contains, filter.path, filter.path_equals, "contains");
+  json_filters("task_context", filter.context_contains, filter.context_path,
+               filter.context_path_equals, "context_contains");
   if (filter.since || filter.until) {
     where = where && col("created_at")
                          .in_range(filter.since ? Value(*filter.since) : Value(),
@@ -116,7 +123,12 @@ Finder<Event> EventRepository::finder(const EventFilter& filter) {
             (*filter.processed ? col("task_context").is_not_null() : col("task_context").is_null());
   }
   Finder<Event> f = repo_.find(where);
-  f.order_by("created_at", filter.newest_first ? Direction::desc : Direction::asc);
+  const Direction direction = filter.newest_first ? Direction::desc : Direction::asc;
+  // One batch shares one created_at: the id breaks the tie in the same direction, so "newest
+  // first" shows the last stored first (UUIDv7 ids increase strictly in the order a process
+  // makes them; v1 ids carry no such order).
+  f.order_by("created_at", direction);
+  f.order_by("id", direction);
   if (filter.limit) f.limit(*filter.limit);
   return f;
 }

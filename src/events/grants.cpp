@@ -109,6 +109,29 @@ void check(const GrantOptions& o) {
         "privileges");
   }
   if (o.tables.empty()) throw UsageError("retort grants: no tables given");
+  if (o.read_only && o.worker) {
+    throw UsageError("retort grants: --read-only and --worker exclude each other");
+  }
+}
+
+std::string table_rights(const GrantOptions& o) {
+  if (o.read_only) return "SELECT";
+  return o.worker ? "SELECT, UPDATE" : "SELECT, INSERT, UPDATE, DELETE";
+}
+
+// The table's oid in options.schema; UsageError naming it when it does not exist.
+std::int64_t table_oid(Connection& c, const GrantOptions& o, const std::string& table) {
+  const Result found = c.execute(
+      "SELECT c.oid::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+      {o.schema, table});
+  if (found.empty()) {
+    throw UsageError(fmt::format(
+        "retort grants: there is no table {} (run `retort upgrade head` first, choose the "
+        "schema with --schema, or print without looking with --offline)",
+        qualified(o, table)));
+  }
+  return found.at(0)[0].as_int64();
 }
 
 }  // namespace
@@ -116,14 +139,19 @@ void check(const GrantOptions& o) {
 std::string grant_script(const GrantOptions& o) {
   check(o);
   const std::string role = ident(o.role);
-  const std::string rights = o.read_only ? "SELECT" : "SELECT, INSERT, UPDATE, DELETE";
+  const std::string rights = table_rights(o);
   std::string out = fmt::format(
-      "-- Privileges of the application role {} (retort grants). Run as the role that owns\n"
+      "-- Privileges of the {} role {} (retort grants). Run as the role that owns\n"
       "-- schema {} (the migration role): it keeps CREATE, ALTER, DROP and TRUNCATE.\n",
-      role, ident(o.schema));
+      o.worker ? "worker" : "application", role, ident(o.schema));
   out += fmt::format("GRANT USAGE ON SCHEMA {} TO {};\n", ident(o.schema), role);
   for (const std::string& table : o.tables) {
     out += fmt::format("GRANT {} ON TABLE {} TO {};\n", rights, qualified(o, table), role);
+  }
+  if (o.worker) {
+    out += "-- claim, complete, fail, heartbeat: no INSERT or DELETE on events; its live row:\n";
+    out += fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {} TO {};\n",
+                       qualified(o, o.workers_table), role);
   }
   if (o.version_read) {
     out += "-- to check at start-up that the schema is at the expected revision:\n";
@@ -134,8 +162,9 @@ std::string grant_script(const GrantOptions& o) {
     out += fmt::format("GRANT EXECUTE ON FUNCTION {}(jsonb, jsonb) TO {};\n",
                        qualified(o, "retort_json_merge_patch"), role);
   }
-  if (o.read_only) {
-    out += "-- read-only: no sequence privileges needed\n";
+  if (o.read_only || o.worker) {
+    out += fmt::format("-- {}: no sequence privileges needed\n",
+                       o.read_only ? "read-only" : "a worker inserts no rows into the tables");
   } else if (!o.inspected) {
     out += "-- sequences: not inspected (--offline); events ids are UUIDs and need none\n";
   } else if (o.sequences.empty()) {
@@ -151,23 +180,15 @@ std::string grant_script(const GrantOptions& o) {
 
 void inspect_grants(Connection& c, GrantOptions& o) {
   check(o);
+  if (o.worker) table_oid(c, o, o.workers_table);
   for (const std::string& table : o.tables) {
-    const Result found = c.execute(
-        "SELECT c.oid::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-        {o.schema, table});
-    if (found.empty()) {
-      throw UsageError(fmt::format(
-          "retort grants: there is no table {} (run `retort upgrade head` first, choose the "
-          "schema with --schema, or print without looking with --offline)",
-          qualified(o, table)));
-    }
+    const std::int64_t oid = table_oid(c, o, table);
     // Sequences the table's columns own: serial (dependency 'a') and identity ('i').
     const Result sequences = c.execute(
         "SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
         "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = $1::bigint::oid "
         "AND s.relkind = 'S' AND d.deptype IN ('a', 'i') ORDER BY s.relname",
-        {found.at(0)[0].as_int64()});
+        {oid});
     for (const Row& row : sequences) o.sequences.push_back(row[0].as_text());
   }
   const Result function = c.execute("SELECT to_regprocedure($1) IS NOT NULL",

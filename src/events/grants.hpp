@@ -17,6 +17,11 @@ struct GrantOptions {
   std::string schema = "public";                 // where the tables are
   std::vector<std::string> tables = {"events"};  // the tables the application uses
   bool read_only = false;                        // SELECT only (a reporting role)
+  // A worker role (`retort events work`, docs/processing.md): claim, complete, fail and
+  // heartbeat (SELECT and UPDATE on the tables), its row in retort_workers; no INSERT or DELETE
+  // on events, no DDL. Excludes read_only.
+  bool worker = false;
+  std::string workers_table = "retort_workers";
   // SELECT on the version table, for an application that checks at start-up that the schema
   // is at the revision it expects (retort::migrate::current).
   bool version_read = false;

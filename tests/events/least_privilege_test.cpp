@@ -9,9 +9,11 @@
 #include <stdexcept>
 
 #include "events/grants.hpp"
+#include "events/processing_fixture.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
+#include "retort/processing.hpp"
 #include "support/test_db.hpp"
 
 namespace retort::events {
@@ -89,9 +91,7 @@ class LeastPrivilegeTest : public ::testing::Test {
 };
 
 TEST_F(LeastPrivilegeTest, RepositoryWorksUnderTheApplicationRoleAndDdlIsRefused) {
-  migrate::MigrateOptions options;
-  options.settings = migrate::builtin_settings();
-  options.on_log = [](std::string_view) {};
+  const migrate::MigrateOptions options = quiet_builtin();
   Database migrator_db(url_as(migrator_, kMigratorPassword));
   migrate::upgrade(migrator_db, "head", options);
   grant_application_role(migrator_db);
@@ -126,9 +126,7 @@ TEST_F(LeastPrivilegeTest, RepositoryWorksUnderTheApplicationRoleAndDdlIsRefused
 }
 
 TEST_F(LeastPrivilegeTest, ReadOnlyRoleCanOnlySelect) {
-  migrate::MigrateOptions options;
-  options.settings = migrate::builtin_settings();
-  options.on_log = [](std::string_view) {};
+  const migrate::MigrateOptions options = quiet_builtin();
   Database migrator_db(url_as(migrator_, kMigratorPassword));
   migrate::upgrade(migrator_db, "head", options);
   migrator_db.transaction([](Session& s) { EventRepository(s).record(R"({"type": "x"})"); });
@@ -146,6 +144,71 @@ TEST_F(LeastPrivilegeTest, ReadOnlyRoleCanOnlySelect) {
   } catch (const InsufficientPrivilege& e) {
     EXPECT_EQ(e.server_message(), "permission denied for table events");
   }
+}
+
+// `retort grants --worker`: everything a worker does works under the role; storing or deleting
+// events and DDL are refused.
+TEST_F(LeastPrivilegeTest, WorkerRoleProcessesButCannotInsertOrDeleteEvents) {
+  const migrate::MigrateOptions options = quiet_builtin();
+  Database migrator_db(url_as(migrator_, kMigratorPassword));
+  migrate::upgrade(migrator_db, "head", options);
+  migrator_db.transaction([](Session& s) {
+    EventRepository events(s);
+    for (int i = 0; i < 3; ++i) events.record(R"({"type": "w"})");
+  });
+  GrantOptions grants;
+  grants.role = app_;
+  grants.schema = schema_;
+  grants.worker = true;
+  {
+    PooledConnection c = migrator_db.connection();
+    inspect_grants(*c, grants);
+    c->execute_script(grant_script(grants));
+  }
+
+  Database worker_db(url_as(app_, kAppPassword));
+  Processor p(worker_db, {.worker_id = "lp:1"});
+  const std::vector<ClaimedEvent> claimed = p.claim(3);
+  ASSERT_EQ(claimed.size(), 3U);
+  EXPECT_EQ(p.heartbeat(claimed), 3U);
+  EXPECT_EQ(p.complete(claimed[0], R"({"a": 1})", ContextWrite::merge_patch), Outcome::done);
+  EXPECT_EQ(p.fail(claimed[1], "no"), Outcome::retry);
+  EXPECT_EQ(p.release(std::span<const ClaimedEvent>(&claimed[2], 1)), 1U);
+  worker_db.transaction([](Session& s) {
+    record_worker(s, {.id = "lp",
+                      .host = "h",
+                      .pid = 1,
+                      .slots = 1,
+                      .started_at = Timestamp::now(),
+                      .heartbeat_at = Timestamp::now()});
+    EXPECT_EQ(processing_stats(s).workers.size(), 1U);
+    remove_worker(s, "lp");
+  });
+
+  try {
+    worker_db.transaction([](Session& s) { EventRepository(s).record(R"({"type": "y"})"); });
+    ADD_FAILURE() << "a worker role could store an event";
+  } catch (const InsufficientPrivilege& e) {
+    EXPECT_EQ(e.server_message(), "permission denied for table events");
+  }
+  EXPECT_EQ(refused(worker_db, "DELETE FROM events"), "permission denied for table events");
+  EXPECT_EQ(refused(worker_db, "ALTER TABLE events ADD COLUMN extra text"),
+            "must be owner of table events");
+}
+
+TEST(GrantScript, WorkerAndReadOnlyExcludeEachOther) {
+  GrantOptions grants;
+  grants.role = "w";
+  grants.worker = true;
+  grants.read_only = true;
+  EXPECT_THROW(grant_script(grants), UsageError);
+  grants.read_only = false;
+  const std::string script = grant_script(grants);
+  EXPECT_NE(script.find("GRANT SELECT, UPDATE ON TABLE public.events TO w;"), std::string::npos)
+      << script;
+  EXPECT_NE(script.find("ON TABLE public.retort_workers TO w;"), std::string::npos) << script;
+  EXPECT_EQ(script.find("INSERT, UPDATE, DELETE ON TABLE public.events"), std::string::npos)
+      << script;
 }
 
 }  // namespace

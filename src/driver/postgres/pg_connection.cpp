@@ -87,8 +87,11 @@ bool PgConnection::check_alive() noexcept {
     if (ready < 0 || fd.fd < 0) broken_ = true;
     if (ready <= 0) break;
     if (PQconsumeInput(conn_) == 0) broken_ = true;
-    // LISTEN notifications are not part of this API; drop them so they cannot pile up.
-    while (PGnotify* notify = PQnotifies(conn_)) PQfreemem(notify);
+    // A connection that never ran LISTEN gets no notifications but those of a LISTEN some
+    // statement ran behind this API's back: drop them so they cannot pile up.
+    if (!listening_) {
+      while (PGnotify* notify = PQnotifies(conn_)) PQfreemem(notify);
+    }
   }
   if (is_broken()) broken_ = true;
   return !broken_;

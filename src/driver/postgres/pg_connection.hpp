@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -90,6 +91,10 @@ class PgConnection final : public Connection {
   bool in_transaction() const noexcept override { return tx_ != TxState::none; }
   bool is_broken() const noexcept override;
   bool check_alive() noexcept override;
+  void listen(std::string_view channel) override;
+  void unlisten(std::string_view channel) override;
+  std::optional<Notification> wait_for_notification(std::chrono::milliseconds timeout) override;
+  int notification_socket() const noexcept override { return PQsocket(conn_); }
 
   // --- for the asynchronous connection (src/async), which drives the same batches with the
   // connection in non-blocking mode and waits on the socket itself ---
@@ -171,6 +176,9 @@ class PgConnection final : public Connection {
   TxState tx_ = TxState::none;
   std::string begin_sql_;
   bool broken_ = false;
+  // LISTEN was run: check_alive keeps notifications for wait_for_notification instead of
+  // dropping them.
+  bool listening_ = false;
   // Set by the notice receiver when the server announces FATAL (e.g. pg_terminate_backend).
   FatalNotice fatal_;
   PgCopyWriter* active_copy_ = nullptr;
