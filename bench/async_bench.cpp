@@ -34,6 +34,7 @@
 #include "retort/async.hpp"
 #include "retort/database.hpp"
 #include "retort/events.hpp"
+#include "retort/migrate.hpp"
 
 namespace {
 
@@ -255,7 +256,11 @@ int main(int argc, char** argv) {
   try {
     if (o.setup) {
       retort::Database db = retort::Database::open(o.url);
-      db.transaction([](retort::Session& s) { retort::events::create_schema(s); });
+      // The events schema the one way retort makes it: the built-in migrations.
+      retort::migrate::MigrateOptions options;
+      options.settings = retort::migrate::builtin_settings();
+      options.on_log = [](std::string_view) {};
+      retort::migrate::upgrade(db, "head", options);
       if (o.mode.empty()) return 0;
     }
     if (o.mode == "memory") return run_memory(o);

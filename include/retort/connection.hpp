@@ -101,7 +101,7 @@ struct TransactionOptions {
   // No transaction: each statement commits as it runs, in one round trip (SQLAlchemy's
   // AUTOCOMMIT isolation level; what `INSERT ...` alone does in psql or pgbench). The session's
   // commit() only ends it and rollback() undoes nothing; savepoints are refused. For
-  // one-statement units of work (the seed's create + commit per event), where BEGIN and COMMIT
+  // one-statement units of work (one create + commit per event), where BEGIN and COMMIT
   // would only add a round trip. isolation and read_only are ignored.
   bool autocommit = false;
 };

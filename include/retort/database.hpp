@@ -1,4 +1,5 @@
-// A database: a URL, a pool, and sessions (the seed's db_session).
+// A database: a URL, a pool, and sessions (the unit-of-work scope: commit when the work
+// succeeds, roll back and rethrow when it fails, always give the connection back).
 //
 //   retort::Database db = retort::Database::open("sqlite:///app.db");
 //   db.transaction([&](retort::Session& s) {           // commits on return,
@@ -34,8 +35,14 @@ class Savepoint {
  public:
   Savepoint(Savepoint&& other) noexcept;
   Savepoint& operator=(Savepoint&&) = delete;
+  // Rolls back to the savepoint if neither commit() nor rollback() was called; never throws
+  // (a failure to roll back leaves the session's transaction to be rolled back as a whole).
   ~Savepoint();
+  // RELEASE SAVEPOINT: what ran inside stays part of the session's transaction (it commits or
+  // rolls back with it). Throws UsageError when already ended, DatabaseError from the server.
   void commit();
+  // ROLLBACK TO SAVEPOINT, then RELEASE: what ran inside is undone; the session goes on. Throws
+  // UsageError when already ended, DatabaseError from the server.
   void rollback();
 
  private:
@@ -57,13 +64,24 @@ class Session {
 
   Dialect dialect() const noexcept { return connection_->dialect(); }
 
+  // The statement methods are Connection's, inside this session's transaction. Each throws
+  // UsageError once the session has finished (after commit() or rollback()), InvalidInput for a
+  // parameter refused before sending (NUL byte, invalid UTF-8), and the DatabaseError subclass
+  // of the server's SQLSTATE; after a DatabaseError the transaction is aborted on PostgreSQL:
+  // only rollback() (or a savepoint's rollback) is useful then.
+
+  // One statement, parameters bound ($1, $2, ... on both backends); its rows.
   Result execute(std::string_view sql, std::span<const Value> params);
   Result execute(std::string_view sql, std::initializer_list<Value> params = {}) {
     return execute(sql, std::span<const Value>(params.begin(), params.size()));
   }
+  // Several statements without parameters (DDL scripts).
   void execute_script(std::string_view sql);
+  // A query whose rows are handed to on_row one at a time (one row in memory).
   void stream(std::string_view sql, std::span<const Value> params, const RowCallback& on_row);
+  // Independent statements in one round trip (PostgreSQL pipeline mode); one Result each.
   std::vector<Result> pipeline(std::span<const Statement> statements);
+  // A bulk writer into table(columns) (COPY on PostgreSQL); call its finish() before commit().
   std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
                                       const CopyOptions& options = {});
 

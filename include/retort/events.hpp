@@ -37,7 +37,8 @@
 
 namespace retort::events {
 
-// One row of the events table (the seed's Event model).
+// One row of the events table: the raw event (data) and what processing made of it
+// (task_context).
 struct Event {
   Uuid id{};
   JsonText data{};

@@ -3,7 +3,7 @@
 // revisions, branch labels, dependencies), runs in its revision's transaction like they do, and
 // renders as SQL with `upgrade --sql` as long as it reads nothing from the database.
 //
-//   // The seed's data migration: new table, copy the data, drop the old table, rename.
+//   // A data migration: new table, copy the data, drop the old table, rename.
 //   retort::migrate::CppRevision copy_into_new_table{
 //       .id = "5e1f0c2a9b7d",
 //       .down_revisions = {"4f3c2a1b9d07"},
@@ -19,7 +19,7 @@
 //         op.rename_table("new_table", "old_table");
 //       }};
 //
-//   // The seed's conditional migration: drop a table only if it exists.
+//   // A conditional migration: drop a table only if it exists.
 //   .upgrade = [](retort::migrate::Operations& op) {
 //     if (op.inspector().has_table("old_table_name")) op.drop_table("old_table_name");
 //   }

@@ -1,6 +1,6 @@
 // Where the database is: URL parsing and the resolution order of settings.
 //
-// The seeds' DatabaseUtils / init_settings_and_get_uri: one function decides which database to
+// One function decides which database to
 // use, from (highest first) an explicit URL, RETORT_DATABASE_URL, DATABASE_URL, the DB_USER /
 // DB_PASSWORD / DB_HOST / DB_PORT / DB_NAME / DB_SSLMODE variables, the config file retort.toml,
 // and finally the embedded default, a SQLite file retort.db in the current directory.

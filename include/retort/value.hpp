@@ -37,7 +37,7 @@ class Uuid {
   // increasing within this process even when the clock stalls or steps back (RFC 9562 6.2).
   static Uuid v7();
   // UUIDv1 (Gregorian time, random node id with the multicast bit set), for compatibility
-  // with the seed's uuid.uuid1().
+  // with Python's uuid.uuid1() (ids written by SQLAlchemy services that use it).
   static Uuid v1();
   // Random UUIDv4.
   static Uuid v4();

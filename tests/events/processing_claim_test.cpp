@@ -15,6 +15,7 @@
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
 #include "retort/processing.hpp"
+#include "support/events_schema.hpp"
 #include "support/test_db.hpp"
 
 namespace retort::events {
@@ -475,7 +476,7 @@ class ListOrder : public ::testing::TestWithParam<Dialect> {};
 TEST_P(ListOrder, NewestFirstShowsTheLastStoredOfOneBatchFirst) {
   retort::testing::TestDatabase test_db(GetParam());
   Database db(test_db.url());
-  db.transaction([](Session& s) { create_schema(s); });
+  retort::testing::upgrade_events_schema(db);
   std::vector<std::string> docs;
   for (int i = 1; i <= 10; ++i) docs.push_back(nlohmann::json{{"n", i}}.dump());
   db.transaction([&](Session& s) { EventRepository(s).record_many(docs); });
