@@ -40,7 +40,7 @@ void require_processing_schema(Database& db) {
 }
 
 std::chrono::milliseconds duration_option(const std::string& option, const std::string& text) {
-  const auto parsed = config::parse_duration_setting(text);
+  const auto parsed = config::parse_duration(text, config::BareNumber::seconds);
   if (!parsed || parsed->count() <= 0) {
     throw ConfigError(fmt::format("{}: '{}' is not a positive duration (e.g. 500ms, 30s, 5min, 1h)",
                                   option, text));
