@@ -13,6 +13,8 @@
 #include "cli/printable.hpp"
 #include "cli/output.hpp"
 #include "core/redact.hpp"
+#include "core/text.hpp"
+#include "core/log.hpp"
 #include "events/path_query.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -198,6 +200,16 @@ void print_report(const events::IngestReport& report, const std::string& source,
   }
 }
 
+// Whether the ingest ledger's table exists. The original service's events table, used as it
+// stands (docs/adopting.md), has none until `retort upgrade head` adds it.
+bool has_ingest_ledger(Database& db) {
+  const char* query = db.dialect() == Dialect::postgresql
+                          ? "SELECT 1 WHERE to_regclass('events_ingest_ledger') IS NOT NULL"
+                          : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'events_ingest_ledger'";
+  return !db.connection()->execute(query).empty();
+}
+
 int run_ingest(Context& context, const IngestCliOptions& o) {
   if (o.resume && o.restart) throw ConfigError("--resume and --restart exclude each other");
   std::ifstream file;
@@ -229,6 +241,12 @@ int run_ingest(Context& context, const IngestCliOptions& o) {
   }
   const std::string source = o.file == "-" ? std::string("standard input") : o.file;
   Database db = context.open_database();
+  if (options.source && options.mode == events::IngestMode::fresh && !has_ingest_ledger(db)) {
+    log::warn("no events_ingest_ledger table (`retort upgrade head` adds it): this ingest of {} "
+              "cannot be resumed if it is interrupted",
+              text::printable(o.file));
+    options.source.reset();
+  }
   events::IngestReport report;
   std::optional<std::string> error;
   bool started = true;  // false: the error came before the first line (no schema, say)

@@ -21,7 +21,8 @@ enum ExitCode : int {
   kInternal = 3,         // a bug in retort: please report it
   kNotAtHead = 4,        // check: the database is not at the head revision(s)
   kDifferencesFound = 5, // check: models and database differ; verify: applied files changed
-  kPartial = 6,          // done, but some input lines were rejected (events ingest)
+  kPartial = 6,          // done, but partly: lines rejected (events ingest), revisions to
+                         // complete by hand (import alembic)
 };
 
 }  // namespace retort::cli

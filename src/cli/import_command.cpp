@@ -9,15 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "cli/exit_code.hpp"
 #include "cli/import_alembic.hpp"
 
 namespace retort::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Exit code of an import that wrote every file but left sections to complete by hand.
-constexpr int kPartial = 6;
 
 enum class Format { text, json, jsonl };
 
@@ -134,7 +132,7 @@ void add_import_alembic(CLI::App& import, Context& context, Command& run) {
         print_json(result, o->format);
       }
       for (const ImportedRevision& rev : result.revisions) {
-        if (!rev.incomplete.empty()) return kPartial;
+        if (!rev.incomplete.empty()) return int{kPartial};
       }
       return 0;
     };

@@ -46,7 +46,7 @@ TEST_P(AutogenerateCli, RevisionAutogenerateWritesTheFileAndCheckAgrees) {
   EXPECT_EQ(pending.exit_code, 5) << pending.output;  // differences found
   EXPECT_EQ(pending.out,
             "New upgrade operations detected:\n  create table events\n"
-            "  create table events_ingest_ledger\n");
+            "  create table events_ingest_ledger\n  create table retort_workers\n");
 
   const CliRun preview = run("revision --autogenerate --sql -m 'create events'");
   ASSERT_EQ(preview.exit_code, 0) << preview.output;

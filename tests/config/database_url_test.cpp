@@ -171,7 +171,7 @@ TEST_F(DatabaseUrlTest, RefusesBadUrlsSayingWhatIsWrong) {
       {"mysql://u:hunt%40r2@h/d",
        "unknown scheme 'mysql' in database URL (expected postgresql://, sqlite://, or a libpq "
        "keyword string)"},
-      {"postgresql+foo://u:hunt%40r2@h/d", "unknown scheme 'postgresql+foo'"},
+      {"mysql+foo://u:hunt%40r2@h/d", "unknown scheme 'mysql+foo'"},
       {"postgresql://u:hunt%40r2@h:abc/d", "bad port 'abc' in database URL"},
       {"postgresql://u:hunt%40r2@h:0/d", "bad port '0' in database URL"},
       {"postgresql://u:hunt%40r2@h:65536/d", "bad port '65536' in database URL"},
