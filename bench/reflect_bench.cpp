@@ -53,7 +53,8 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--repeat") {
       options.repeat = std::stoi(value);
     } else {
-      throw std::runtime_error("unknown argument " + arg + " (see the comment atop reflect_bench.cpp)");
+      throw std::runtime_error("unknown argument " + arg +
+                               " (see the comment atop reflect_bench.cpp)");
     }
     ++i;
   }
@@ -67,7 +68,8 @@ std::string create_tables(int from, int to, retort::Dialect dialect) {
   std::string script;
   for (int n = from; n < to; ++n) {
     std::string t = fmt::format("t{}", n);
-    std::string state = pg ? "bench_state" : "TEXT CONSTRAINT bench_state CHECK (state IN ('a', 'b'))";
+    std::string state =
+        pg ? "bench_state" : "TEXT CONSTRAINT bench_state CHECK (state IN ('a', 'b'))";
     script += fmt::format(
         "CREATE TABLE {0} (id bigint PRIMARY KEY, parent bigint REFERENCES t0 (id), "
         "label text NOT NULL DEFAULT 'x', state {1}, CONSTRAINT {0}_label CHECK (label <> ''));"

@@ -66,7 +66,7 @@ struct ErrorInfo {
   std::string constraint;  // constraint name, when the server reports one
   std::string table;
   std::string column;
-  std::string statement;   // the SQL text that failed (never its parameter values)
+  std::string statement;  // the SQL text that failed (never its parameter values)
 };
 
 // An error reported by the database server (or SQLite), classified by SQLSTATE.
@@ -84,19 +84,19 @@ class DatabaseError : public Error {
   ErrorInfo info_;
 };
 
-#define RETORT_DATABASE_ERROR(Name, Base)   \
-  class Name : public Base {                \
-   public:                                  \
-    using Base::Base;                       \
+#define RETORT_DATABASE_ERROR(Name, Base) \
+  class Name : public Base {              \
+   public:                                \
+    using Base::Base;                     \
   }
 
-RETORT_DATABASE_ERROR(ConnectionError, DatabaseError);        // class 08, 57P01..03: link lost
-RETORT_DATABASE_ERROR(IntegrityError, DatabaseError);         // class 23
-RETORT_DATABASE_ERROR(UniqueViolation, IntegrityError);       // 23505
-RETORT_DATABASE_ERROR(ForeignKeyViolation, IntegrityError);   // 23503
-RETORT_DATABASE_ERROR(CheckViolation, IntegrityError);        // 23514
-RETORT_DATABASE_ERROR(NotNullViolation, IntegrityError);      // 23502
-RETORT_DATABASE_ERROR(TransactionRollback, DatabaseError);    // class 40
+RETORT_DATABASE_ERROR(ConnectionError, DatabaseError);             // class 08, 57P01..03: link lost
+RETORT_DATABASE_ERROR(IntegrityError, DatabaseError);              // class 23
+RETORT_DATABASE_ERROR(UniqueViolation, IntegrityError);            // 23505
+RETORT_DATABASE_ERROR(ForeignKeyViolation, IntegrityError);        // 23503
+RETORT_DATABASE_ERROR(CheckViolation, IntegrityError);             // 23514
+RETORT_DATABASE_ERROR(NotNullViolation, IntegrityError);           // 23502
+RETORT_DATABASE_ERROR(TransactionRollback, DatabaseError);         // class 40
 RETORT_DATABASE_ERROR(SerializationFailure, TransactionRollback);  // 40001
 RETORT_DATABASE_ERROR(DeadlockDetected, TransactionRollback);      // 40P01
 RETORT_DATABASE_ERROR(LockNotAvailable, DatabaseError);       // 55P03 (lock_timeout, SQLITE_BUSY)

@@ -210,6 +210,7 @@ struct ChecksumProblem {
   std::string file;      // the file now (modified) or when applied (missing), if known
   std::string recorded;  // checksum in the history table
   std::string current;   // checksum of the file now (empty when missing)
+  std::string change;    // modified: what kind of change ("its SQL changed", ...)
 };
 
 class ChecksumError : public Error {

@@ -127,7 +127,7 @@ class Value {
   double as_double() const;
   const std::string& as_text() const;
   const Bytes& as_bytes() const;
-  Uuid as_uuid() const;  // also parses a text value
+  Uuid as_uuid() const;            // also parses a text value
   Timestamp as_timestamp() const;  // also parses a text value
   const JsonText& as_json() const;
 

@@ -9,6 +9,8 @@
 
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "migrate/command/project.hpp"
+#include "migrate/script/environment.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
@@ -36,8 +38,10 @@ constexpr DemoEvent kEvents[] = {
     {"ticket.closed", R"({"ticket":1042,"resolution":"extinguished"})"},
 };
 
-void step(int number, const std::string& text) {
-  std::cout << number << ". " << text << '\n';
+// Numbered one after another, whatever the path through the demo.
+void step(const std::string& text) {
+  static int number = 0;
+  std::cout << ++number << ". " << text << '\n';
 }
 
 // What `retort upgrade head` does without a retort.toml: retort's built-in migrations (the events
@@ -116,12 +120,20 @@ std::string process_event(const events::Event& e) {
   return context.dump();
 }
 
-// Where the shipped examples are: ./examples (./dev demo copies them there), else next to the
-// binary's parent (build/retort -> examples/).
+// Where the shipped examples are: ./examples (./dev demo copies them there), else beside retort's
+// shared files (installed: <prefix>/share/retort/examples; a build: the source tree's examples/),
+// else next to the binary's parent (build/retort -> examples/).
 std::filesystem::path find_example(const std::string& name) {
   std::filesystem::path here = std::filesystem::path("examples") / name;
   if (std::filesystem::exists(here)) return here;
   std::error_code ec;
+  try {
+    const std::filesystem::path shared =
+        migrate::builtin_migrations_dir().parent_path() / "examples" / name;
+    if (std::filesystem::exists(shared, ec)) return shared;
+  } catch (const ConfigError&) {
+    // No shared files either: the walk up from the binary below is the last resort.
+  }
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     for (std::filesystem::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
@@ -132,25 +144,88 @@ std::filesystem::path find_example(const std::string& name) {
   return here;
 }
 
-// Steps 7 on: the event store on the same database.
+bool has_ingest_ledger(Database& db) {
+  try {
+    db.transaction([](Session& s) { events::require_schema(s, true); });
+    return true;
+  } catch (const UsageError&) {
+    return false;
+  }
+}
+
+// The migration engine both ways, on a scratch SQLite file: the configured database is never
+// downgraded by a demo.
+void run_migration_demo() {
+  std::cout << "The migration engine (on a scratch database)\n";
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     fmt::format("retort-demo-{}.db", Uuid::v7().to_string());
+  struct Remove {
+    std::filesystem::path file;
+    ~Remove() {
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::filesystem::remove(file.string() + suffix, ec);
+      }
+    }
+  } remove{file};
+  Database scratch = Database::open("sqlite:///" + file.string());
+  migrate::MigrateOptions options;
+  options.settings = migrate::builtin_settings();
+  options.on_log = [](std::string_view) {};
+  const auto show_steps = [](const migrate::RunReport& r) {
+    for (const std::string& s : r.steps) std::cout << "     " << s << '\n';
+  };
+  migrate::RunReport r = migrate::upgrade(scratch, "head", options);
+  step(fmt::format("retort upgrade head: {} built-in revision(s), base to {}", r.steps.size(),
+                   r.after.empty() ? std::string("base") : r.after.front()));
+  show_steps(r);
+  r = migrate::downgrade(scratch, "-1", options);
+  step("retort downgrade -1: the newest revision's downgrade section, in one transaction");
+  show_steps(r);
+  r = migrate::upgrade(scratch, "head", options);
+  step("retort upgrade head: back at " + (r.after.empty() ? std::string("base") : r.after.front()));
+  const std::vector<migrate::HistoryRecord> history =
+      migrate::read_history(scratch, *options.settings);
+  step(
+      fmt::format("the history table (retort_history): {} records, each with the checksum of "
+                  "the file it ran; the last three:",
+                  history.size()));
+  for (std::size_t i = history.size() > 3 ? history.size() - 3 : 0; i < history.size(); ++i) {
+    std::cout << fmt::format("     {:<9} {}\n", history[i].direction, history[i].revision);
+  }
+  std::cout << '\n';
+}
+
+// The event store on the configured database.
 void run_events_demo(Database& db) {
   std::cout << "\nThe event store\n";
   try {
     db.transaction([](Session& s) { events::require_schema(s); });
   } catch (const UsageError& e) {
-    step(7, std::string("skipped: ") + e.what());
+    step(std::string("skipped: ") + e.what());
     return;
   }
-  step(7,
-       "table events is there, made by step 0's migrations (UUIDv7 id, JSON data and "
-       "task_context, created_at/updated_at)");
+  step(
+      "table events is there, made by retort upgrade head above (UUIDv7 id, JSON data and "
+      "task_context, created_at/updated_at)");
 
   const std::filesystem::path file = find_example("events.jsonl");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError("cannot open " + file.string());
-  events::IngestReport report = events::ingest(db, in);
-  step(8, fmt::format("ingested {}: {} events accepted, {} lines rejected and skipped:",
-                      file.string(), report.accepted, report.rejected));
+  events::IngestOptions options;
+  // Through the ingest ledger, as `retort events ingest FILE` does: a second demo stores nothing
+  // twice.
+  if (has_ingest_ledger(db)) options.source = events::identify_ingest_source(file.string());
+  events::IngestReport report = events::ingest(db, in, options);
+  if (report.already_complete) {
+    step(
+        fmt::format("{} was ingested by an earlier run: the ingest ledger knows the file (its "
+                    "size and a digest of its head), so nothing was stored twice",
+                    file.string()));
+  } else {
+    step(fmt::format("ingested {}: {} events accepted, {} lines rejected and skipped:",
+                     file.string(), report.accepted, report.rejected));
+  }
   for (const events::RejectedLine& r : report.rejections) {
     std::cout << fmt::format("     line {}: {} (at byte {})\n", r.line, r.reason, r.offset);
   }
@@ -163,9 +238,10 @@ void run_events_demo(Database& db) {
       ++processed;
     }
   });
-  step(9, fmt::format("processed {} unprocessed events: a classifier merged a task_context into "
-                      "each (JSON merge patch, applied in the database)",
-                      processed));
+  step(
+      fmt::format("processed {} unprocessed events: a classifier merged a task_context into "
+                  "each (JSON merge patch, applied in the database)",
+                  processed));
 
   std::vector<events::Event> latest = db.transaction([](Session& s) {
     events::EventFilter f;
@@ -183,9 +259,9 @@ void run_events_demo(Database& db) {
     cells.emplace_back(e.task_context);
   }
   Result rows(std::move(columns), std::move(cells), static_cast<std::int64_t>(latest.size()));
-  step(10,
-       "the newest failed payments (find --contains '{\"type\":\"payment.failed\"}'), "
-       "with their task_context:");
+  step(
+      "the newest failed payments (find --contains '{\"type\":\"payment.failed\"}'), "
+      "with their task_context:");
   print_table(std::cout, rows, 70);
   std::cout << "\nMore: retort events list | retort events find --contains "
                "'{\"type\":\"ticket.created\"}' --limit 5 | retort events show ID\n";
@@ -199,20 +275,24 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&] {
     run = [&] {
       const ResolvedUrl& where = context.resolved();
-      std::cout << "retort demo: typed values, transactions and errors on "
+      std::cout << "retort demo: migrations, typed values, transactions and the event store on "
                 << dialect_name(where.url.dialect()) << "\n"
                 << "database: " << where.url.redacted() << "  (" << where.origin << ")\n\n";
+      run_migration_demo();
+      std::cout << "Typed values, transactions and errors (on " << where.url.redacted() << ")\n";
       Database db = context.open_database();
-      step(0, migrate_builtin_schema(db));  // the migration engine's step: retort upgrade head
+      step(migrate_builtin_schema(db));  // the migration engine's step: retort upgrade head
       {
         PooledConnection c = db.connection();
         const char* version_sql = db.dialect() == Dialect::sqlite
                                       ? "SELECT 'SQLite ' || sqlite_version()"
                                       : "SELECT 'PostgreSQL ' || current_setting('server_version')";
-        step(1, "connected: " + c->execute(version_sql).at(0)[0].to_display());
+        step("connected: " + c->execute(version_sql).at(0)[0].to_display());
         c->execute_script(kCreateTable);
+        // Each demo starts from an empty table: run twice, it shows the same five events.
+        c->execute("DELETE FROM demo_events");
       }
-      step(2, "table demo_events is ready (id UUID primary key, kind, data JSON, created_at)");
+      step("table demo_events is ready (id UUID primary key, kind, data JSON, created_at)");
 
       // One transaction: all five rows or none. Values travel as bound parameters.
       std::vector<Uuid> ids;
@@ -223,8 +303,8 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
                     {ids.back(), e.kind, JsonText{e.json}, Timestamp::now()});
         }
       });
-      step(3, fmt::format("wrote {} events in one transaction (time-ordered UUIDv7 ids)",
-                          std::size(kEvents)));
+      step(fmt::format("wrote {} events in one transaction (time-ordered UUIDv7 ids)",
+                       std::size(kEvents)));
 
       // A transaction that fails half-way leaves nothing behind.
       try {
@@ -236,9 +316,10 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
                     {ids.front(), "duplicate", JsonText{"{}"}, Timestamp::now()});
         });
       } catch (const UniqueViolation& e) {
-        step(4, fmt::format("a transaction reusing an id failed with UniqueViolation (SQLSTATE "
-                            "{}) and was rolled back whole",
-                            e.sqlstate()));
+        step(
+            fmt::format("a transaction reusing an id failed with UniqueViolation (SQLSTATE "
+                        "{}) and was rolled back whole",
+                        e.sqlstate()));
       }
 
       // A nested scope is a savepoint: undoing it keeps the outer work.
@@ -252,12 +333,11 @@ void add_demo_command(CLI::App& app, Context& context, Command& run) {
         } catch (const std::runtime_error&) {
         }
       });
-      step(5,
-           "a nested scope (savepoint) deleted every row, then was undone; the outer update kept");
+      step("a nested scope (savepoint) deleted every row, then was undone; the outer update kept");
 
       Result rows = db.connection()->execute(
           "SELECT id, kind, data, created_at FROM demo_events ORDER BY id DESC LIMIT 5");
-      step(6, "the newest events, read back as typed values:");
+      step("the newest events, read back as typed values:");
       print_table(std::cout, rows, 48);
       const std::int64_t total =
           db.connection()->execute("SELECT count(*) FROM demo_events").at(0)[0].as_int64();

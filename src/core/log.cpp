@@ -37,22 +37,32 @@ spdlog::logger& logger() {
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
-    case Level::off: break;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
+    case Level::off:
+      break;
   }
   return spdlog::level::off;
 }
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warning";
-    case Level::error: return "error";
-    case Level::off: break;
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warning";
+    case Level::error:
+      return "error";
+    case Level::off:
+      break;
   }
   return "off";
 }
@@ -101,18 +111,26 @@ bool stderr_is_colour_terminal() noexcept {
   return ::isatty(STDERR_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
 }
 
-void set_format(Format format) { g_format.store(format); }
+void set_format(Format format) {
+  g_format.store(format);
+}
 
-Format format() noexcept { return g_format.load(std::memory_order_relaxed); }
+Format format() noexcept {
+  return g_format.load(std::memory_order_relaxed);
+}
 
-void set_level(Level level) { g_level.store(level); }
+void set_level(Level level) {
+  g_level.store(level);
+}
 
 void set_sink(Sink sink) {
   std::lock_guard lock(g_sink_mutex);
   g_sink = std::move(sink);
 }
 
-Level level() noexcept { return g_level.load(std::memory_order_relaxed); }
+Level level() noexcept {
+  return g_level.load(std::memory_order_relaxed);
+}
 
 void write(Level at, std::string_view message) {
   if (at < level() || at == Level::off) return;

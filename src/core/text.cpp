@@ -132,11 +132,21 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
       const char c = text[i];
       const auto byte = static_cast<unsigned char>(c);
       switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\'': out += "\\'"; break;
-        case '\\': out += "\\\\"; break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\'':
+          out += "\\'";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
         default:
           if (byte < 0x20 || byte == 0x7F) {
             out += fmt::format("\\x{:02X}", byte);

@@ -19,15 +19,24 @@ std::string_view dialect_name(Dialect dialect) noexcept {
 
 std::string_view kind_name(Value::Kind kind) noexcept {
   switch (kind) {
-    case Value::Kind::null: return "NULL";
-    case Value::Kind::boolean: return "bool";
-    case Value::Kind::int64: return "int64";
-    case Value::Kind::float64: return "double";
-    case Value::Kind::text: return "text";
-    case Value::Kind::bytes: return "bytes";
-    case Value::Kind::uuid: return "uuid";
-    case Value::Kind::timestamp: return "timestamp";
-    case Value::Kind::json: return "json";
+    case Value::Kind::null:
+      return "NULL";
+    case Value::Kind::boolean:
+      return "bool";
+    case Value::Kind::int64:
+      return "int64";
+    case Value::Kind::float64:
+      return "double";
+    case Value::Kind::text:
+      return "text";
+    case Value::Kind::bytes:
+      return "bytes";
+    case Value::Kind::uuid:
+      return "uuid";
+    case Value::Kind::timestamp:
+      return "timestamp";
+    case Value::Kind::json:
+      return "json";
   }
   return "?";
 }
@@ -47,8 +56,7 @@ std::int64_t Value::as_int64() const {
 
 double Value::as_double() const {
   if (const double* v = std::get_if<double>(&storage_)) return *v;
-  if (const std::int64_t* v = std::get_if<std::int64_t>(&storage_))
-    return static_cast<double>(*v);
+  if (const std::int64_t* v = std::get_if<std::int64_t>(&storage_)) return static_cast<double>(*v);
   wrong_kind(kind(), "double");
 }
 

@@ -54,7 +54,8 @@ TEST(Error, MessageCarriesStateDetailHintAndStatement) {
 
 TEST(Redact, ScrubsRegisteredSecretsFromErrorsAndLogs) {
   redact::register_secret("hunter2!");
-  const DatabaseError e(ErrorInfo{"28P01", "auth failed with hunter2! in it", "", "", "", "", "", ""});
+  const DatabaseError e(
+      ErrorInfo{"28P01", "auth failed with hunter2! in it", "", "", "", "", "", ""});
   EXPECT_EQ(std::string(e.what()).find("hunter2!"), std::string::npos);
   EXPECT_NE(std::string(e.what()).find("***"), std::string::npos);
 

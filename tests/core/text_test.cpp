@@ -80,7 +80,7 @@ TEST(Text, PrintableEscapesEverythingThatCouldStartALineOrASequence) {
   EXPECT_EQ(text::printable(std::string_view("n\0l", 3)), "'n\\x00l'");
   EXPECT_EQ(text::printable("\x1b[31mred"), "'\\x1B[31mred'");
   EXPECT_EQ(text::printable("del\x7f"), "'del\\x7F'");
-  EXPECT_EQ(text::printable("csi\xc2\x9b"), "'csi\\u009B'");    // C1 control, as UTF-8
+  EXPECT_EQ(text::printable("csi\xc2\x9b"), "'csi\\u009B'");  // C1 control, as UTF-8
   EXPECT_EQ(text::printable("caf\xc3\xa9 \xe9t\xe9"), "'caf\xc3\xa9 \\xE9t\\xE9'");
   EXPECT_EQ(text::printable("*/ -- /*"), "'*/ -- /*'");
   const std::string long_input(1000, 'x');

@@ -51,7 +51,8 @@ TEST(Timestamp, TextOrderIsTimeOrder) {
 
 TEST(Timestamp, NowIsCloseToTheSystemClock) {
   const auto sys = std::chrono::system_clock::now();
-  const auto diff = Timestamp::now().time_point() - std::chrono::time_point_cast<std::chrono::microseconds>(sys);
+  const auto diff =
+      Timestamp::now().time_point() - std::chrono::time_point_cast<std::chrono::microseconds>(sys);
   EXPECT_LT(std::chrono::abs(diff), std::chrono::seconds(1));
 }
 

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
 #include "migrate/script/format.hpp"
 #include "migrate/script/script_file.hpp"
+#include "retort/migrate.hpp"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
+#include "retort/migrate.hpp"
 
 namespace {
 

@@ -101,9 +101,16 @@ TEST(InstalledPackage, ExampleAppRunsTheSeedsExtendingTheDatabaseFlow) {
   for (const char* file :
        {"bin/retort", "include/retort/operations.hpp", "include/retort/cli.hpp",
         "share/retort/migrations/versions", "share/retort/templates/events/versions",
-        "share/retort/templates/generic/script.sql.tmpl"}) {
+        "share/retort/templates/generic/script.sql.tmpl", "share/retort/examples/events.jsonl"}) {
     EXPECT_TRUE(fs::exists(prefix / file)) << file;
   }
+
+  // `retort demo` from the installed binary, in an empty directory: its sample events come from
+  // share/retort/examples.
+  const fs::path demo = tmp / "demo";
+  fs::create_directories(demo);
+  const std::string shown = ok(demo, quoted((prefix / "bin/retort").string()) + " demo");
+  EXPECT_TRUE(contains(shown, "50 events accepted")) << shown;
   EXPECT_FALSE(ok(prefix,
                   "ls lib*/cmake/retort/retortConfig.cmake lib*/pkgconfig/retort.pc "
                   "lib*/libretort.a lib*/libretort_command.a")

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "migrate/ddl/render.hpp"
 #include "migrate/autogenerate/revision_text.hpp"
 #include "migrate/autogenerate/server_spelling.hpp"
 #include "migrate/command/project.hpp"
+#include "migrate/ddl/render.hpp"
 #include "migrate/script/scaffold.hpp"
 #include "migrate/script/script_file.hpp"
 #include "retort/autogenerate.hpp"

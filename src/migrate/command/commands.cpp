@@ -5,17 +5,17 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
-#include "migrate/runtime/backup.hpp"
-#include "migrate/operations/cpp_revisions.hpp"
-#include "migrate/script/format.hpp"
-#include "migrate/runtime/lock.hpp"
-#include "migrate/runtime/offline.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/graph/plan.hpp"
-#include "migrate/script/revision_cache.hpp"
+#include "migrate/operations/cpp_revisions.hpp"
+#include "migrate/runtime/backup.hpp"
+#include "migrate/runtime/lock.hpp"
+#include "migrate/runtime/offline.hpp"
 #include "migrate/runtime/runner.hpp"
-#include "migrate/script/script_file.hpp"
 #include "migrate/runtime/version_store.hpp"
+#include "migrate/script/format.hpp"
+#include "migrate/script/revision_cache.hpp"
+#include "migrate/script/script_file.hpp"
 #include "retort/migrate.hpp"
 
 namespace retort::migrate {
@@ -251,17 +251,16 @@ void rethrow_missing(Database& db, const Settings& settings, const MissingRevisi
 
 void require_known_rows(const RevisionMap& map, const std::vector<std::string>& rows,
                         const std::function<std::vector<HistoryRecord>()>& history) {
-  if (std::all_of(rows.begin(), rows.end(), [&](const std::string& row) {
-        return map.find(row) != kNone;
-      }))
+  if (std::all_of(rows.begin(), rows.end(),
+                  [&](const std::string& row) { return map.find(row) != kNone; }))
     return;
   std::vector<ChecksumProblem> missing = find_checksum_problems(map, rows, history());
-  std::erase_if(missing, [](const ChecksumProblem& p) {
-    return p.kind != ChecksumProblem::Kind::missing;
-  });
+  std::erase_if(missing,
+                [](const ChecksumProblem& p) { return p.kind != ChecksumProblem::Kind::missing; });
   std::string text = "the database is at a revision whose file is missing:";
   for (const ChecksumProblem& p : missing) text += "\n  applied revision " + describe(p);
-  text += "\nrestore the file from version control (or run the build of this tool that declares it)";
+  text +=
+      "\nrestore the file from version control (or run the build of this tool that declares it)";
   throw ChecksumError(text, std::move(missing));
 }
 
@@ -317,9 +316,9 @@ std::vector<ChecksumProblem> find_checksum_problems(const RevisionMap& map,
     if (applied[static_cast<std::size_t>(r)] == 0) continue;
     const Revision& rev = map.revision(r);
     auto it = recorded.find(rev.id);
-    if (it == recorded.end() || it->second->checksum == rev.checksum) continue;
-    out.push_back(
-        {ChecksumProblem::Kind::modified, rev.id, rev.path, it->second->checksum, rev.checksum});
+    if (it == recorded.end() || checksum_matches(it->second->checksum, rev)) continue;
+    out.push_back({ChecksumProblem::Kind::modified, rev.id, rev.path, it->second->checksum,
+                   rev.checksum, describe_checksum_change(it->second->checksum, rev)});
   }
   return out;
 }
@@ -331,8 +330,8 @@ std::string describe(const ChecksumProblem& p) {
         "tool) declares it{}",
         p.revision, p.file.empty() ? "" : fmt::format(" (it was applied from {})", p.file));
   }
-  return fmt::format("{}: modified: {} (checksum {} when applied, {} now)", p.revision, p.file,
-                     p.recorded, p.current);
+  return fmt::format("{}: modified: {}: {} (checksum {} when applied, {} now)", p.revision, p.file,
+                     p.change, p.recorded, p.current);
 }
 
 std::string stamp_sql(Dialect dialect, const std::vector<std::string>& revisions,

@@ -27,8 +27,7 @@ RevisionMap load_map_online(Database& db, const Settings& settings,
 
 // Rethrows `e`, or, when `db`'s history shows the missing revision was applied, a
 // MissingRevision that says its file was deleted and which file it was applied from.
-[[noreturn]] void rethrow_missing(Database& db, const Settings& settings,
-                                  const MissingRevision& e);
+[[noreturn]] void rethrow_missing(Database& db, const Settings& settings, const MissingRevision& e);
 
 // Throws ChecksumError ("applied revision X: missing ...") when a version-table row names a
 // revision no file declares; reads `history` only then.

@@ -6,14 +6,18 @@ namespace retort::migrate::syntax {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool is_word(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // (\w+)?((?:\+|-)\d+) at `pos`. The greedy \w+ only needs its longest run tried: a shorter
 // run would leave a word character where the sign must be.
@@ -22,7 +26,8 @@ std::optional<RelativeTarget> match_tail(std::string_view text, std::size_t pos)
   while (sign < text.size() && is_word(text[sign])) {
     ++sign;
   }
-  if (sign + 1 >= text.size() || (text[sign] != '+' && text[sign] != '-') || !is_digit(text[sign + 1])) {
+  if (sign + 1 >= text.size() || (text[sign] != '+' && text[sign] != '-') ||
+      !is_digit(text[sign + 1])) {
     return std::nullopt;
   }
   std::size_t end = sign + 1;

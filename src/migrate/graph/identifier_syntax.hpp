@@ -23,6 +23,8 @@ struct RelativeTarget {
 std::optional<RelativeTarget> match_relative(std::string_view text);
 
 // Python's truthiness of an optional string (None and "" are false).
-inline bool truthy(const std::optional<std::string>& s) { return s.has_value() && !s->empty(); }
+inline bool truthy(const std::optional<std::string>& s) {
+  return s.has_value() && !s->empty();
+}
 
 }  // namespace retort::migrate::syntax

@@ -21,7 +21,8 @@ struct CommandMessages {
 };
 
 std::string substitute(std::string text, std::string_view key, std::string_view value) {
-  for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+  for (std::size_t at = text.find(key); at != std::string::npos;
+       at = text.find(key, at + value.size())) {
     text.replace(at, key.size(), value);
   }
   return text;
@@ -34,25 +35,30 @@ auto with_command_errors(const CommandMessages& m, F&& body) -> decltype(body())
   } catch (const RevisionError& e) {
     switch (e.kind()) {
       case RevisionErrorKind::range: {
-        std::string text = m.ancestor.empty() ? "Requested range %(start)s:%(end)s does not refer to "
-                                                "ancestor/descendant revisions along the same branch"
-                                              : m.ancestor;
+        std::string text = m.ancestor.empty()
+                               ? "Requested range %(start)s:%(end)s does not refer to "
+                                 "ancestor/descendant revisions along the same branch"
+                               : m.ancestor;
         text = substitute(text, "%(start)s", m.start.value_or("None"));
-        throw RevisionError(e.kind(), substitute(text, "%(end)s", m.end.value_or("None")), e.argument());
+        throw RevisionError(e.kind(), substitute(text, "%(end)s", m.end.value_or("None")),
+                            e.argument());
       }
       case RevisionErrorKind::multiple_heads: {
-        std::string text = m.multiple_heads.empty()
-                               ? "Multiple head revisions are present for given argument '%(head_arg)s'; please "
-                                 "specify a specific target revision, '<branchname>@%(head_arg)s' to narrow to a "
-                                 "specific head, or 'heads' for all heads"
-                               : m.multiple_heads;
+        std::string text =
+            m.multiple_heads.empty()
+                ? "Multiple head revisions are present for given argument '%(head_arg)s'; please "
+                  "specify a specific target revision, '<branchname>@%(head_arg)s' to narrow to a "
+                  "specific head, or 'heads' for all heads"
+                : m.multiple_heads;
         const std::string head_arg = m.end && !m.end->empty() ? *m.end : e.argument();
         throw RevisionError(e.kind(), substitute(text, "%(head_arg)s", head_arg), e.argument());
       }
       case RevisionErrorKind::resolution:
-        throw RevisionError(e.kind(), fmt::format("Can't locate revision identified by '{}'", e.argument()),
+        throw RevisionError(e.kind(),
+                            fmt::format("Can't locate revision identified by '{}'", e.argument()),
                             e.argument());
-      default: throw;
+      default:
+        throw;
     }
   }
 }
@@ -60,7 +66,8 @@ auto with_command_errors(const CommandMessages& m, F&& body) -> decltype(body())
 // --- the version table: Alembic's HeadMaintainer ---------------------------------------------
 
 [[noreturn]] void refuse(const std::string& why) {
-  throw RevisionError(RevisionErrorKind::unsupported, "cannot plan the version-table changes: " + why);
+  throw RevisionError(RevisionErrorKind::unsupported,
+                      "cannot plan the version-table changes: " + why);
 }
 
 class VersionTable {
@@ -106,10 +113,11 @@ void VersionTable::remove(const std::string& v) {
   ops_.push_back({VersionOp::Kind::remove, v, {}});
   const auto found = std::count(rows_.begin(), rows_.end(), v);
   if (found != 1) {
-    throw RevisionError(RevisionErrorKind::version_table,
-                        fmt::format("Online migration expected to match one row when deleting '{}' in the version "
-                                    "table; {} found",
-                                    v, found));
+    throw RevisionError(
+        RevisionErrorKind::version_table,
+        fmt::format("Online migration expected to match one row when deleting '{}' in the version "
+                    "table; {} found",
+                    v, found));
   }
   rows_.erase(std::find(rows_.begin(), rows_.end(), v));
 }
@@ -126,10 +134,11 @@ void VersionTable::update(const std::string& from, const std::string& to) {
   ops_.push_back({VersionOp::Kind::update, from, to});
   const auto found = std::count(rows_.begin(), rows_.end(), from);
   if (found != 1) {
-    throw RevisionError(RevisionErrorKind::version_table,
-                        fmt::format("Online migration expected to match one row when updating '{}' to '{}' in the "
-                                    "version table; {} found",
-                                    from, to, found));
+    throw RevisionError(
+        RevisionErrorKind::version_table,
+        fmt::format("Online migration expected to match one row when updating '{}' to '{}' in the "
+                    "version table; {} found",
+                    from, to, found));
   }
   *std::find(rows_.begin(), rows_.end(), from) = to;
 }
@@ -147,7 +156,8 @@ RevIndex VersionTable::resolve(const std::string& row) const {
 }
 
 // Is `rev` one of the other heads or below one of them (their ancestors, depends_on included)?
-bool VersionTable::implied_by_other_heads(const std::string& rev, const std::set<std::string>& others) const {
+bool VersionTable::implied_by_other_heads(const std::string& rev,
+                                          const std::set<std::string>& others) const {
   const RevIndex r = resolve(rev);
   return std::any_of(others.begin(), others.end(),
                      [&](const std::string& o) { return map_.is_ancestor(r, resolve(o), true); });
@@ -156,7 +166,8 @@ bool VersionTable::implied_by_other_heads(const std::string& rev, const std::set
 // RevisionStep._unmerge_to_revisions, with the fix of Alembic issue #1373 (1.13): when no other
 // head remains, a target that is an ancestor of another target is not re-inserted (1.8.1 would
 // leave both rows, a state from which the next upgrade fails with "overlaps").
-std::vector<std::string> VersionTable::unmerge_targets(RevIndex x, const std::vector<std::string>& downs) const {
+std::vector<std::string> VersionTable::unmerge_targets(
+    RevIndex x, const std::vector<std::string>& downs) const {
   std::set<std::string> others = heads_;
   others.erase(map_.id(x));
   std::vector<std::string> out;
@@ -235,7 +246,8 @@ void VersionTable::apply_stamp(const Step& s) {
       refuse("a branch removal needs exactly one row");
     }
     remove(s.from.front());
-  } else if (s.stamp_upgrade && (s.branch_move || std::any_of(s.from.begin(), s.from.end(), absent)) &&
+  } else if (s.stamp_upgrade &&
+             (s.branch_move || std::any_of(s.from.begin(), s.from.end(), absent)) &&
              std::any_of(s.to.begin(), s.to.end(), absent)) {
     if (s.to.size() != 1) {
       refuse("a new branch needs exactly one row");
@@ -288,7 +300,8 @@ Step revision_step(const RevisionMap& map, RevIndex r, bool up) {
   return s;
 }
 
-Step stamp_step(std::vector<std::string> from, std::vector<std::string> to, bool up, bool branch_move) {
+Step stamp_step(std::vector<std::string> from, std::vector<std::string> to, bool up,
+                bool branch_move) {
   Step s;
   s.kind = StepKind::stamp;
   s.from = std::move(from);
@@ -334,7 +347,8 @@ std::vector<Step> stamp_steps(const RevisionMap& map, const std::vector<std::str
     }
     const std::vector<char> above = map.descendants({dest}), below = map.ancestors({dest});
     auto any_in = [&](const std::vector<char>& flags) {
-      return std::any_of(filtered.begin(), filtered.end(), [&](RevIndex h) { return flags[static_cast<std::size_t>(h)] != 0; });
+      return std::any_of(filtered.begin(), filtered.end(),
+                         [&](RevIndex h) { return flags[static_cast<std::size_t>(h)] != 0; });
     };
     if (any_in(above)) {
       if (any_in(below)) {
@@ -363,8 +377,12 @@ std::string spec_text(const RevSpec& spec) {
 
 }  // namespace
 
-Plan plan_upgrade(const RevisionMap& map, const std::vector<std::string>& current_rows, std::string_view target) {
-  CommandMessages m{"Destination %(end)s is not a valid upgrade target from current head(s)", {}, {}, std::string(target)};
+Plan plan_upgrade(const RevisionMap& map, const std::vector<std::string>& current_rows,
+                  std::string_view target) {
+  CommandMessages m{"Destination %(end)s is not a valid upgrade target from current head(s)",
+                    {},
+                    {},
+                    std::string(target)};
   std::vector<RevIndex> order = with_command_errors(m, [&] {
     return map.iterate_revisions(RevSpec::of(std::string(target)), RevSpec::of(current_rows),
                                  IterateOptions{.implicit_base = true});
@@ -376,8 +394,11 @@ Plan plan_upgrade(const RevisionMap& map, const std::vector<std::string>& curren
   return run(map, current_rows, std::move(steps));
 }
 
-Plan plan_downgrade(const RevisionMap& map, const std::vector<std::string>& current_rows, std::string_view target) {
-  CommandMessages m{"Destination %(end)s is not a valid downgrade target from current head(s)", {}, {},
+Plan plan_downgrade(const RevisionMap& map, const std::vector<std::string>& current_rows,
+                    std::string_view target) {
+  CommandMessages m{"Destination %(end)s is not a valid downgrade target from current head(s)",
+                    {},
+                    {},
                     std::string(target)};
   std::vector<RevIndex> order = with_command_errors(m, [&] {
     return map.iterate_revisions(RevSpec::of(current_rows), RevSpec::of(std::string(target)),
@@ -392,15 +413,19 @@ Plan plan_downgrade(const RevisionMap& map, const std::vector<std::string>& curr
 
 Plan plan_stamp(const RevisionMap& map, const std::vector<std::string>& current_rows,
                 const std::vector<std::string>& targets) {
-  CommandMessages m{{}, "Multiple heads are present; please specify a single target revision", {}, {}};
-  std::vector<Step> steps = with_command_errors(m, [&] { return stamp_steps(map, current_rows, targets); });
+  CommandMessages m{
+      {}, "Multiple heads are present; please specify a single target revision", {}, {}};
+  std::vector<Step> steps =
+      with_command_errors(m, [&] { return stamp_steps(map, current_rows, targets); });
   return run(map, current_rows, std::move(steps));
 }
 
-std::vector<RevIndex> show_revisions(const RevisionMap& map, const std::vector<std::string>& current_rows,
+std::vector<RevIndex> show_revisions(const RevisionMap& map,
+                                     const std::vector<std::string>& current_rows,
                                      std::string_view identifier) {
   return with_command_errors(CommandMessages{}, [&] {
-    return identifier == "current" ? map.get_revisions(RevSpec::of(current_rows)) : map.get_revisions(identifier);
+    return identifier == "current" ? map.get_revisions(RevSpec::of(current_rows))
+                                   : map.get_revisions(identifier);
   });
 }
 
@@ -417,7 +442,8 @@ std::vector<RevIndex> history(const RevisionMap& map, const std::vector<std::str
   }
   CommandMessages m{{}, {}, spec_text(lower), spec_text(upper)};
   return with_command_errors(m, [&] {
-    return map.iterate_revisions(upper, lower, IterateOptions{.inclusive = true, .assert_relative_length = false});
+    return map.iterate_revisions(
+        upper, lower, IterateOptions{.inclusive = true, .assert_relative_length = false});
   });
 }
 

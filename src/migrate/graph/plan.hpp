@@ -32,7 +32,7 @@ enum class StepKind { upgrade, downgrade, stamp };
 
 struct Step {
   StepKind kind = StepKind::upgrade;
-  RevIndex revision = kNone;     // upgrade/downgrade: the revision whose SQL runs; kNone for stamps
+  RevIndex revision = kNone;  // upgrade/downgrade: the revision whose SQL runs; kNone for stamps
   std::vector<std::string> from;  // what the step leaves, as Alembic logs it ("a, b -> c")
   std::vector<std::string> to;
   bool stamp_upgrade = false;  // stamp: moves up (else down)
@@ -48,15 +48,18 @@ struct Plan {
 
 // `current_rows`: the version table's rows in table order (Alembic reads them unordered; the
 // order matters only for "-1" from several heads, which takes the first row).
-Plan plan_upgrade(const RevisionMap& map, const std::vector<std::string>& current_rows, std::string_view target);
-Plan plan_downgrade(const RevisionMap& map, const std::vector<std::string>& current_rows, std::string_view target);
+Plan plan_upgrade(const RevisionMap& map, const std::vector<std::string>& current_rows,
+                  std::string_view target);
+Plan plan_downgrade(const RevisionMap& map, const std::vector<std::string>& current_rows,
+                    std::string_view target);
 // Several targets stamp several branch heads at once; an empty list means "base".
 Plan plan_stamp(const RevisionMap& map, const std::vector<std::string>& current_rows,
                 const std::vector<std::string>& targets);
 
 // `show IDENT`: the revisions an identifier names; "current" names the current rows. May
 // contain kNone/kBaseMarker where Alembic yields None or "base" (relative walks off the graph).
-std::vector<RevIndex> show_revisions(const RevisionMap& map, const std::vector<std::string>& current_rows,
+std::vector<RevIndex> show_revisions(const RevisionMap& map,
+                                     const std::vector<std::string>& current_rows,
                                      std::string_view identifier);
 
 // `history BASE:HEAD` (empty base = "base", empty head = "heads"; "current" = the rows),

@@ -5,7 +5,9 @@
 namespace retort::migrate {
 
 namespace {
-std::size_t at(std::int32_t i) { return static_cast<std::size_t>(i); }
+std::size_t at(std::int32_t i) {
+  return static_cast<std::size_t>(i);
+}
 }  // namespace
 
 // Rows are built in topological order. A revision's row is the element-wise maximum of its
@@ -79,7 +81,8 @@ bool Reachability::reaches(std::int32_t ancestor, std::int32_t descendant) const
   }
   if (parents_.size() == 0) {
     const std::size_t c = at(chain_[at(ancestor)]);
-    return c < length_[at(descendant)] && table_[offset_[at(descendant)] + c] >= position_[at(ancestor)];
+    return c < length_[at(descendant)] &&
+           table_[offset_[at(descendant)] + c] >= position_[at(ancestor)];
   }
   return search(ancestor, descendant);
 }

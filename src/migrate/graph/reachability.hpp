@@ -32,7 +32,7 @@ class Reachability {
  private:
   bool search(std::int32_t ancestor, std::int32_t descendant) const;
 
-  Adjacency parents_;  // kept only when there is no table
+  Adjacency parents_;                   // kept only when there is no table
   std::vector<std::int32_t> chain_;     // chain of each revision
   std::vector<std::int32_t> position_;  // position within its chain (0 = lowest)
   std::vector<std::int32_t> topo_;      // position in the topological order

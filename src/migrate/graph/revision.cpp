@@ -58,27 +58,39 @@ std::string common_reason(std::string_view text) {
 
 std::string_view to_string(RevisionErrorKind kind) noexcept {
   switch (kind) {
-    case RevisionErrorKind::resolution: return "resolution";
-    case RevisionErrorKind::multiple_heads: return "multiple_heads";
-    case RevisionErrorKind::range: return "range";
-    case RevisionErrorKind::revision: return "revision";
-    case RevisionErrorKind::cycle: return "cycle";
-    case RevisionErrorKind::dependency_cycle: return "dependency_cycle";
-    case RevisionErrorKind::self_loop: return "self_loop";
-    case RevisionErrorKind::dependency_self_loop: return "dependency_self_loop";
-    case RevisionErrorKind::version_table: return "version_table";
-    case RevisionErrorKind::unsupported: return "unsupported";
+    case RevisionErrorKind::resolution:
+      return "resolution";
+    case RevisionErrorKind::multiple_heads:
+      return "multiple_heads";
+    case RevisionErrorKind::range:
+      return "range";
+    case RevisionErrorKind::revision:
+      return "revision";
+    case RevisionErrorKind::cycle:
+      return "cycle";
+    case RevisionErrorKind::dependency_cycle:
+      return "dependency_cycle";
+    case RevisionErrorKind::self_loop:
+      return "self_loop";
+    case RevisionErrorKind::dependency_self_loop:
+      return "dependency_self_loop";
+    case RevisionErrorKind::version_table:
+      return "version_table";
+    case RevisionErrorKind::unsupported:
+      return "unsupported";
   }
   return "unknown";
 }
 
 ScriptError::ScriptError(std::string file, int line, const std::string& reason)
-    : Error(line > 0 ? fmt::format("{}:{}: {}", file, line, reason) : fmt::format("{}: {}", file, reason)),
+    : Error(line > 0 ? fmt::format("{}:{}: {}", file, line, reason)
+                     : fmt::format("{}: {}", file, reason)),
       file_(std::move(file)),
       line_(line),
       reason_(reason) {}
 
-std::vector<const Section*> Revision::sections_for(Direction direction, std::string_view dialect) const {
+std::vector<const Section*> Revision::sections_for(Direction direction,
+                                                   std::string_view dialect) const {
   std::vector<const Section*> out;
   for (const Section& s : sections) {
     if (s.direction == direction && s.dialect.empty()) {

@@ -47,7 +47,8 @@ struct Revision {
   std::string path;  // the file it was read from (a C++ revision: the source declaring it)
   HeaderLines lines;
   std::vector<Section> sections;
-  std::string checksum;  // "v1:" + SHA-256 of the normalised file content (C++: "cpp1:...")
+  std::string checksum;     // "v2:..." (migrate/script/checksum.hpp; C++: "cpp1:...")
+  std::string checksum_v1;  // the file's v1 checksum, to verify what was recorded as v1
   // A revision written in C++ (src/migrate/operations): its functions run instead of sections.
   std::shared_ptr<const CppRevision> code;
 

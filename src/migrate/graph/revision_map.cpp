@@ -21,9 +21,12 @@ struct RevisionMap::Lazy {
 
 namespace {
 
-std::string where(const Revision& r) { return r.path.empty() ? std::string("<revision ") + r.id + ">" : r.path; }
+std::string where(const Revision& r) {
+  return r.path.empty() ? std::string("<revision ") + r.id + ">" : r.path;
+}
 
-// Appends the not-yet-present elements of `extra` to `out` (util.dedupe_tuple over a concatenation).
+// Appends the not-yet-present elements of `extra` to `out` (util.dedupe_tuple over a
+// concatenation).
 void append_unique(std::vector<RevIndex>& out, std::span<const RevIndex> extra) {
   for (RevIndex r : extra) {
     if (std::find(out.begin(), out.end(), r) == out.end()) {
@@ -43,9 +46,12 @@ void add_row(Adjacency& adj, const std::vector<RevIndex>& row) {
 
 std::optional<std::vector<std::string>> RevSpec::to_tuple() const {
   switch (form) {
-    case Form::none: return std::nullopt;
-    case Form::text: return std::vector<std::string>{text};
-    case Form::list: return list;
+    case Form::none:
+      return std::nullopt;
+    case Form::text:
+      return std::vector<std::string>{text};
+    case Form::list:
+      return list;
   }
   return std::nullopt;
 }
@@ -87,15 +93,19 @@ void RevisionMap::index_revisions() {
     const Revision& r = revs_[i];
     const auto& downs = r.down_revisions;
     if (std::find(downs.begin(), downs.end(), r.id) != downs.end()) {
-      throw RevisionError(RevisionErrorKind::self_loop,
-                          fmt::format("Self-loop is detected in revisions ({}); file: {}", r.id, where(r)));
+      throw RevisionError(
+          RevisionErrorKind::self_loop,
+          fmt::format("Self-loop is detected in revisions ({}); file: {}", r.id, where(r)));
     }
     if (std::find(r.depends_on.begin(), r.depends_on.end(), r.id) != r.depends_on.end()) {
-      throw RevisionError(RevisionErrorKind::dependency_self_loop,
-                          fmt::format("Dependency self-loop is detected in revisions ({}); file: {}", r.id, where(r)));
+      throw RevisionError(
+          RevisionErrorKind::dependency_self_loop,
+          fmt::format("Dependency self-loop is detected in revisions ({}); file: {}", r.id,
+                      where(r)));
     }
     if (std::string reason = invalid_revision_id_reason(r.id); !reason.empty()) {
-      throw ScriptError(where(r), r.lines.revision, fmt::format("revision id {} {}", text::printable(r.id), reason));
+      throw ScriptError(where(r), r.lines.revision,
+                        fmt::format("revision id {} {}", text::printable(r.id), reason));
     }
     if (std::string reason = control_character_reason(r.message); !reason.empty()) {
       throw ScriptError(where(r), 0, fmt::format("the message of revision {} {}", r.id, reason));
@@ -103,13 +113,16 @@ void RevisionMap::index_revisions() {
     for (std::size_t d = 0; d < downs.size(); ++d) {
       if (std::find(downs.begin(), downs.begin() + static_cast<std::ptrdiff_t>(d), downs[d]) !=
           downs.begin() + static_cast<std::ptrdiff_t>(d)) {
-        throw ScriptError(where(r), r.lines.down_revision, fmt::format("down revision {} is listed twice", text::printable(downs[d])));
+        throw ScriptError(
+            where(r), r.lines.down_revision,
+            fmt::format("down revision {} is listed twice", text::printable(downs[d])));
       }
     }
     auto [it, inserted] = by_id_.emplace(r.id, static_cast<RevIndex>(i));
     if (!inserted) {
       throw ScriptError(where(r), r.lines.revision,
-                        fmt::format("revision id '{}' is already used by {}", r.id, where(revs_[ix(it->second)])));
+                        fmt::format("revision id '{}' is already used by {}", r.id,
+                                    where(revs_[ix(it->second)])));
     }
   }
 }
@@ -120,16 +133,19 @@ void RevisionMap::map_branch_labels() {
     const Revision& r = revs_[i];
     for (const std::string& label : r.branch_labels) {
       if (std::string reason = invalid_branch_label_reason(label); !reason.empty()) {
-        throw ScriptError(where(r), r.lines.branch_labels, fmt::format("branch label {} {}", text::printable(label), reason));
+        throw ScriptError(where(r), r.lines.branch_labels,
+                          fmt::format("branch label {} {}", text::printable(label), reason));
       }
       RevIndex owner = find(label);
       if (auto it = by_label_.find(label); it != by_label_.end()) {
         owner = it->second;
       }
       if (owner != kNone) {
-        throw RevisionError(RevisionErrorKind::revision,
-                            fmt::format("Branch name '{}' in revision {} already used by revision {}; files: {}, {}",
-                                        label, r.id, id(owner), where(r), where(revs_[ix(owner)])));
+        throw RevisionError(
+            RevisionErrorKind::revision,
+            fmt::format(
+                "Branch name '{}' in revision {} already used by revision {}; files: {}, {}", label,
+                r.id, id(owner), where(r), where(revs_[ix(owner)])));
       }
       by_label_.emplace(label, static_cast<RevIndex>(i));
       label_keys_.push_back(label);
@@ -164,19 +180,20 @@ void RevisionMap::resolve_references() {
     for (const std::string& dep : r.depends_on) {
       RevIndex target = lookup_key(dep);
       if (target == kNone) {
-        throw ScriptError(where(r), r.lines.depends_on,
-                          fmt::format("revision {} depends on {}, which is neither a revision nor a branch label",
-                                      r.id, text::printable(dep)));
+        throw ScriptError(
+            where(r), r.lines.depends_on,
+            fmt::format("revision {} depends on {}, which is neither a revision nor a branch label",
+                        r.id, text::printable(dep)));
       }
       append_unique(deps, std::span<const RevIndex>(&target, 1));
     }
     for (const std::string& down : r.down_revisions) {
       RevIndex target = find(down);
       if (target == kNone) {
-        throw MissingRevision(
-            where(r), r.lines.down_revision,
-            fmt::format("down revision {} of revision {} is not present", text::printable(down), r.id),
-            down);
+        throw MissingRevision(where(r), r.lines.down_revision,
+                              fmt::format("down revision {} of revision {} is not present",
+                                          text::printable(down), r.id),
+                              down);
       }
       downs.push_back(target);
     }
@@ -213,7 +230,9 @@ void RevisionMap::compute_heads_and_bases() {
 // from the latter.
 const Reachability& RevisionMap::reach(bool include_dependencies) const {
   if (include_dependencies) {
-    std::call_once(lazy_->full_once, [this] { lazy_->full = std::make_unique<Reachability>(all_down_, topo_order_); });
+    std::call_once(lazy_->full_once, [this] {
+      lazy_->full = std::make_unique<Reachability>(all_down_, topo_order_);
+    });
     return *lazy_->full;
   }
   std::call_once(lazy_->versioned_once,
@@ -221,7 +240,8 @@ const Reachability& RevisionMap::reach(bool include_dependencies) const {
   return *lazy_->versioned;
 }
 
-bool RevisionMap::is_ancestor(RevIndex ancestor, RevIndex descendant, bool include_dependencies) const {
+bool RevisionMap::is_ancestor(RevIndex ancestor, RevIndex descendant,
+                              bool include_dependencies) const {
   return reach(include_dependencies).reaches(ancestor, descendant);
 }
 

@@ -59,7 +59,9 @@ class Reachability;
 // Hash for string-keyed maps that accept string_view lookups without allocating.
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
 };
 using StringIndex = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
 
@@ -75,7 +77,9 @@ class RevisionMap {
 
   std::size_t size() const noexcept { return revs_.size(); }
   const std::vector<Revision>& revisions() const noexcept { return revs_; }
-  const Revision& revision(RevIndex index) const { return revs_.at(static_cast<std::size_t>(index)); }
+  const Revision& revision(RevIndex index) const {
+    return revs_.at(static_cast<std::size_t>(index));
+  }
   const std::string& id(RevIndex index) const { return revision(index).id; }
   RevIndex find(std::string_view id) const noexcept;  // exact id; kNone when absent
   std::vector<std::string> ids(std::span<const RevIndex> indexes) const;
@@ -90,7 +94,9 @@ class RevisionMap {
   std::vector<std::string> branch_labels(RevIndex r) const;
   bool has_branch_label(RevIndex r, std::string_view label) const;
   std::span<const RevIndex> down_revisions(RevIndex r) const { return down_[ix(r)]; }
-  std::span<const RevIndex> normalized_down_revisions(RevIndex r) const { return norm_down_[ix(r)]; }
+  std::span<const RevIndex> normalized_down_revisions(RevIndex r) const {
+    return norm_down_[ix(r)];
+  }
   std::span<const RevIndex> children(RevIndex r) const { return nextrev_[ix(r)]; }
 
   // get_revisions / get_revision: resolve an identifier to revisions; results may hold kNone
@@ -104,15 +110,18 @@ class RevisionMap {
   bool is_ancestor(RevIndex ancestor, RevIndex descendant, bool include_dependencies) const;
 
   // iterate_revisions: the revisions between upper and lower, newest first.
-  std::vector<RevIndex> iterate_revisions(const RevSpec& upper, const RevSpec& lower, IterateOptions options) const;
+  std::vector<RevIndex> iterate_revisions(const RevSpec& upper, const RevSpec& lower,
+                                          IterateOptions options) const;
 
   // filter_for_lineage / _shares_lineage (used by stamp).
   std::vector<RevIndex> filter_for_lineage(const std::vector<RevIndex>& targets,
                                            std::optional<std::string_view> check_against,
                                            bool include_dependencies = false) const;
   // _get_ancestor_nodes / _get_descendant_nodes as membership flags (one char per revision).
-  std::vector<char> ancestors(const std::vector<RevIndex>& targets, bool include_dependencies = true) const;
-  std::vector<char> descendants(const std::vector<RevIndex>& targets, bool include_dependencies = true) const;
+  std::vector<char> ancestors(const std::vector<RevIndex>& targets,
+                              bool include_dependencies = true) const;
+  std::vector<char> descendants(const std::vector<RevIndex>& targets,
+                                bool include_dependencies = true) const;
 
  private:
   struct Resolved;  // _resolve_revision_number's result
@@ -135,18 +144,20 @@ class RevisionMap {
   Resolved resolve_revision_number(std::optional<std::string_view> ident) const;
   RevIndex lookup_key(std::string_view key) const noexcept;  // ids and labels; kNone if absent
   RevIndex resolve_branch(std::string_view label) const;
-  RevIndex revision_for_ident(std::optional<std::string_view> ident, const std::optional<std::string>& check_branch) const;
+  RevIndex revision_for_ident(std::optional<std::string_view> ident,
+                              const std::optional<std::string>& check_branch) const;
   std::vector<std::string> prefix_matches(std::string_view prefix) const;
-  bool shares_lineage(RevIndex target, const std::vector<RevIndex>& against, bool include_dependencies) const;
+  bool shares_lineage(RevIndex target, const std::vector<RevIndex>& against,
+                      bool include_dependencies) const;
   std::vector<std::string> filter_ids_for_lineage(const std::vector<std::string>& targets,
                                                   std::string_view check_against) const;
 
   // Relative walks and targets (revision_map_walk.cpp).
   RevIndex walk(RevIndex start, long long steps, const std::optional<std::string>& branch_label,
                 bool no_overwalk) const;
-  std::pair<std::optional<std::string>, RevIndex> parse_downgrade_target(const RevSpec& current,
-                                                                         const std::optional<std::string>& target,
-                                                                         bool assert_relative_length) const;
+  std::pair<std::optional<std::string>, RevIndex> parse_downgrade_target(
+      const RevSpec& current, const std::optional<std::string>& target,
+      bool assert_relative_length) const;
   std::vector<RevIndex> parse_upgrade_target(const RevSpec& current, const RevSpec& target,
                                              bool assert_relative_length) const;
   std::vector<RevIndex> all_current(const std::vector<std::string>& ids) const;
@@ -154,8 +165,8 @@ class RevisionMap {
   // Collection and ordering (revision_map_collect.cpp).
   std::vector<char> collect_upgrade(const RevSpec& upper, RevSpec lower, IterateOptions options,
                                     std::vector<RevIndex>& heads) const;
-  std::vector<char> collect_downgrade(const RevSpec& upper, const RevSpec& lower, IterateOptions options,
-                                      std::vector<RevIndex>& heads) const;
+  std::vector<char> collect_downgrade(const RevSpec& upper, const RevSpec& lower,
+                                      IterateOptions options, std::vector<RevIndex>& heads) const;
   std::vector<char> related_checked(const std::vector<RevIndex>& targets, bool ancestors_direction,
                                     bool include_dependencies) const;
   std::vector<RevIndex> topological_sort(std::vector<char> todo, const std::vector<RevIndex>& heads,
@@ -163,18 +174,18 @@ class RevisionMap {
 
   std::vector<Revision> revs_;
   StringIndex by_id_;
-  StringIndex by_label_;                                // declared labels only (map keys)
-  std::vector<std::string> label_keys_;                 // label keys in map order
-  Adjacency down_;                                      // versioned down revisions
-  Adjacency deps_;                                      // resolved depends_on, declared order
-  Adjacency all_down_;                                  // down + deps, deduplicated
-  Adjacency norm_deps_;                                 // deps not implied by an ancestor's
-  Adjacency norm_down_;                                 // down + normalized deps
-  Adjacency nextrev_;                                   // children by down_revision, load order
-  Adjacency all_nextrev_;                               // children by down_revision or depends_on
-  std::vector<std::string> label_names_;                // every declared label, sorted
-  std::size_t label_words_ = 0;                         // 64-bit words per revision
-  std::vector<std::uint64_t> label_bits_;               // revision r: [r * label_words_, +label_words_)
+  StringIndex by_label_;                   // declared labels only (map keys)
+  std::vector<std::string> label_keys_;    // label keys in map order
+  Adjacency down_;                         // versioned down revisions
+  Adjacency deps_;                         // resolved depends_on, declared order
+  Adjacency all_down_;                     // down + deps, deduplicated
+  Adjacency norm_deps_;                    // deps not implied by an ancestor's
+  Adjacency norm_down_;                    // down + normalized deps
+  Adjacency nextrev_;                      // children by down_revision, load order
+  Adjacency all_nextrev_;                  // children by down_revision or depends_on
+  std::vector<std::string> label_names_;   // every declared label, sorted
+  std::size_t label_words_ = 0;            // 64-bit words per revision
+  std::vector<std::uint64_t> label_bits_;  // revision r: [r * label_words_, +label_words_)
   std::vector<RevIndex> heads_, real_heads_, bases_, real_bases_;
 
   std::vector<RevIndex> topo_order_;  // parents before children (depends_on included)

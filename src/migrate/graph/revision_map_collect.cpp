@@ -7,8 +7,8 @@
 
 #include "migrate/graph/identifier_syntax.hpp"
 #include "migrate/graph/reachability.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -18,7 +18,8 @@ void require_revisions(const std::vector<RevIndex>& revs, std::string_view what)
   for (RevIndex r : revs) {
     if (r < 0) {
       throw RevisionError(RevisionErrorKind::unsupported,
-                          fmt::format("{} resolves to {}, not to a revision", what, r == kNone ? "nothing" : "base"));
+                          fmt::format("{} resolves to {}, not to a revision", what,
+                                      r == kNone ? "nothing" : "base"));
     }
   }
 }
@@ -26,9 +27,12 @@ void require_revisions(const std::vector<RevIndex>& revs, std::string_view what)
 // Python's "%s" of the upper/lower argument, for RangeNotAncestorError's message.
 std::string spec_text(const RevSpec& spec) {
   switch (spec.form) {
-    case RevSpec::Form::none: return "base";
-    case RevSpec::Form::text: return spec.text.empty() ? "base" : spec.text;
-    case RevSpec::Form::list: break;
+    case RevSpec::Form::none:
+      return "base";
+    case RevSpec::Form::text:
+      return spec.text.empty() ? "base" : spec.text;
+    case RevSpec::Form::list:
+      break;
   }
   if (spec.list.empty()) {
     return "base";
@@ -45,8 +49,9 @@ std::string spec_text(const RevSpec& spec) {
 std::vector<RevIndex> RevisionMap::iterate_revisions(const RevSpec& upper, const RevSpec& lower,
                                                      IterateOptions options) const {
   std::vector<RevIndex> heads;
-  std::vector<char> todo = options.select_for_downgrade ? collect_downgrade(upper, lower, options, heads)
-                                                        : collect_upgrade(upper, lower, options, heads);
+  std::vector<char> todo = options.select_for_downgrade
+                               ? collect_downgrade(upper, lower, options, heads)
+                               : collect_upgrade(upper, lower, options, heads);
   // The fast blocked-test of the sort needs every revision to hang below a head through the
   // set itself; that holds for downgrades and for implicit-base upgrades (what the upgrade and
   // downgrade commands use), not necessarily for inclusive ranges (history).
@@ -54,9 +59,11 @@ std::vector<RevIndex> RevisionMap::iterate_revisions(const RevSpec& upper, const
   return topological_sort(std::move(todo), heads, convex);
 }
 
-std::vector<char> RevisionMap::collect_upgrade(const RevSpec& upper, RevSpec lower, IterateOptions options,
+std::vector<char> RevisionMap::collect_upgrade(const RevSpec& upper, RevSpec lower,
+                                               IterateOptions options,
                                                std::vector<RevIndex>& heads) const {
-  std::vector<RevIndex> targets = parse_upgrade_target(lower, upper, options.assert_relative_length);
+  std::vector<RevIndex> targets =
+      parse_upgrade_target(lower, upper, options.assert_relative_length);
   require_revisions(targets, "the upgrade target");
   if (lower.form == RevSpec::Form::text && lower.text.find('@') != std::string::npos) {
     // label@... as the lower bound keeps only the targets on that branch.
@@ -65,15 +72,15 @@ std::vector<char> RevisionMap::collect_upgrade(const RevSpec& upper, RevSpec low
     if (branch_rev >= 0 && id(branch_rev) == branch) {
       const std::vector<std::string> labels = branch_labels(branch_rev);
       if (labels.size() != 1) {
-        throw RevisionError(RevisionErrorKind::unsupported,
-                            fmt::format("revision {} used as a branch name must carry exactly one label", branch));
+        throw RevisionError(
+            RevisionErrorKind::unsupported,
+            fmt::format("revision {} used as a branch name must carry exactly one label", branch));
       }
       branch = labels.front();
     }
     std::vector<RevIndex> kept;
     for (RevIndex t : targets) {
-      if (has_branch_label(t, branch) &&
-          std::find(kept.begin(), kept.end(), t) == kept.end()) {
+      if (has_branch_label(t, branch) && std::find(kept.begin(), kept.end(), t) == kept.end()) {
         kept.push_back(t);
       }
     }
@@ -86,17 +93,17 @@ std::vector<char> RevisionMap::collect_upgrade(const RevSpec& upper, RevSpec low
     for (RevIndex c : current) {
       if (c != kNone && (c == kBaseMarker || !needs[ix(c)])) {
         throw RevisionError(RevisionErrorKind::range,
-                            fmt::format("Revision {} is not an ancestor of revision {}", spec_text(lower),
-                                        spec_text(upper)));
+                            fmt::format("Revision {} is not an ancestor of revision {}",
+                                        spec_text(lower), spec_text(upper)));
       }
     }
   }
   if (!current.empty() && current.front() == kNone) {
     // lower was relative ("-1"): resolve it against upper like a downgrade target.
-    auto [label, rev] = parse_downgrade_target(upper, lower.form == RevSpec::Form::text
-                                                          ? std::optional<std::string>(lower.text)
-                                                          : std::nullopt,
-                                               options.assert_relative_length);
+    auto [label, rev] = parse_downgrade_target(
+        upper,
+        lower.form == RevSpec::Form::text ? std::optional<std::string>(lower.text) : std::nullopt,
+        options.assert_relative_length);
     if (rev == kNone) {
       throw RevisionError(RevisionErrorKind::unsupported, "the lower bound resolves to nothing");
     }
@@ -129,13 +136,16 @@ std::vector<char> RevisionMap::collect_upgrade(const RevSpec& upper, RevSpec low
   return needs;
 }
 
-std::vector<char> RevisionMap::collect_downgrade(const RevSpec& upper, const RevSpec& lower, IterateOptions options,
+std::vector<char> RevisionMap::collect_downgrade(const RevSpec& upper, const RevSpec& lower,
+                                                 IterateOptions options,
                                                  std::vector<RevIndex>& heads) const {
   if (lower.form == RevSpec::Form::list) {
-    throw RevisionError(RevisionErrorKind::unsupported, "a downgrade target must be a single identifier");
+    throw RevisionError(RevisionErrorKind::unsupported,
+                        "a downgrade target must be a single identifier");
   }
   auto [label, target] = parse_downgrade_target(
-      upper, lower.form == RevSpec::Form::text ? std::optional<std::string>(lower.text) : std::nullopt,
+      upper,
+      lower.form == RevSpec::Form::text ? std::optional<std::string>(lower.text) : std::nullopt,
       options.assert_relative_length);
   if (target == kBaseMarker) {
     target = kNone;
@@ -165,13 +175,15 @@ std::vector<char> RevisionMap::collect_downgrade(const RevSpec& upper, const Rev
     }
     roots = std::move(kept);
     if (roots.empty()) {
-      throw RevisionError(RevisionErrorKind::revision, "Not a valid downgrade target from current heads");
+      throw RevisionError(RevisionErrorKind::revision,
+                          "Not a valid downgrade target from current heads");
     }
   }
   heads = get_revisions(upper);
   std::vector<char> drop = descendants(roots, true);
   std::vector<char> active = ancestors(heads, true);
-  std::vector<char> below_roots = options.implicit_base ? ancestors(roots, true) : std::vector<char>();
+  std::vector<char> below_roots =
+      options.implicit_base ? ancestors(roots, true) : std::vector<char>();
   bool any = false;
   for (std::size_t i = 0; i < drop.size(); ++i) {
     drop[i] = drop[i] && active[i];
@@ -182,7 +194,8 @@ std::vector<char> RevisionMap::collect_downgrade(const RevSpec& upper, const Rev
   }
   if (target != kNone && !any && std::find(heads.begin(), heads.end(), target) == heads.end()) {
     throw RevisionError(RevisionErrorKind::range,
-                        fmt::format("Revision Nothing to drop is not an ancestor of revision {}", spec_text(upper)));
+                        fmt::format("Revision Nothing to drop is not an ancestor of revision {}",
+                                    spec_text(upper)));
   }
   return drop;
 }
@@ -192,7 +205,8 @@ std::vector<char> RevisionMap::collect_downgrade(const RevSpec& upper, const Rev
 // to the first such head in list order. Alembic tests "blocked" against ancestor sets it
 // recomputes at every merge; here it is a reachability lookup per head, or, when the set is
 // convex (see iterate_revisions), a count of pending children that settles most steps in O(1).
-std::vector<RevIndex> RevisionMap::topological_sort(std::vector<char> todo, const std::vector<RevIndex>& heads,
+std::vector<RevIndex> RevisionMap::topological_sort(std::vector<char> todo,
+                                                    const std::vector<RevIndex>& heads,
                                                     bool convex) const {
   require_revisions(heads, "a head of the range");
   std::vector<RevIndex> current;

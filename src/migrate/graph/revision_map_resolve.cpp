@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "migrate/graph/identifier_syntax.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -29,7 +29,8 @@ RevIndex RevisionMap::lookup_key(std::string_view key) const noexcept {
   return kNone;
 }
 
-RevisionMap::Resolved RevisionMap::resolve_revision_number(std::optional<std::string_view> ident) const {
+RevisionMap::Resolved RevisionMap::resolve_revision_number(
+    std::optional<std::string_view> ident) const {
   Resolved out;
   if (!ident) {
     return out;
@@ -41,7 +42,8 @@ RevisionMap::Resolved RevisionMap::resolve_revision_number(std::optional<std::st
   }
   if (rest == "heads") {
     // Labelled: the down_revision heads of that lineage; bare: heads counting dependencies.
-    out.ids = ids(truthy(out.branch_label) ? filter_for_lineage(heads_, *out.branch_label) : real_heads_);
+    out.ids =
+        ids(truthy(out.branch_label) ? filter_for_lineage(heads_, *out.branch_label) : real_heads_);
   } else if (rest == "head") {
     RevIndex head = get_current_head(out.branch_label);
     if (head != kNone) {
@@ -61,8 +63,8 @@ RevIndex RevisionMap::get_current_head(const std::optional<std::string>& branch_
   if (current.size() > 1) {
     const std::string argument = truthy(branch_label) ? *branch_label + "@head" : "head";
     throw RevisionError(RevisionErrorKind::multiple_heads,
-                        fmt::format("Multiple heads are present for given argument '{}'; {}", argument,
-                                    fmt::join(ids(current), ", ")),
+                        fmt::format("Multiple heads are present for given argument '{}'; {}",
+                                    argument, fmt::join(ids(current), ", ")),
                         argument);
   }
   return current.empty() ? kNone : current.front();
@@ -97,7 +99,8 @@ RevIndex RevisionMap::resolve_branch(std::string_view label) const {
     if (e.kind() != RevisionErrorKind::resolution) {
       throw;
     }
-    throw RevisionError(RevisionErrorKind::resolution, fmt::format("No such branch: '{}'", label), std::string(label));
+    throw RevisionError(RevisionErrorKind::resolution, fmt::format("No such branch: '{}'", label),
+                        std::string(label));
   }
 }
 
@@ -110,35 +113,40 @@ RevIndex RevisionMap::revision_for_ident(std::optional<std::string_view> ident,
   RevIndex revision = lookup_key(*ident);
   if (revision == kNone) {
     if (ident->empty()) {
-      throw RevisionError(RevisionErrorKind::unsupported, "an empty revision identifier names no revision");
+      throw RevisionError(RevisionErrorKind::unsupported,
+                          "an empty revision identifier names no revision");
     }
     std::vector<std::string> matches = prefix_matches(*ident);
     if (branch_rev != kNone) {
       matches = filter_ids_for_lineage(matches, *check_branch);
     }
     if (matches.empty()) {
-      throw RevisionError(RevisionErrorKind::resolution,
-                          fmt::format("No such revision or branch '{}'{}", *ident,
-                                      ident->size() < 4 ? "; please ensure at least four characters are present for "
-                                                       "partial revision identifier matches"
-                                                     : ""),
-                          std::string(*ident));
+      throw RevisionError(
+          RevisionErrorKind::resolution,
+          fmt::format("No such revision or branch '{}'{}", *ident,
+                      ident->size() < 4
+                          ? "; please ensure at least four characters are present for "
+                            "partial revision identifier matches"
+                          : ""),
+          std::string(*ident));
     }
     if (matches.size() > 1) {
       std::vector<std::string> quoted;
       for (std::size_t i = 0; i < matches.size() && i < 3; ++i) {
         quoted.push_back("'" + matches[i] + "'");
       }
-      throw RevisionError(RevisionErrorKind::resolution,
-                          fmt::format("Multiple revisions start with '{}': {}...", *ident, fmt::join(quoted, ", ")),
-                          std::string(*ident));
+      throw RevisionError(
+          RevisionErrorKind::resolution,
+          fmt::format("Multiple revisions start with '{}': {}...", *ident, fmt::join(quoted, ", ")),
+          std::string(*ident));
     }
     revision = lookup_key(matches.front());
   }
   if (truthy(check_branch) && !shares_lineage(revision, {branch_rev}, false)) {
-    throw RevisionError(RevisionErrorKind::resolution,
-                        fmt::format("Revision {} is not a member of branch '{}'", id(revision), *check_branch),
-                        std::string(*ident));
+    throw RevisionError(
+        RevisionErrorKind::resolution,
+        fmt::format("Revision {} is not a member of branch '{}'", id(revision), *check_branch),
+        std::string(*ident));
   }
   return revision;
 }
@@ -147,7 +155,8 @@ bool RevisionMap::shares_lineage(RevIndex target, const std::vector<RevIndex>& a
                                  bool include_dependencies) const {
   // Alembic: (descendants | ancestors of target) & against is not empty.
   return std::any_of(against.begin(), against.end(), [&](RevIndex other) {
-    return is_ancestor(other, target, include_dependencies) || is_ancestor(target, other, include_dependencies);
+    return is_ancestor(other, target, include_dependencies) ||
+           is_ancestor(target, other, include_dependencies);
   });
 }
 
@@ -167,7 +176,8 @@ std::vector<RevIndex> RevisionMap::filter_for_lineage(const std::vector<RevIndex
   }
   for (RevIndex t : targets) {
     if (t < 0) {
-      throw RevisionError(RevisionErrorKind::unsupported, "base is not a revision; it belongs to no branch");
+      throw RevisionError(RevisionErrorKind::unsupported,
+                          "base is not a revision; it belongs to no branch");
     }
   }
   std::vector<RevIndex> against;
@@ -185,8 +195,8 @@ std::vector<RevIndex> RevisionMap::filter_for_lineage(const std::vector<RevIndex
 
 // filter_for_lineage over identifiers (map keys or version-table rows): each is resolved
 // before the test revisions, as _shares_lineage does.
-std::vector<std::string> RevisionMap::filter_ids_for_lineage(const std::vector<std::string>& targets,
-                                                             std::string_view check_against) const {
+std::vector<std::string> RevisionMap::filter_ids_for_lineage(
+    const std::vector<std::string>& targets, std::string_view check_against) const {
   Resolved resolved = resolve_revision_number(check_against);
   std::vector<std::string> shares;
   if (truthy(resolved.branch_label)) {
@@ -240,9 +250,12 @@ std::vector<RevIndex> RevisionMap::get_revisions(std::string_view identifier) co
 
 std::vector<RevIndex> RevisionMap::get_revisions(const RevSpec& spec) const {
   switch (spec.form) {
-    case RevSpec::Form::none: return {};
-    case RevSpec::Form::text: return get_revisions(std::string_view(spec.text));
-    case RevSpec::Form::list: break;
+    case RevSpec::Form::none:
+      return {};
+    case RevSpec::Form::text:
+      return get_revisions(std::string_view(spec.text));
+    case RevSpec::Form::list:
+      break;
   }
   std::vector<RevIndex> out;
   for (const std::string& one : spec.list) {
@@ -256,8 +269,8 @@ RevIndex RevisionMap::get_revision(std::string_view identifier) const {
   Resolved resolved = resolve_revision_number(identifier);
   if (resolved.ids.size() > 1) {
     throw RevisionError(RevisionErrorKind::multiple_heads,
-                        fmt::format("Multiple heads are present for given argument '{}'; {}", identifier,
-                                    fmt::join(resolved.ids, ", ")),
+                        fmt::format("Multiple heads are present for given argument '{}'; {}",
+                                    identifier, fmt::join(resolved.ids, ", ")),
                         std::string(identifier));
   }
   if (resolved.ids.empty()) {

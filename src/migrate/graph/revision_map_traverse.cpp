@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -13,7 +13,9 @@ namespace {
 
 using Edges = Adjacency;
 
-std::size_t at(RevIndex r) { return static_cast<std::size_t>(r); }
+std::size_t at(RevIndex r) {
+  return static_cast<std::size_t>(r);
+}
 
 // Everything reachable from `starts` along `edges`, starts included.
 std::vector<char> flood(const Edges& edges, const std::vector<RevIndex>& starts) {
@@ -76,9 +78,10 @@ void RevisionMap::detect_cycles() {
       files.push_back(revision(m).path.empty() ? id(m) : revision(m).path);
     }
     std::sort(files.begin(), files.end());
-    throw RevisionError(kind, fmt::format("{} is detected in revisions ({}); files: {}",
-                                          kind == RevisionErrorKind::cycle ? "Cycle" : "Dependency cycle",
-                                          fmt::join(names, ", "), fmt::join(files, ", ")));
+    throw RevisionError(kind,
+                        fmt::format("{} is detected in revisions ({}); files: {}",
+                                    kind == RevisionErrorKind::cycle ? "Cycle" : "Dependency cycle",
+                                    fmt::join(names, ", "), fmt::join(files, ", ")));
   };
   std::vector<RevIndex> all(revs_.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -86,8 +89,8 @@ void RevisionMap::detect_cycles() {
   }
   // Alembic's report: the revisions outside (ancestors of heads) & (descendants of bases),
   // first along down_revision, then with depends_on.
-  auto check = [&](RevisionErrorKind kind, const std::vector<RevIndex>& heads, const std::vector<RevIndex>& bases,
-                   const Edges& down, const Edges& up) {
+  auto check = [&](RevisionErrorKind kind, const std::vector<RevIndex>& heads,
+                   const std::vector<RevIndex>& bases, const Edges& down, const Edges& up) {
     if (heads.empty() || bases.empty()) {
       fail(kind, all, false);
     }
@@ -117,7 +120,8 @@ void RevisionMap::detect_cycles() {
     }
   }
   const bool versioned_cycle = topological(down_, nextrev_).size() != revs_.size();
-  fail(versioned_cycle ? RevisionErrorKind::cycle : RevisionErrorKind::dependency_cycle, stuck, true);
+  fail(versioned_cycle ? RevisionErrorKind::cycle : RevisionErrorKind::dependency_cycle, stuck,
+       true);
 }
 
 // _add_branches. Alembic gives a labelled revision's labels to all its descendants, then walks
@@ -143,8 +147,8 @@ void RevisionMap::propagate_branch_labels() {
   };
   for (std::size_t i = 0; i < n; ++i) {
     for (const std::string& label : revs_[i].branch_labels) {
-      const auto b = static_cast<std::size_t>(std::lower_bound(label_names_.begin(), label_names_.end(), label) -
-                                              label_names_.begin());
+      const auto b = static_cast<std::size_t>(
+          std::lower_bound(label_names_.begin(), label_names_.end(), label) - label_names_.begin());
       row(static_cast<RevIndex>(i))[b / 64] |= std::uint64_t{1} << (b % 64);
     }
   }
@@ -193,19 +197,23 @@ std::vector<std::string> RevisionMap::branch_labels(RevIndex r) const {
   return out;
 }
 
-std::vector<char> RevisionMap::ancestors(const std::vector<RevIndex>& targets, bool include_dependencies) const {
+std::vector<char> RevisionMap::ancestors(const std::vector<RevIndex>& targets,
+                                         bool include_dependencies) const {
   for (RevIndex t : targets) {
     if (t < 0) {
-      throw RevisionError(RevisionErrorKind::unsupported, "base is not a revision; it has no ancestors");
+      throw RevisionError(RevisionErrorKind::unsupported,
+                          "base is not a revision; it has no ancestors");
     }
   }
   return flood(include_dependencies ? norm_down_ : down_, targets);
 }
 
-std::vector<char> RevisionMap::descendants(const std::vector<RevIndex>& targets, bool include_dependencies) const {
+std::vector<char> RevisionMap::descendants(const std::vector<RevIndex>& targets,
+                                           bool include_dependencies) const {
   for (RevIndex t : targets) {
     if (t < 0) {
-      throw RevisionError(RevisionErrorKind::unsupported, "base is not a revision; it has no descendants");
+      throw RevisionError(RevisionErrorKind::unsupported,
+                          "base is not a revision; it has no descendants");
     }
   }
   return flood(include_dependencies ? all_nextrev_ : nextrev_, targets);
@@ -214,14 +222,16 @@ std::vector<char> RevisionMap::descendants(const std::vector<RevIndex>& targets,
 // _iterate_related_revisions(check=True): also refuses targets of which one lies on the way
 // from another (Alembic: "Requested revision X overlaps with other requested revisions Y").
 // The visit order matters for which target is reported, so it replays Alembic's.
-std::vector<char> RevisionMap::related_checked(const std::vector<RevIndex>& targets, bool ancestors_direction,
+std::vector<char> RevisionMap::related_checked(const std::vector<RevIndex>& targets,
+                                               bool ancestors_direction,
                                                bool include_dependencies) const {
   const Edges& edges = ancestors_direction ? (include_dependencies ? norm_down_ : down_)
                                            : (include_dependencies ? all_nextrev_ : nextrev_);
   std::vector<char> seen(revs_.size(), 0), is_target(revs_.size(), 0);
   for (RevIndex t : targets) {
     if (t < 0) {
-      throw RevisionError(RevisionErrorKind::unsupported, "base is not a revision and cannot be a target here");
+      throw RevisionError(RevisionErrorKind::unsupported,
+                          "base is not a revision and cannot be a target here");
     }
     is_target[at(t)] = 1;
   }
@@ -241,14 +251,16 @@ std::vector<char> RevisionMap::related_checked(const std::vector<RevIndex>& targ
     }
     std::vector<RevIndex> overlaps;
     for (RevIndex v : popped) {
-      if (v != target && is_target[at(v)] && std::find(overlaps.begin(), overlaps.end(), v) == overlaps.end()) {
+      if (v != target && is_target[at(v)] &&
+          std::find(overlaps.begin(), overlaps.end(), v) == overlaps.end()) {
         overlaps.push_back(v);
       }
     }
     if (!overlaps.empty()) {
-      throw RevisionError(RevisionErrorKind::revision,
-                          fmt::format("Requested revision {} overlaps with other requested revisions {}", id(target),
-                                      fmt::join(ids(overlaps), ", ")));
+      throw RevisionError(
+          RevisionErrorKind::revision,
+          fmt::format("Requested revision {} overlaps with other requested revisions {}",
+                      id(target), fmt::join(ids(overlaps), ", ")));
     }
   }
   return seen;

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "migrate/graph/identifier_syntax.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/graph/revision_map.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 
@@ -17,18 +17,21 @@ namespace {
 
 [[noreturn]] void relative_failed(std::string_view relative, long long steps) {
   throw RevisionError(RevisionErrorKind::revision,
-                      fmt::format("Relative revision {} didn't produce {} migrations", relative, std::llabs(steps)));
+                      fmt::format("Relative revision {} didn't produce {} migrations", relative,
+                                  std::llabs(steps)));
 }
 
-std::string join_label(const std::string& label, const std::string& symbol) { return label + "@" + symbol; }
+std::string join_label(const std::string& label, const std::string& symbol) {
+  return label + "@" + symbol;
+}
 
 }  // namespace
 
 // Steps up (steps > 0, optionally only into `branch_label`'s lineage) or down. Walking off the
 // graph gives kNone when no_overwalk, else stops where it is; going down from a root gives
 // kBaseMarker. Several ways to go: "Ambiguous walk".
-RevIndex RevisionMap::walk(RevIndex start, long long steps, const std::optional<std::string>& branch_label,
-                           bool no_overwalk) const {
+RevIndex RevisionMap::walk(RevIndex start, long long steps,
+                           const std::optional<std::string>& branch_label, bool no_overwalk) const {
   RevIndex initial = start;
   const unsigned long long count = steps < 0 ? 0ULL - static_cast<unsigned long long>(steps)
                                              : static_cast<unsigned long long>(steps);
@@ -68,7 +71,8 @@ RevIndex RevisionMap::walk(RevIndex start, long long steps, const std::optional<
 }
 
 std::pair<std::optional<std::string>, RevIndex> RevisionMap::parse_downgrade_target(
-    const RevSpec& current, const std::optional<std::string>& target, bool assert_relative_length) const {
+    const RevSpec& current, const std::optional<std::string>& target,
+    bool assert_relative_length) const {
   if (!target) {
     return {std::nullopt, kNone};
   }
@@ -96,9 +100,10 @@ std::pair<std::optional<std::string>, RevIndex> RevisionMap::parse_downgrade_tar
           on_branch = ids(filter_for_lineage(all_current(rows), *label));
         }
         if (on_branch.size() != 1) {
-          throw RevisionError(RevisionErrorKind::unsupported,
-                              fmt::format("'{}' does not name exactly one current revision on branch '{}'", *target,
-                                          *label));
+          throw RevisionError(
+              RevisionErrorKind::unsupported,
+              fmt::format("'{}' does not name exactly one current revision on branch '{}'", *target,
+                          *label));
         }
         symbol = on_branch.front();
       } else {
@@ -129,7 +134,8 @@ std::pair<std::optional<std::string>, RevIndex> RevisionMap::parse_downgrade_tar
   return {label, get_revision(at == std::string::npos ? *target : target->substr(at + 1))};
 }
 
-std::vector<RevIndex> RevisionMap::parse_upgrade_target(const RevSpec& current, const RevSpec& target,
+std::vector<RevIndex> RevisionMap::parse_upgrade_target(const RevSpec& current,
+                                                        const RevSpec& target,
                                                         bool assert_relative_length) const {
   std::optional<syntax::RelativeTarget> match;
   if (target.form == RevSpec::Form::text) {
@@ -144,7 +150,8 @@ std::vector<RevIndex> RevisionMap::parse_upgrade_target(const RevSpec& current, 
     if (!match->symbol) {
       relative_failed(std::to_string(rel), rel);  // upgrading to current - N
     }
-    RevIndex from = label ? get_revision(join_label(*label, *match->symbol)) : get_revision(*match->symbol);
+    RevIndex from =
+        label ? get_revision(join_label(*label, *match->symbol)) : get_revision(*match->symbol);
     return {walk(from, rel, std::nullopt, assert_relative_length)};
   }
   if (match->symbol) {
@@ -155,7 +162,8 @@ std::vector<RevIndex> RevisionMap::parse_upgrade_target(const RevSpec& current, 
   std::vector<RevIndex> start;
   if (!truthy(label)) {
     if (rows.size() > 1) {
-      throw RevisionError(RevisionErrorKind::revision, "Ambiguous upgrade from multiple current revisions");
+      throw RevisionError(RevisionErrorKind::revision,
+                          "Ambiguous upgrade from multiple current revisions");
     }
     start = {rows.empty() ? kNone : get_revision(rows.front())};
   } else {
@@ -187,7 +195,8 @@ std::vector<RevIndex> RevisionMap::parse_upgrade_target(const RevSpec& current, 
     }
   }
   if (start.size() > 1) {
-    throw RevisionError(RevisionErrorKind::revision, "Ambiguous upgrade from multiple current revisions");
+    throw RevisionError(RevisionErrorKind::revision,
+                        "Ambiguous upgrade from multiple current revisions");
   }
   RevIndex rev = walk(start.front(), rel, label, assert_relative_length);
   if (rev == kNone) {

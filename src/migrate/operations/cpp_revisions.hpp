@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "migrate/operations/operations_context.hpp"
 #include "migrate/graph/revision.hpp"
+#include "migrate/operations/operations_context.hpp"
 #include "retort/operations.hpp"
 
 namespace retort::migrate {

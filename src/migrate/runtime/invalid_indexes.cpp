@@ -55,11 +55,10 @@ std::optional<ConcurrentIndex> concurrent_index_of(std::string_view statement) {
 }
 
 std::optional<std::string> find_invalid_index(Connection& c, const ConcurrentIndex& index) {
-  const Result r = c.execute(
-      std::string("SELECT ") + kQualifiedName +
-          " AND c.relname = $1 AND c.relnamespace = "
-          "(SELECT relnamespace FROM pg_class WHERE oid = to_regclass($2))",
-      {index.name, index.table});
+  const Result r = c.execute(std::string("SELECT ") + kQualifiedName +
+                                 " AND c.relname = $1 AND c.relnamespace = "
+                                 "(SELECT relnamespace FROM pg_class WHERE oid = to_regclass($2))",
+                             {index.name, index.table});
   if (r.empty()) return std::nullopt;
   return r[0][0].as_text();
 }

@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
-#include "migrate/script/format.hpp"
 #include "migrate/runtime/runner.hpp"
 #include "migrate/runtime/version_store.hpp"
+#include "migrate/script/format.hpp"
 #include "retort/error.hpp"
 
 namespace retort::migrate {

@@ -289,9 +289,10 @@ void Runner::drop_leftover_index(const Revision& rev, const PlannedStatement& st
   const std::optional<std::string> leftover = find_invalid_index(c_, *index);
   if (!leftover) return;
   if (log_) {
-    log_(fmt::format("Dropping index {}, left INVALID by an interrupted run of {} (line {}), to "
-                     "build it again",
-                     *leftover, rev.id, statement.line));
+    log_(
+        fmt::format("Dropping index {}, left INVALID by an interrupted run of {} (line {}), to "
+                    "build it again",
+                    *leftover, rev.id, statement.line));
   }
   c_.execute_script("DROP INDEX CONCURRENTLY IF EXISTS " + *leftover);
 }
@@ -319,7 +320,8 @@ void Runner::refuse_new_invalid_indexes(const Revision& rev, const Step& step,
   if (invalid.empty()) return;
   const std::string_view dname = direction_name(step);
   std::string checksum = "v1:";
-  for (std::size_t i = 0; rerun_from && i < *rerun_from; ++i) checksum = chain(checksum, statements[i].sql);
+  for (std::size_t i = 0; rerun_from && i < *rerun_from; ++i)
+    checksum = chain(checksum, statements[i].sql);
   if (rerun_from) {
     const Statement save =
         store_.save_progress(rev.id, dname, Progress{static_cast<int>(*rerun_from), checksum});

@@ -9,15 +9,18 @@ namespace retort::migrate {
 namespace {
 
 bool is_word_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 bool is_tag_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\n';
+}
 
 std::string upper(std::string_view word) {
   std::string out(word);
@@ -38,7 +41,9 @@ class Splitter {
 
  private:
   char at(std::size_t i) const { return i < text_.size() ? text_[i] : '\0'; }
-  [[noreturn]] void fail(int line, const std::string& what) const { throw ScriptError(file_, line, what); }
+  [[noreturn]] void fail(int line, const std::string& what) const {
+    throw ScriptError(file_, line, what);
+  }
   void begin_token();
   void finish(std::size_t end);
   void skip_line_comment();
@@ -58,10 +63,10 @@ class Splitter {
   std::size_t start_ = std::string_view::npos;
   int start_line_ = 0;
   std::vector<std::string> words_;  // its first words, upper-cased
-  bool block_statement_ = false;     // CREATE TRIGGER (SQLite) / CREATE ... BEGIN ATOMIC (PostgreSQL)
-  int block_depth_ = 0;              // inside BEGIN ... END
-  int case_depth_ = 0;               // CASE ... END inside the block
-  bool block_closed_ = false;        // its END was read: the next ';' ends the statement
+  bool block_statement_ = false;  // CREATE TRIGGER (SQLite) / CREATE ... BEGIN ATOMIC (PostgreSQL)
+  int block_depth_ = 0;           // inside BEGIN ... END
+  int case_depth_ = 0;            // CASE ... END inside the block
+  bool block_closed_ = false;     // its END was read: the next ';' ends the statement
   std::string previous_word_;
 };
 
@@ -168,7 +173,8 @@ void Splitter::skip_block_comment() {
 }
 
 // From the opening character at pos_ to just past the closing one.
-void Splitter::skip_quoted(char close, bool doubled_escape, bool backslash_escape, const char* what) {
+void Splitter::skip_quoted(char close, bool doubled_escape, bool backslash_escape,
+                           const char* what) {
   const int opened = line_;
   for (++pos_; pos_ < text_.size(); ++pos_) {
     const char c = text_[pos_];

@@ -16,7 +16,7 @@ namespace retort::migrate {
 
 namespace {
 
-constexpr std::string_view kMagic = "retort-revision-cache 1";
+constexpr std::string_view kMagic = "retort-revision-cache 2";
 constexpr std::int64_t kRacyNs = 2'000'000'000;  // entries younger than this are not written
 
 std::string escape(std::string_view s) {
@@ -24,10 +24,17 @@ std::string escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -44,10 +51,17 @@ bool unescape(std::string_view s, std::string& out) {
       return false;
     }
     switch (s[i]) {
-      case '\\': out += '\\'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      default: return false;
+      case '\\':
+        out += '\\';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -79,7 +93,8 @@ bool number(std::string_view s, std::int64_t& out) {
 }
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -88,13 +103,15 @@ std::int64_t now_ns() {
 std::string encode_header(const Revision& r) {
   std::string sections;
   for (const Section& s : r.sections) {
-    sections += fmt::format("{}{}:{}:{}", sections.empty() ? "" : ";", s.direction == Direction::upgrade ? 'u' : 'd',
-                            s.dialect, s.line);
+    sections += fmt::format("{}{}:{}:{}", sections.empty() ? "" : ";",
+                            s.direction == Direction::upgrade ? 'u' : 'd', s.dialect, s.line);
   }
-  return fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{},{},{},{}\t{}\t{}", escape(r.id), join(r.down_revisions),
-                     join(r.branch_labels), join(r.depends_on), escape(r.message), escape(r.create_date),
-                     (r.transactional ? 1 : 0) | (r.sqlite_foreign_keys_off ? 2 : 0), r.lines.revision, r.lines.down_revision, r.lines.branch_labels,
-                     r.lines.depends_on, sections, r.checksum);
+  return fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{},{},{},{}\t{}\t{}\t{}", escape(r.id),
+                     join(r.down_revisions), join(r.branch_labels), join(r.depends_on),
+                     escape(r.message), escape(r.create_date),
+                     (r.transactional ? 1 : 0) | (r.sqlite_foreign_keys_off ? 2 : 0),
+                     r.lines.revision, r.lines.down_revision, r.lines.branch_labels,
+                     r.lines.depends_on, sections, r.checksum, r.checksum_v1);
 }
 
 namespace {
@@ -140,8 +157,9 @@ bool int_field(std::string_view& rest, char sep, int& out) {
 
 bool decode_header(std::string_view text, Revision& r) {
   std::string_view rest = text;
-  if (!text_field(rest, r.id) || !list_field(rest, r.down_revisions) || !list_field(rest, r.branch_labels) ||
-      !list_field(rest, r.depends_on) || !text_field(rest, r.message) || !text_field(rest, r.create_date)) {
+  if (!text_field(rest, r.id) || !list_field(rest, r.down_revisions) ||
+      !list_field(rest, r.branch_labels) || !list_field(rest, r.depends_on) ||
+      !text_field(rest, r.message) || !text_field(rest, r.create_date)) {
     return false;
   }
   const std::string_view flag = next_field(rest, '\t');
@@ -153,7 +171,8 @@ bool decode_header(std::string_view text, Revision& r) {
   r.sqlite_foreign_keys_off = ((flag[0] - '0') & 2) != 0;
   std::string_view lines = next_field(rest, '\t');
   if (!int_field(lines, ',', r.lines.revision) || !int_field(lines, ',', r.lines.down_revision) ||
-      !int_field(lines, ',', r.lines.branch_labels) || !int_field(lines, ',', r.lines.depends_on) || !lines.empty()) {
+      !int_field(lines, ',', r.lines.branch_labels) || !int_field(lines, ',', r.lines.depends_on) ||
+      !lines.empty()) {
     return false;
   }
   std::string_view sections = next_field(rest, '\t');
@@ -169,10 +188,11 @@ bool decode_header(std::string_view text, Revision& r) {
     s.direction = dir == "u" ? Direction::upgrade : Direction::downgrade;
     s.dialect = std::string(dialect);
   }
-  if (rest.empty() || rest.find('\t') != std::string_view::npos) {
+  r.checksum = std::string(next_field(rest, '\t'));
+  if (r.checksum.empty() || rest.empty() || rest.find('\t') != std::string_view::npos) {
     return false;
   }
-  r.checksum = std::string(rest);
+  r.checksum_v1 = std::string(rest);
   return true;
 }
 
@@ -208,7 +228,8 @@ HeaderCache::HeaderCache(std::filesystem::path file) : file_(std::move(file)) {
     bool ok = true;
     for (int i = 0; i < 5 && ok; ++i) {  // name, size, mtime, ctime, inode
       const std::size_t tab = line.find('\t', at);
-      ok = tab != std::string_view::npos && (i == 0 || number(line.substr(at, tab - at), field[i - 1]));
+      ok = tab != std::string_view::npos &&
+           (i == 0 || number(line.substr(at, tab - at), field[i - 1]));
       if (ok && i == 0) {
         e.name = line.substr(0, tab);
       }
@@ -236,7 +257,8 @@ bool HeaderCache::find(const std::string& name, const FileStamp& stamp, Revision
                           [](const Entry& e, std::string_view n) { return e.name < n; });
   }
   cursor_ = static_cast<std::size_t>(it - entries_.begin()) + 1;
-  if (it == entries_.end() || it->name != name || !(it->stamp == stamp) || !decode_header(it->header, out)) {
+  if (it == entries_.end() || it->name != name || !(it->stamp == stamp) ||
+      !decode_header(it->header, out)) {
     changed_ = true;
     return false;
   }
@@ -251,7 +273,8 @@ void HeaderCache::store(const std::string& name, const FileStamp& stamp, const R
 }
 
 void HeaderCache::save() const {
-  const bool dropped = std::any_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.used; });
+  const bool dropped =
+      std::any_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.used; });
   if (!changed_ && !dropped) {
     return;
   }
@@ -259,8 +282,10 @@ void HeaderCache::save() const {
   std::string out(kMagic);
   out += '\n';
   auto write = [&](std::string_view name, const FileStamp& s, std::string_view header) {
-    if (s.mtime_ns < settled && s.ctime_ns < settled && name.find_first_of("\t\n\\") == std::string_view::npos) {
-      out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\n", name, s.size, s.mtime_ns, s.ctime_ns, s.inode, header);
+    if (s.mtime_ns < settled && s.ctime_ns < settled &&
+        name.find_first_of("\t\n\\") == std::string_view::npos) {
+      out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\n", name, s.size, s.mtime_ns, s.ctime_ns, s.inode,
+                         header);
     }
   };
   for (const Entry& e : entries_) {

@@ -51,7 +51,7 @@ class HeaderCache {
   std::filesystem::path file_;
   std::string content_;
   std::vector<Entry> entries_;
-  std::size_t cursor_ = 0;  // where the next lookup is expected
+  std::size_t cursor_ = 0;                                   // where the next lookup is expected
   std::vector<std::pair<std::string, std::string>> stored_;  // name, "stamp\theader" of new parses
   std::vector<FileStamp> stored_stamps_;
   bool changed_ = false;

@@ -18,9 +18,9 @@
 #include "migrate/script/environment.hpp"
 #include "migrate/script/format.hpp"
 #include "migrate/script/revision_cache.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
 #include "retort/error.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {
@@ -306,10 +306,11 @@ void init_environment(const fs::path& directory, const std::string& template_nam
       status(fmt::format("Generating {}", target.string()), [&] { write_new_file(target, text); });
     }
   }
-  message(fmt::format(
-      "Set the database in '{}' ([database] url) or with RETORT_DATABASE_URL, then create the first "
-      "revision with `retort revision -m \"...\"`.",
-      config_abs.string()));
+  message(
+      fmt::format("Set the database in '{}' ([database] url) or with RETORT_DATABASE_URL, then "
+                  "create the first "
+                  "revision with `retort revision -m \"...\"`.",
+                  config_abs.string()));
 }
 
 NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
@@ -317,7 +318,8 @@ NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
   NewRevision out;
   out.id = request.rev_id.value_or(new_revision_id());
   if (std::string why = invalid_revision_id_reason(out.id); !why.empty()) {
-    throw UsageError(fmt::format("Revision id {} is not usable: it {}", text::printable(out.id), why));
+    throw UsageError(
+        fmt::format("Revision id {} is not usable: it {}", text::printable(out.id), why));
   }
   if (const RevIndex existing = map.find(out.id); existing != kNone) {
     throw UsageError(
@@ -325,7 +327,8 @@ NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
   }
   for (const std::string& label : request.branch_labels) {
     if (std::string why = invalid_branch_label_reason(label); !why.empty()) {
-      throw UsageError(fmt::format("Branch label {} is not usable: it {}", text::printable(label), why));
+      throw UsageError(
+          fmt::format("Branch label {} is not usable: it {}", text::printable(label), why));
     }
   }
   if (auto bad = text::find_invalid_utf8(request.message)) {
@@ -435,8 +438,8 @@ NewRevision prepare_revision(const Settings& settings, const RevisionMap& map,
     const std::size_t first_line_end = out.content.find('\n');
     std::string headers;
     for (const std::string& h : request.extra_headers) headers += h + "\n";
-    out.content.insert(first_line_end == std::string::npos ? out.content.size() : first_line_end + 1,
-                       headers);
+    out.content.insert(
+        first_line_end == std::string::npos ? out.content.size() : first_line_end + 1, headers);
   }
   if (!request.dialect_sections.empty()) {
     if (!out.content.empty() && out.content.back() != '\n') out.content += '\n';

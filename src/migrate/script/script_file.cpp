@@ -25,7 +25,9 @@ namespace {
 
 constexpr std::string_view kFirstLine = "-- retort revision";
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) {
@@ -37,7 +39,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower_char(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Case-insensitive equality with a lowercase literal.
 bool iequals(std::string_view s, std::string_view lower_literal) {
@@ -53,9 +57,9 @@ bool iequals(std::string_view s, std::string_view lower_literal) {
 }
 
 // The header keys, in the order of Parser::header_lines_.
-constexpr std::array<std::string_view, 8> kKeys = {"revision",      "down revision", "branch labels",
-                                                   "depends on",    "message",       "create date",
-                                                   "transactional", "sqlite foreign keys"};
+constexpr std::array<std::string_view, 8> kKeys = {
+    "revision", "down revision", "branch labels", "depends on",
+    "message",  "create date",   "transactional", "sqlite foreign keys"};
 constexpr std::array<std::string_view, 3> kDialects = {"", "postgresql", "sqlite"};
 
 // Lines without their '\n' (and without a '\r' before it).
@@ -91,11 +95,12 @@ class Parser {
   const std::string& file_;
   bool keep_sql_;
   Revision rev_;
-  std::array<std::size_t, kKeys.size()> header_lines_{};      // 1-based line of each key, 0: absent
+  std::array<std::size_t, kKeys.size()> header_lines_{};  // 1-based line of each key, 0: absent
   std::array<std::size_t, 2 * kDialects.size()> section_lines_{};  // per (direction, dialect)
 };
 
-std::vector<std::string> Parser::list(std::size_t index, std::string_view value, bool none_allowed) const {
+std::vector<std::string> Parser::list(std::size_t index, std::string_view value,
+                                      bool none_allowed) const {
   std::vector<std::string> out;
   if (value.empty() || (none_allowed && iequals(value, "none"))) {
     return out;
@@ -125,13 +130,16 @@ void Parser::header_line(std::size_t index, std::string_view text) {
   }
   const std::string_view key = trim(body.substr(0, colon));
   const std::string_view value = trim(body.substr(colon + 1));
-  const auto which = static_cast<std::size_t>(
-      std::find_if(kKeys.begin(), kKeys.end(), [&](std::string_view k) { return iequals(key, k); }) - kKeys.begin());
+  const auto which =
+      static_cast<std::size_t>(std::find_if(kKeys.begin(), kKeys.end(),
+                                            [&](std::string_view k) { return iequals(key, k); }) -
+                               kKeys.begin());
   if (which == kKeys.size()) {
     fail(index, fmt::format("unknown header key '{}'", key));
   }
   if (header_lines_[which] != 0) {
-    fail(index, fmt::format("header '{}' appears twice (first on line {})", kKeys[which], header_lines_[which]));
+    fail(index, fmt::format("header '{}' appears twice (first on line {})", kKeys[which],
+                            header_lines_[which]));
   }
   header_lines_[which] = index + 1;
   const int line = static_cast<int>(index + 1);
@@ -180,22 +188,26 @@ void Parser::section_marker(std::size_t index, std::string_view text) {
   std::string_view rest = text.substr(4);  // after "-- +"
   const std::size_t space = rest.find_first_of(" \t");
   const std::string_view word = rest.substr(0, space);
-  const std::string_view dialect = space == std::string_view::npos ? std::string_view() : trim(rest.substr(space));
+  const std::string_view dialect =
+      space == std::string_view::npos ? std::string_view() : trim(rest.substr(space));
   Section s;
   if (iequals(word, "upgrade")) {
     s.direction = Direction::upgrade;
   } else if (iequals(word, "downgrade")) {
     s.direction = Direction::downgrade;
   } else {
-    fail(index, fmt::format("unknown section marker '-- +{}' (expected upgrade or downgrade)", word));
+    fail(index,
+         fmt::format("unknown section marker '-- +{}' (expected upgrade or downgrade)", word));
   }
   const auto d = static_cast<std::size_t>(
-      std::find_if(kDialects.begin(), kDialects.end(), [&](std::string_view k) { return iequals(dialect, k); }) -
+      std::find_if(kDialects.begin(), kDialects.end(),
+                   [&](std::string_view k) { return iequals(dialect, k); }) -
       kDialects.begin());
   if (d == kDialects.size()) {
     fail(index, fmt::format("unknown dialect '{}' (expected postgresql or sqlite)", dialect));
   }
-  std::size_t& seen = section_lines_[(s.direction == Direction::upgrade ? 0 : kDialects.size()) + d];
+  std::size_t& seen =
+      section_lines_[(s.direction == Direction::upgrade ? 0 : kDialects.size()) + d];
   if (seen != 0) {
     fail(index, fmt::format("duplicate section '{}' (first on line {})", trim(text), seen));
   }
@@ -223,8 +235,9 @@ void require_plain_text(std::string_view content, const std::string& file) {
   const auto line = 1 + std::count(before.begin(), before.end(), '\n');
   const std::size_t newline = before.rfind('\n');
   const std::size_t column = newline == std::string_view::npos ? *bad + 1 : *bad - newline;
-  throw ScriptError(file, static_cast<int>(line),
-                    fmt::format("{} at byte {} of the line: revision files must be UTF-8 text", what, column));
+  throw ScriptError(
+      file, static_cast<int>(line),
+      fmt::format("{} at byte {} of the line: revision files must be UTF-8 text", what, column));
 }
 
 Revision Parser::parse(std::string_view content) {
@@ -234,7 +247,8 @@ Revision Parser::parse(std::string_view content) {
     first.remove_prefix(3);  // a UTF-8 byte order mark
   }
   if (first != kFirstLine) {
-    throw ScriptError(file_, 1, fmt::format("missing header: the first line must be '{}'", kFirstLine));
+    throw ScriptError(file_, 1,
+                      fmt::format("missing header: the first line must be '{}'", kFirstLine));
   }
   rev_.path = file_;
   std::size_t i = 1;
@@ -269,6 +283,7 @@ Revision Parser::parse(std::string_view content) {
     }
   }
   rev_.checksum = revision_checksum(content);
+  rev_.checksum_v1 = revision_checksum_v1(content);
   return std::move(rev_);
 }
 
@@ -276,30 +291,6 @@ Revision Parser::parse(std::string_view content) {
 
 Revision parse_revision(std::string_view content, const std::string& file, bool keep_sql) {
   return Parser(content, file, keep_sql).parse(content);
-}
-
-std::string revision_checksum(std::string_view content) {
-  std::vector<std::string_view> lines = split_lines(content);
-  for (std::string_view& line : lines) {
-    while (!line.empty() && is_blank(line.back())) {
-      line.remove_suffix(1);
-    }
-  }
-  while (!lines.empty() && lines.back().empty()) {
-    lines.pop_back();
-  }
-  Sha256 hash;
-  for (std::string_view line : lines) {
-    hash.update(line);
-    hash.update("\n");
-  }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "v1:";
-  for (std::uint8_t byte : hash.finish()) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0xf]);
-  }
-  return out;
 }
 
 namespace {
@@ -322,7 +313,9 @@ struct Dir {
   }
 };
 
-bool is_sql_name(std::string_view name) { return name.size() > 4 && name.substr(name.size() - 4) == ".sql"; }
+bool is_sql_name(std::string_view name) {
+  return name.size() > 4 && name.substr(name.size() - 4) == ".sql";
+}
 
 // One openat/fstat/read/close per file: opening relative to the directory's descriptor spares
 // the kernel a full path walk per file, which is most of the cost of loading thousands.
@@ -388,7 +381,8 @@ std::vector<Revision> load_revisions(const std::filesystem::path& dir, const Loa
   const std::string dir_name = dir.string();
   Dir d{::opendir(dir_name.c_str())};
   if (d.dir == nullptr) {
-    throw ScriptError(dir_name, 0, fmt::format("cannot open the versions directory: {}", std::strerror(errno)));
+    throw ScriptError(dir_name, 0,
+                      fmt::format("cannot open the versions directory: {}", std::strerror(errno)));
   }
   const std::vector<std::pair<std::string, bool>> names = list_sql_files(d.dir);
   const bool cached = !options.sections && !options.cache.empty();
@@ -448,11 +442,14 @@ RevisionMap load_revision_map(const std::filesystem::path& dir, const LoadOption
 }
 
 void load_sections(Revision& revision) {
-  Revision full = parse_revision(read_at(AT_FDCWD, revision.path, revision.path), revision.path, true);
-  if (full.id != revision.id || full.checksum != revision.checksum) {
+  Revision full =
+      parse_revision(read_at(AT_FDCWD, revision.path, revision.path), revision.path, true);
+  // Both versions: v2 alone would let a comment edit shift the lines the runner reports.
+  if (full.id != revision.id || full.checksum != revision.checksum ||
+      full.checksum_v1 != revision.checksum_v1) {
     throw ScriptError(revision.path, 0,
-                      fmt::format("changed since it was loaded (revision {}, checksum {}, now {})", revision.id,
-                                  revision.checksum, full.checksum));
+                      fmt::format("changed since it was loaded (revision {}, checksum {}, now {})",
+                                  revision.id, revision.checksum, full.checksum));
   }
   revision.sections = std::move(full.sections);
 }

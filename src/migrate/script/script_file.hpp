@@ -30,6 +30,7 @@
 
 #include "migrate/graph/revision.hpp"
 #include "migrate/graph/revision_map.hpp"
+#include "migrate/script/checksum.hpp"
 
 namespace retort::migrate {
 
@@ -40,9 +41,6 @@ namespace retort::migrate {
 // sections are described (direction, dialect, line) but their SQL is not kept.
 Revision parse_revision(std::string_view content, const std::string& file, bool keep_sql = true);
 
-// "v1:" + SHA-256 of the content normalised: CRLF -> LF, trailing whitespace of each line
-// removed, trailing blank lines ignored (edits that change none of the SQL keep the checksum).
-std::string revision_checksum(std::string_view content);
 
 struct LoadOptions {
   // false: headers only (Section::sql stays empty) - all that heads, history and planning need;
@@ -54,7 +52,8 @@ struct LoadOptions {
 };
 
 // Every *.sql file of `dir` (not recursive, hidden files skipped), in file-name order, parsed.
-std::vector<Revision> load_revisions(const std::filesystem::path& dir, const LoadOptions& options = {});
+std::vector<Revision> load_revisions(const std::filesystem::path& dir,
+                                     const LoadOptions& options = {});
 
 // load_revisions + RevisionMap (which checks references, duplicates, labels and cycles).
 RevisionMap load_revision_map(const std::filesystem::path& dir, const LoadOptions& options = {});

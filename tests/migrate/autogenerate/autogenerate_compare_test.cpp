@@ -3,8 +3,8 @@
 // database's metadata give the models back (and their inverses the database).
 #include <gtest/gtest.h>
 
-#include "migrate/ddl/normalize.hpp"
 #include "migrate/autogenerate/autogenerate_support.hpp"
+#include "migrate/ddl/normalize.hpp"
 #include "orm/sample_models.hpp"
 
 namespace retort::autogenerate::testing {

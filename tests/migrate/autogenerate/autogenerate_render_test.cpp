@@ -1,15 +1,15 @@
-// Rendering against golden files (tests/migrate/autogenerate/goldens/autogenerate_*.sql; RETORT_UPDATE_GOLDENS=1
-// rewrites them): the PostgreSQL online-safe forms and their split into revisions, the plain
-// forms, SQLite's move-and-copy, enum changes. What each rendered file does on a live database is
-// the business of autogenerate_db_test and autogenerate_sqlite_test.
+// Rendering against golden files (tests/migrate/autogenerate/goldens/autogenerate_*.sql;
+// RETORT_UPDATE_GOLDENS=1 rewrites them): the PostgreSQL online-safe forms and their split into
+// revisions, the plain forms, SQLite's move-and-copy, enum changes. What each rendered file does on
+// a live database is the business of autogenerate_db_test and autogenerate_sqlite_test.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-#include "migrate/autogenerate/revision_text.hpp"
 #include "migrate/autogenerate/autogenerate_support.hpp"
+#include "migrate/autogenerate/revision_text.hpp"
 
 namespace retort::autogenerate::testing {
 namespace {

@@ -46,7 +46,9 @@ class Generator {
  private:
   int pick(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
-  const GenRevision& any() { return graph_.revs[static_cast<std::size_t>(pick(static_cast<int>(graph_.revs.size())))]; }
+  const GenRevision& any() {
+    return graph_.revs[static_cast<std::size_t>(pick(static_cast<int>(graph_.revs.size())))];
+  }
 
   std::string new_id() {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -115,7 +117,8 @@ class Generator {
         }
       }
     } else {
-      r.down = {chance(0.7) ? hs[static_cast<std::size_t>(pick(static_cast<int>(hs.size())))] : any().id};
+      r.down = {chance(0.7) ? hs[static_cast<std::size_t>(pick(static_cast<int>(hs.size())))]
+                            : any().id};
     }
     if (i > 0 && chance(0.17)) {
       const int count = chance(0.25) ? 2 : 1;

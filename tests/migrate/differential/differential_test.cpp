@@ -25,8 +25,8 @@
 #include "migrate/differential/differential_compare.hpp"
 #include "migrate/differential/differential_support.hpp"
 #include "migrate/graph/plan.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate::differential {
 namespace {
@@ -77,7 +77,8 @@ std::vector<std::vector<std::string>> states(const GenGraph& g, std::mt19937_64&
   auto tips = [&](std::vector<std::string> pick) {
     std::vector<std::string> out;
     for (const auto& a : pick) {
-      bool below = std::any_of(pick.begin(), pick.end(), [&](const std::string& b) { return b != a && anc[b].count(a); });
+      bool below = std::any_of(pick.begin(), pick.end(),
+                               [&](const std::string& b) { return b != a && anc[b].count(a); });
       if (!below && std::find(out.begin(), out.end(), a) == out.end()) {
         out.push_back(a);
       }
@@ -109,13 +110,15 @@ std::vector<std::vector<std::string>> states(const GenGraph& g, std::mt19937_64&
 // Every identifier form, instantiated on this graph.
 std::vector<std::string> identifiers(const GenGraph& g, std::mt19937_64& rng) {
   auto rev = [&]() { return g.revs[rng() % g.revs.size()].id; };
-  std::vector<std::string> out = {"head", "heads", "base", "+1", "+2", "-1", "-2", "+0", "head-1", "head-2",
-                                  "heads-1", "head+1", "base+1", "base+2", "base-1", "zzzz9999", "zz", "1",
-                                  "@head", "nolabel@head"};
+  std::vector<std::string> out = {"head",     "heads",  "base",   "+1",     "+2",
+                                  "-1",       "-2",     "+0",     "head-1", "head-2",
+                                  "heads-1",  "head+1", "base+1", "base+2", "base-1",
+                                  "zzzz9999", "zz",     "1",      "@head",  "nolabel@head"};
   for (int k = 0; k < 2; ++k) {
     const std::string r = rev();
-    out.insert(out.end(), {r, r.substr(0, 4 + rng() % 4), r.substr(0, 3), r + "+1", r + "-1", r + "+2", r + "-2",
-                           r + "@head", r + "@heads", r + "@base", r + "@-1", r + "@+1"});
+    out.insert(out.end(),
+               {r, r.substr(0, 4 + rng() % 4), r.substr(0, 3), r + "+1", r + "-1", r + "+2",
+                r + "-2", r + "@head", r + "@heads", r + "@base", r + "@-1", r + "@+1"});
   }
   std::vector<std::string> labels;
   for (const auto& r : g.revs) {
@@ -124,9 +127,9 @@ std::vector<std::string> identifiers(const GenGraph& g, std::mt19937_64& rng) {
   for (int k = 0; k < 2 && !labels.empty(); ++k) {
     const std::string l = labels[rng() % labels.size()];
     const std::string r = rev();
-    out.insert(out.end(), {l, l + "@head", l + "@heads", l + "@base", l + "@+1", l + "@+2", l + "@-1", l + "@-2",
-                           l + "@" + r, l + "@" + r.substr(0, 5), l + "@" + r + "+1", l + "@" + r + "-1",
-                           l + "@base+1", l + "@head-1"});
+    out.insert(out.end(), {l, l + "@head", l + "@heads", l + "@base", l + "@+1", l + "@+2",
+                           l + "@-1", l + "@-2", l + "@" + r, l + "@" + r.substr(0, 5),
+                           l + "@" + r + "+1", l + "@" + r + "-1", l + "@base+1", l + "@head-1"});
   }
   return out;
 }
@@ -146,12 +149,19 @@ json make_cases(const GenGraph& g, std::uint64_t seed) {
   }
   cases.push_back({{"cmd", "show"}, {"current", state()}, {"target", "current"}});
   for (const char* cmd : {"upgrade", "downgrade", "show"}) {  // a row no revision file knows
-    cases.push_back({{"cmd", cmd}, {"current", {"deadbeef0000"}}, {"target", ids[rng() % ids.size()]}});
+    cases.push_back(
+        {{"cmd", cmd}, {"current", {"deadbeef0000"}}, {"target", ids[rng() % ids.size()]}});
   }
-  cases.push_back({{"cmd", "stamp"}, {"current", state()}, {"target", json::array({ids[rng() % ids.size()], ids[rng() % ids.size()]})}});
+  cases.push_back({{"cmd", "stamp"},
+                   {"current", state()},
+                   {"target", json::array({ids[rng() % ids.size()], ids[rng() % ids.size()]})}});
   cases.push_back({{"cmd", "stamp"}, {"current", state()}, {"target", json::array()}});
-  for (auto [base, head] : std::vector<std::pair<std::string, std::string>>{
-           {"", ""}, {"current", ""}, {"", "current"}, {ids[rng() % ids.size()], ""}, {"", ids[rng() % ids.size()]}}) {
+  for (auto [base, head] :
+       std::vector<std::pair<std::string, std::string>>{{"", ""},
+                                                        {"current", ""},
+                                                        {"", "current"},
+                                                        {ids[rng() % ids.size()], ""},
+                                                        {"", ids[rng() % ids.size()]}}) {
     cases.push_back({{"cmd", "history"}, {"current", state()}, {"base", base}, {"head", head}});
   }
   return cases;
@@ -164,16 +174,26 @@ json plan_json(const RevisionMap& map, const Plan& plan) {
   for (const Step& s : plan.steps) {
     per_step.push_back(s.ops.size());
     if (s.kind == StepKind::stamp) {
-      steps.push_back({{"kind", "stamp"}, {"from", s.from}, {"to", s.to}, {"upgrade", s.stamp_upgrade},
+      steps.push_back({{"kind", "stamp"},
+                       {"from", s.from},
+                       {"to", s.to},
+                       {"upgrade", s.stamp_upgrade},
                        {"branch_move", s.branch_move}});
     } else {
-      steps.push_back({{"kind", s.kind == StepKind::upgrade ? "upgrade" : "downgrade"}, {"rev", map.id(s.revision)}});
+      steps.push_back({{"kind", s.kind == StepKind::upgrade ? "upgrade" : "downgrade"},
+                       {"rev", map.id(s.revision)}});
     }
     for (const VersionOp& op : s.ops) {
       switch (op.kind) {
-        case VersionOp::Kind::insert: ops.push_back({"INSERT", op.to}); break;
-        case VersionOp::Kind::remove: ops.push_back({"DELETE", op.from}); break;
-        case VersionOp::Kind::update: ops.push_back({"UPDATE", op.from, op.to}); break;
+        case VersionOp::Kind::insert:
+          ops.push_back({"INSERT", op.to});
+          break;
+        case VersionOp::Kind::remove:
+          ops.push_back({"DELETE", op.from});
+          break;
+        case VersionOp::Kind::update:
+          ops.push_back({"UPDATE", op.from, op.to});
+          break;
       }
     }
   }
@@ -204,7 +224,8 @@ json run_case(const RevisionMap& map, const json& c) {
     if (cmd == "show") {
       return revisions_json(map, show_revisions(map, current, c["target"].get<std::string>()));
     }
-    return revisions_json(map, history(map, current, c["base"].get<std::string>(), c["head"].get<std::string>()));
+    return revisions_json(
+        map, history(map, current, c["base"].get<std::string>(), c["head"].get<std::string>()));
   } catch (const RevisionError& e) {
     return {{"error", {{"kind", kind_name(e.kind())}, {"message", e.what()}}}};
   }
@@ -214,10 +235,14 @@ json describe(const RevisionMap& map) {
   json revisions = json::object();
   for (std::size_t i = 0; i < map.size(); ++i) {
     const auto r = static_cast<RevIndex>(i);
-    revisions[map.id(r)] = {{"labels", map.branch_labels(r)}, {"normalized_down", map.ids(map.normalized_down_revisions(r))}};
+    revisions[map.id(r)] = {{"labels", map.branch_labels(r)},
+                            {"normalized_down", map.ids(map.normalized_down_revisions(r))}};
   }
-  return {{"heads", map.ids(map.heads())}, {"real_heads", map.ids(map.real_heads())}, {"bases", map.ids(map.bases())},
-          {"real_bases", map.ids(map.real_bases())}, {"revisions", revisions}};
+  return {{"heads", map.ids(map.heads())},
+          {"real_heads", map.ids(map.real_heads())},
+          {"bases", map.ids(map.bases())},
+          {"real_bases", map.ids(map.real_bases())},
+          {"revisions", revisions}};
 }
 
 // --- comparison --------------------------------------------------------------------------------
@@ -225,8 +250,8 @@ json describe(const RevisionMap& map) {
 bool same_result(const json& want, const json& got) {
   if (want.contains("error")) {
     return got.contains("error") && same_error(want["error"], got["error"]);  // steps before a
-  }                                                                            // bookkeeping failure
-  return want == got;                                                          // are not compared
+  }                                                                           // bookkeeping failure
+  return want == got;                                                         // are not compared
 }
 
 struct Tally {
@@ -250,13 +275,15 @@ void count_shapes(const json& want, Tally& t) {
   }
 }
 
-void compare_graph(const GenGraph& g, const fs::path& dir, const json& cases, const json& oracle, Tally& t) {
+void compare_graph(const GenGraph& g, const fs::path& dir, const json& cases, const json& oracle,
+                   Tally& t) {
   ++t.graphs;
   auto report = [&](const std::string& what, const json& c, const json& want, const json& got) {
     ++t.mismatches;
     if (t.reports.size() < 8) {
-      t.reports.push_back(fmt::format("seed {} ({}), {}\n  case: {}\n  alembic: {}\n  retort:  {}", g.seed,
-                                      dir.string(), what, c.dump(), want.dump(), got.dump()));
+      t.reports.push_back(fmt::format("seed {} ({}), {}\n  case: {}\n  alembic: {}\n  retort:  {}",
+                                      g.seed, dir.string(), what, c.dump(), want.dump(),
+                                      got.dump()));
     }
   };
   json load;
@@ -294,7 +321,8 @@ void compare_graph(const GenGraph& g, const fs::path& dir, const json& cases, co
 TEST(Differential, AlembicAndRetortPlanTheSame) {
   const std::size_t graphs = env_number("RETORT_DIFFERENTIAL_GRAPHS", 300);
   const std::uint64_t seed0 = env_number("RETORT_DIFFERENTIAL_SEED", 1);
-  const fs::path root = fs::temp_directory_path() / fmt::format("retort_differential_{}", ::getpid());
+  const fs::path root =
+      fs::temp_directory_path() / fmt::format("retort_differential_{}", ::getpid());
   fs::remove_all(root);
 
   std::vector<GenGraph> gs;
@@ -305,16 +333,19 @@ TEST(Differential, AlembicAndRetortPlanTheSame) {
     gs.push_back(Generator(seed0 + i).make());
     write_projects(gs.back(), root / std::to_string(i));
     cases.push_back(make_cases(gs.back(), seed0 + i));
-    batches[i % kWorkers]["projects"].push_back({{"project", (root / std::to_string(i)).string()}, {"cases", cases.back()}});
+    batches[i % kWorkers]["projects"].push_back(
+        {{"project", (root / std::to_string(i)).string()}, {"cases", cases.back()}});
   }
   std::vector<std::thread> workers;
   std::vector<int> status(kWorkers, 0);
   for (int w = 0; w < kWorkers; ++w) {
-    std::ofstream(root / fmt::format("request{}.json", w)) << batches[static_cast<std::size_t>(w)].dump();
+    std::ofstream(root / fmt::format("request{}.json", w))
+        << batches[static_cast<std::size_t>(w)].dump();
     workers.emplace_back([&, w] {
       status[static_cast<std::size_t>(w)] = std::system(
-          fmt::format("/usr/bin/python3 {}/tests/migrate/differential/alembic_oracle.py {} > {}", RETORT_SOURCE_DIR,
-                      (root / fmt::format("request{}.json", w)).string(), (root / fmt::format("answer{}.json", w)).string())
+          fmt::format("/usr/bin/python3 {}/tests/migrate/differential/alembic_oracle.py {} > {}",
+                      RETORT_SOURCE_DIR, (root / fmt::format("request{}.json", w)).string(),
+                      (root / fmt::format("answer{}.json", w)).string())
               .c_str());
     });
   }
@@ -323,14 +354,16 @@ TEST(Differential, AlembicAndRetortPlanTheSame) {
   }
   Tally t;
   for (int w = 0; w < kWorkers; ++w) {
-    ASSERT_EQ(status[static_cast<std::size_t>(w)], 0) << "the oracle failed (is Alembic installed for /usr/bin/python3?)";
+    ASSERT_EQ(status[static_cast<std::size_t>(w)], 0)
+        << "the oracle failed (is Alembic installed for /usr/bin/python3?)";
     const json answer = json::parse(std::ifstream(root / fmt::format("answer{}.json", w)));
     for (std::size_t k = 0; k < answer["projects"].size(); ++k) {
       const std::size_t i = k * kWorkers + static_cast<std::size_t>(w);
       compare_graph(gs[i], root / std::to_string(i), cases[i], answer["projects"][k], t);
     }
   }
-  std::string summary = fmt::format("{} graphs ({} refused at load), {} cases:", t.graphs, t.load_errors, t.cases);
+  std::string summary =
+      fmt::format("{} graphs ({} refused at load), {} cases:", t.graphs, t.load_errors, t.cases);
   for (const auto& [kind, n] : t.outcomes) {
     summary += fmt::format(" {}={}", kind, n);
   }

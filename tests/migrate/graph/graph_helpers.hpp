@@ -16,8 +16,8 @@
 
 namespace retort::migrate::testing {
 
-inline Revision rev(std::string id, std::vector<std::string> down = {}, std::vector<std::string> labels = {},
-                    std::vector<std::string> deps = {}) {
+inline Revision rev(std::string id, std::vector<std::string> down = {},
+                    std::vector<std::string> labels = {}, std::vector<std::string> deps = {}) {
   Revision r;
   r.id = std::move(id);
   r.down_revisions = std::move(down);
@@ -28,14 +28,17 @@ inline Revision rev(std::string id, std::vector<std::string> down = {}, std::vec
 
 // Loads in id order, as a versions directory of "<id>_<slug>.sql" files would.
 inline RevisionMap make_map(std::vector<Revision> revs) {
-  std::sort(revs.begin(), revs.end(), [](const Revision& a, const Revision& b) { return a.id < b.id; });
+  std::sort(revs.begin(), revs.end(),
+            [](const Revision& a, const Revision& b) { return a.id < b.id; });
   return RevisionMap(std::move(revs));
 }
 
 inline std::string names(const RevisionMap& map, std::span<const RevIndex> revs) {
   std::string out;
   for (RevIndex r : revs) {
-    out += (out.empty() ? "" : " ") + (r >= 0 ? map.id(r) : r == kBaseMarker ? std::string("<base>") : "<none>");
+    out += (out.empty() ? "" : " ") + (r >= 0             ? map.id(r)
+                                       : r == kBaseMarker ? std::string("<base>")
+                                                          : "<none>");
   }
   return out;
 }
@@ -61,23 +64,32 @@ inline std::string ops(const Plan& plan) {
     for (const VersionOp& op : s.ops) {
       out += out.empty() ? "" : "; ";
       switch (op.kind) {
-        case VersionOp::Kind::insert: out += "INSERT " + op.to; break;
-        case VersionOp::Kind::remove: out += "DELETE " + op.from; break;
-        case VersionOp::Kind::update: out += "UPDATE " + op.from + ">" + op.to; break;
+        case VersionOp::Kind::insert:
+          out += "INSERT " + op.to;
+          break;
+        case VersionOp::Kind::remove:
+          out += "DELETE " + op.from;
+          break;
+        case VersionOp::Kind::update:
+          out += "UPDATE " + op.from + ">" + op.to;
+          break;
       }
     }
   }
   return out;
 }
 
-inline std::string rows(const std::vector<std::string>& r) { return fmt::format("{}", fmt::join(r, " ")); }
+inline std::string rows(const std::vector<std::string>& r) {
+  return fmt::format("{}", fmt::join(r, " "));
+}
 
 // A directory under the system temp dir, removed with its content.
 class ScratchDir {
  public:
   ScratchDir() {
     static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() / fmt::format("retort_migrate_{}_{}", ::getpid(), counter++);
+    path_ = std::filesystem::temp_directory_path() /
+            fmt::format("retort_migrate_{}_{}", ::getpid(), counter++);
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

@@ -18,7 +18,8 @@ TEST(PythonInt, AcceptsWhatIntAccepts) {
 }
 
 TEST(PythonInt, RefusesWhatIntRefuses) {
-  for (const char* bad : {"", "-", "+", "a1", "1a", "_1", "1_", "1__0", "0x10", "1.0", "- 1", "abcd"}) {
+  for (const char* bad :
+       {"", "-", "+", "a1", "1a", "_1", "1_", "1__0", "0x10", "1.0", "- 1", "abcd"}) {
     EXPECT_FALSE(python_int(bad).has_value()) << bad;
   }
 }
@@ -27,7 +28,8 @@ std::string show(const std::optional<RelativeTarget>& m) {
   if (!m) {
     return "no match";
   }
-  return (m->branch_label ? *m->branch_label : "None") + "|" + (m->symbol ? *m->symbol : "None") + "|" + m->relative;
+  return (m->branch_label ? *m->branch_label : "None") + "|" + (m->symbol ? *m->symbol : "None") +
+         "|" + m->relative;
 }
 
 TEST(RelativeDestination, Groups) {
@@ -44,12 +46,14 @@ TEST(RelativeDestination, Groups) {
 TEST(RelativeDestination, MatchIsAnchoredAtTheStartOnly) {
   EXPECT_EQ(show(match_relative("abc-2xyz")), "None|abc|-2");
   EXPECT_EQ(show(match_relative("a+1+2")), "None|a|+1");
-  EXPECT_EQ(show(match_relative("a@b@c+1")), "a@b|c|+1");  // shortest label that lets the rest match
+  EXPECT_EQ(show(match_relative("a@b@c+1")),
+            "a@b|c|+1");  // shortest label that lets the rest match
   EXPECT_EQ(show(match_relative("a@+1@b")), "a|None|+1");
 }
 
 TEST(RelativeDestination, NonRelativeForms) {
-  for (const char* plain : {"head", "heads", "base", "ae10", "lbl@head", "lbl@ae10", "abc+", "+", "-x", "a.b-1", ""}) {
+  for (const char* plain :
+       {"head", "heads", "base", "ae10", "lbl@head", "lbl@ae10", "abc+", "+", "-x", "a.b-1", ""}) {
     EXPECT_EQ(show(match_relative(plain)), "no match") << plain;
   }
   EXPECT_TRUE(truthy(std::string("x")));

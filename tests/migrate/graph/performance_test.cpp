@@ -30,7 +30,8 @@ std::vector<Revision> history(std::size_t n, bool branchy) {
   std::string tip;
   while (out.size() < n) {
     if (!branchy || tip.empty() || rng() % 25 != 0 || out.size() + 12 > n) {
-      out.push_back(testing::rev(next_id(), tip.empty() ? std::vector<std::string>{} : std::vector<std::string>{tip}));
+      out.push_back(testing::rev(
+          next_id(), tip.empty() ? std::vector<std::string>{} : std::vector<std::string>{tip}));
       tip = out.back().id;
       continue;
     }
@@ -72,7 +73,9 @@ Timing measure(std::size_t n, bool branchy) {
     EXPECT_EQ(down.steps.size(), n);
     EXPECT_EQ(up.steps.size(), n);
     EXPECT_TRUE(down.final_rows.empty());
-    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    auto ms = [](auto a, auto b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
     t.map_ms = std::min(t.map_ms, ms(t0, t1));
     t.down_ms = std::min(t.down_ms, ms(t1, t2));
     t.up_ms = std::min(t.up_ms, ms(t2, t3));
@@ -82,20 +85,27 @@ Timing measure(std::size_t n, bool branchy) {
 
 void plan_both_sizes(bool branchy) {
   const Timing small = measure(4000, branchy), large = measure(16000, branchy);
-  std::cout << fmt::format("{}: map {:.1f} -> {:.1f} ms, downgrade base {:.1f} -> {:.1f} ms, upgrade heads {:.1f} -> "
-                           "{:.1f} ms (4,000 -> 16,000 revisions)\n",
-                           branchy ? "branchy" : "linear", small.map_ms, large.map_ms, small.down_ms, large.down_ms,
-                           small.up_ms, large.up_ms);
+  std::cout << fmt::format(
+      "{}: map {:.1f} -> {:.1f} ms, downgrade base {:.1f} -> {:.1f} ms, upgrade heads {:.1f} -> "
+      "{:.1f} ms (4,000 -> 16,000 revisions)\n",
+      branchy ? "branchy" : "linear", small.map_ms, large.map_ms, small.down_ms, large.down_ms,
+      small.up_ms, large.up_ms);
 }
 
-TEST(Performance, LinearHistoriesOf4000And16000RevisionsPlanEveryStep) { plan_both_sizes(false); }
-TEST(Performance, BranchyHistoriesOf4000And16000RevisionsPlanEveryStep) { plan_both_sizes(true); }
+TEST(Performance, LinearHistoriesOf4000And16000RevisionsPlanEveryStep) {
+  plan_both_sizes(false);
+}
+TEST(Performance, BranchyHistoriesOf4000And16000RevisionsPlanEveryStep) {
+  plan_both_sizes(true);
+}
 
 void write_project(const std::vector<Revision>& revs, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir / "retort");
   std::filesystem::create_directories(dir / "versions");
   std::ofstream(dir / "alembic.ini") << "[alembic]\nscript_location = %(here)s\n";
-  auto join = [](const std::vector<std::string>& v) { return v.empty() ? std::string("none") : fmt::format("{}", fmt::join(v, ", ")); };
+  auto join = [](const std::vector<std::string>& v) {
+    return v.empty() ? std::string("none") : fmt::format("{}", fmt::join(v, ", "));
+  };
   auto tuple = [](const std::vector<std::string>& v) {
     std::string out = v.empty() ? "None" : "(";
     for (const auto& s : v) {
@@ -105,14 +115,15 @@ void write_project(const std::vector<Revision>& revs, const std::filesystem::pat
   };
   for (std::size_t i = 0; i < revs.size(); ++i) {
     const Revision& r = revs[i];
-    std::ofstream(dir / "retort" / fmt::format("{}_r{}.sql", r.id, i))
-        << fmt::format("-- retort revision\n-- Revision: {}\n-- Down revision: {}\n-- Branch labels: {}\n-- Depends on: {}\n"
-                       "\n-- +upgrade\nSELECT {};\n-- +downgrade\nSELECT -{};\n",
-                       r.id, join(r.down_revisions), join(r.branch_labels), join(r.depends_on), i, i);
-    std::ofstream(dir / "versions" / fmt::format("{}_r{}.py", r.id, i))
-        << fmt::format("revision = '{}'\ndown_revision = {}\nbranch_labels = {}\ndepends_on = {}\n"
-                       "def upgrade(): pass\ndef downgrade(): pass\n",
-                       r.id, tuple(r.down_revisions), tuple(r.branch_labels), tuple(r.depends_on));
+    std::ofstream(dir / "retort" / fmt::format("{}_r{}.sql", r.id, i)) << fmt::format(
+        "-- retort revision\n-- Revision: {}\n-- Down revision: {}\n-- Branch labels: {}\n-- "
+        "Depends on: {}\n"
+        "\n-- +upgrade\nSELECT {};\n-- +downgrade\nSELECT -{};\n",
+        r.id, join(r.down_revisions), join(r.branch_labels), join(r.depends_on), i, i);
+    std::ofstream(dir / "versions" / fmt::format("{}_r{}.py", r.id, i)) << fmt::format(
+        "revision = '{}'\ndown_revision = {}\nbranch_labels = {}\ndepends_on = {}\n"
+        "def upgrade(): pass\ndef downgrade(): pass\n",
+        r.id, tuple(r.down_revisions), tuple(r.branch_labels), tuple(r.depends_on));
   }
 }
 
@@ -130,25 +141,31 @@ TEST(Performance, HeadsOf5000RevisionsFromFiles) {
     }
     return best;
   };
-  const double full = time_heads({}), headers = time_heads({.sections = false}), from_cache = time_heads(cached);
-  std::cout << fmt::format("heads of 5,000 revisions: full load {:.1f} ms, headers only {:.1f} ms, cached {:.1f} ms\n",
-                           full, headers, from_cache);
+  const double full = time_heads({}), headers = time_heads({.sections = false}),
+               from_cache = time_heads(cached);
+  std::cout << fmt::format(
+      "heads of 5,000 revisions: full load {:.1f} ms, headers only {:.1f} ms, cached {:.1f} ms\n",
+      full, headers, from_cache);
   if (std::getenv("RETORT_PERF_ALEMBIC") != nullptr) {
     const std::string script = fmt::format(
         "import sys, time; t0 = time.time()\n"
         "from alembic.config import Config\nfrom alembic.script import ScriptDirectory\n"
-        "s = ScriptDirectory.from_config(Config('{0}/alembic.ini')); h = s.get_heads(); t1 = time.time()\n"
+        "s = ScriptDirectory.from_config(Config('{0}/alembic.ini')); h = s.get_heads(); t1 = "
+        "time.time()\n"
         "s._downgrade_revs('base', tuple(h)); t2 = time.time()\n"
         "print('%.1f %.1f' % ((t1 - t0) * 1000, (t2 - t1) * 1000))\n",
         dir.path().string());
     std::ofstream(dir / "time_alembic.py") << script;
-    FILE* p = ::popen(fmt::format("/usr/bin/python3 {}", (dir / "time_alembic.py").string()).c_str(), "r");
+    FILE* p = ::popen(
+        fmt::format("/usr/bin/python3 {}", (dir / "time_alembic.py").string()).c_str(), "r");
     double heads_ms = 0, down_ms = 0;
     ASSERT_NE(p, nullptr);
     ASSERT_EQ(std::fscanf(p, "%lf %lf", &heads_ms, &down_ms), 2);
     ::pclose(p);
-    std::cout << fmt::format("Alembic 1.8.1 in-process: heads {:.0f} ms ({:.0f}x the cached load), downgrade base plan {:.0f} ms\n",
-                             heads_ms, heads_ms / from_cache, down_ms);
+    std::cout << fmt::format(
+        "Alembic 1.8.1 in-process: heads {:.0f} ms ({:.0f}x the cached load), downgrade base plan "
+        "{:.0f} ms\n",
+        heads_ms, heads_ms / from_cache, down_ms);
   }
 }
 

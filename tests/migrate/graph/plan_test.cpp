@@ -24,7 +24,8 @@ RevisionError error_of(F&& f) {
 // a1b2c3d4 -> b2c3d4e5 -> c3d4e5f6
 class LinearPlan : public ::testing::Test {
  protected:
-  RevisionMap map = make_map({rev("a1b2c3d4"), rev("b2c3d4e5", {"a1b2c3d4"}), rev("c3d4e5f6", {"b2c3d4e5"})});
+  RevisionMap map =
+      make_map({rev("a1b2c3d4"), rev("b2c3d4e5", {"a1b2c3d4"}), rev("c3d4e5f6", {"b2c3d4e5"})});
 };
 
 TEST_F(LinearPlan, UpgradeHeadFromEmptyInsertsThenUpdates) {
@@ -74,7 +75,8 @@ TEST_F(LinearPlan, RelativeErrors) {
 TEST_F(LinearPlan, DowngradeToADescendantIsNotAnAncestor) {
   auto e = error_of([&] { plan_downgrade(map, {"b2c3d4e5"}, "c3d4e5f6"); });
   EXPECT_EQ(e.kind(), RevisionErrorKind::range);
-  EXPECT_STREQ(e.what(), "Destination c3d4e5f6 is not a valid downgrade target from current head(s)");
+  EXPECT_STREQ(e.what(),
+               "Destination c3d4e5f6 is not a valid downgrade target from current head(s)");
 }
 
 TEST_F(LinearPlan, UpgradeWalkingPastBaseIsRefused) {
@@ -110,9 +112,10 @@ TEST_F(LinearPlan, ShowAndHistory) {
 // r0 -> a1 (lbla) -> a2;  r0 -> b1 (lblb) -> b2;  c1 (a root depending on lbla)
 class BranchPlan : public ::testing::Test {
  protected:
-  RevisionMap map = make_map({rev("r0000000"), rev("a1000000", {"r0000000"}, {"lbla"}), rev("a2000000", {"a1000000"}),
-                              rev("b1000000", {"r0000000"}, {"lblb"}), rev("b2000000", {"b1000000"}),
-                              rev("c1000000", {}, {}, {"lbla"})});
+  RevisionMap map =
+      make_map({rev("r0000000"), rev("a1000000", {"r0000000"}, {"lbla"}),
+                rev("a2000000", {"a1000000"}), rev("b1000000", {"r0000000"}, {"lblb"}),
+                rev("b2000000", {"b1000000"}), rev("c1000000", {}, {}, {"lbla"})});
 };
 
 TEST_F(BranchPlan, UpgradeHeadsFollowsAlembicsOrder) {
@@ -127,17 +130,22 @@ TEST_F(BranchPlan, UpgradeHeadsFollowsAlembicsOrder) {
 TEST_F(BranchPlan, HeadIsAmbiguous) {
   auto e = error_of([&] { plan_upgrade(map, {}, "head"); });
   EXPECT_EQ(e.kind(), RevisionErrorKind::multiple_heads);
-  EXPECT_STREQ(e.what(),
-               "Multiple head revisions are present for given argument 'head'; please specify a specific target "
-               "revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads");
+  EXPECT_STREQ(
+      e.what(),
+      "Multiple head revisions are present for given argument 'head'; please specify a specific "
+      "target "
+      "revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads");
 }
 
 TEST_F(BranchPlan, LabelledTargets) {
   EXPECT_EQ(steps(map, plan_upgrade(map, {}, "lbla@head")), "+r0000000 +a1000000 +a2000000");
-  EXPECT_EQ(ops(plan_upgrade(map, {"a1000000", "b1000000"}, "lbla@+1")), "UPDATE a1000000>a2000000");
+  EXPECT_EQ(ops(plan_upgrade(map, {"a1000000", "b1000000"}, "lbla@+1")),
+            "UPDATE a1000000>a2000000");
   EXPECT_EQ(ops(plan_upgrade(map, {"a2000000"}, "lblb@+1")), "INSERT b1000000");
-  EXPECT_EQ(ops(plan_upgrade(map, {"r0000000"}, "lblb@+2")), "UPDATE r0000000>b1000000; UPDATE b1000000>b2000000");
-  EXPECT_EQ(ops(plan_downgrade(map, {"a2000000", "b2000000"}, "lblb@-1")), "UPDATE b2000000>b1000000");
+  EXPECT_EQ(ops(plan_upgrade(map, {"r0000000"}, "lblb@+2")),
+            "UPDATE r0000000>b1000000; UPDATE b1000000>b2000000");
+  EXPECT_EQ(ops(plan_downgrade(map, {"a2000000", "b2000000"}, "lblb@-1")),
+            "UPDATE b2000000>b1000000");
   EXPECT_EQ(steps(map, plan_upgrade(map, {}, "b1000000@head")), "+r0000000 +b1000000 +b2000000");
 }
 
@@ -166,7 +174,8 @@ TEST_F(BranchPlan, DowngradeKeepsARevisionAnotherBranchDependsOn) {
 TEST_F(BranchPlan, StampsPerBranch) {
   Plan p = plan_stamp(map, {"b2000000"}, {"lbla@head"});
   EXPECT_EQ(ops(p), "INSERT a2000000");
-  EXPECT_EQ(ops(plan_stamp(map, {}, {"heads"})), "INSERT a2000000; INSERT b2000000; INSERT c1000000");
+  EXPECT_EQ(ops(plan_stamp(map, {}, {"heads"})),
+            "INSERT a2000000; INSERT b2000000; INSERT c1000000");
   Plan merge = plan_stamp(map, {"a2000000", "b2000000"}, {"r0000000"});
   EXPECT_EQ(steps(map, merge), "stamp a2000000,b2000000>r0000000");
   EXPECT_EQ(ops(merge), "DELETE a2000000; UPDATE b2000000>r0000000");
@@ -175,17 +184,20 @@ TEST_F(BranchPlan, StampsPerBranch) {
 // base -> x, y -> merge(x, y);  a1; b1 (a root depending on a1); m1 = merge(a1, b1)
 class MergePlan : public ::testing::Test {
  protected:
-  RevisionMap map = make_map({rev("base0000"), rev("x1000000", {"base0000"}), rev("y1000000", {"base0000"}),
-                              rev("merge000", {"x1000000", "y1000000"}), rev("a1111111"),
-                              rev("b1111111", {}, {}, {"a1111111"}), rev("m1111111", {"a1111111", "b1111111"})});
+  RevisionMap map =
+      make_map({rev("base0000"), rev("x1000000", {"base0000"}), rev("y1000000", {"base0000"}),
+                rev("merge000", {"x1000000", "y1000000"}), rev("a1111111"),
+                rev("b1111111", {}, {}, {"a1111111"}), rev("m1111111", {"a1111111", "b1111111"})});
 };
 
 TEST_F(MergePlan, MergeDeletesOneRowAndUpdatesTheOther) {
-  EXPECT_EQ(ops(plan_upgrade(map, {"x1000000", "y1000000"}, "merge000")), "DELETE x1000000; UPDATE y1000000>merge000");
+  EXPECT_EQ(ops(plan_upgrade(map, {"x1000000", "y1000000"}, "merge000")),
+            "DELETE x1000000; UPDATE y1000000>merge000");
   Plan fresh = plan_upgrade(map, {}, "merge000");
   EXPECT_EQ(steps(map, fresh), "+base0000 +y1000000 +x1000000 +merge000");
   EXPECT_EQ(ops(fresh),
-            "INSERT base0000; UPDATE base0000>y1000000; INSERT x1000000; DELETE x1000000; UPDATE y1000000>merge000");
+            "INSERT base0000; UPDATE base0000>y1000000; INSERT x1000000; DELETE x1000000; UPDATE "
+            "y1000000>merge000");
 }
 
 TEST_F(MergePlan, UnmergeInsertsTheOtherParent) {
@@ -205,7 +217,8 @@ TEST_F(MergePlan, UnmergeDoesNotReinsertAnImpliedParent) {
 }
 
 TEST_F(MergePlan, StampMergeAndTheStampAlembicCannotFinish) {
-  EXPECT_EQ(ops(plan_stamp(map, {"x1000000", "y1000000"}, {"merge000"})), "DELETE x1000000; UPDATE y1000000>merge000");
+  EXPECT_EQ(ops(plan_stamp(map, {"x1000000", "y1000000"}, {"merge000"})),
+            "DELETE x1000000; UPDATE y1000000>merge000");
   // Two destinations below one row: Alembic updates the row for the first and then fails
   // (KeyError) on the second; retort refuses before anything runs.
   auto e = error_of([&] { plan_stamp(map, {"merge000"}, {"x1000000", "y1000000"}); });
@@ -216,7 +229,8 @@ TEST_F(MergePlan, UpgradeHeadsFromOneBranch) {
   Plan p = plan_upgrade(map, {"x1000000"}, "heads");
   EXPECT_EQ(steps(map, p), "+a1111111 +y1000000 +merge000 +b1111111 +m1111111");
   EXPECT_EQ(ops(p),
-            "INSERT a1111111; INSERT y1000000; DELETE x1000000; UPDATE y1000000>merge000; UPDATE a1111111>b1111111; "
+            "INSERT a1111111; INSERT y1000000; DELETE x1000000; UPDATE y1000000>merge000; UPDATE "
+            "a1111111>b1111111; "
             "UPDATE b1111111>m1111111");
 }
 

@@ -30,11 +30,14 @@ std::string error_text(F&& f, RevisionErrorKind kind) {
 // r0 -> a1 (lbla) -> a2;  r0 -> b1 (lblb) -> b2;  c1: a root that depends on lbla
 class Branches : public ::testing::Test {
  protected:
-  RevisionMap map = make_map({rev("r0000000"), rev("a1000000", {"r0000000"}, {"lbla"}), rev("a2000000", {"a1000000"}),
-                              rev("b1000000", {"r0000000"}, {"lblb"}), rev("b2000000", {"b1000000"}),
-                              rev("c1000000", {}, {}, {"lbla"})});
+  RevisionMap map =
+      make_map({rev("r0000000"), rev("a1000000", {"r0000000"}, {"lbla"}),
+                rev("a2000000", {"a1000000"}), rev("b1000000", {"r0000000"}, {"lblb"}),
+                rev("b2000000", {"b1000000"}), rev("c1000000", {}, {}, {"lbla"})});
   std::string get(std::string_view ident) { return names(map, map.get_revisions(ident)); }
-  std::string one(std::string_view ident) { return names(map, std::vector<RevIndex>{map.get_revision(ident)}); }
+  std::string one(std::string_view ident) {
+    return names(map, std::vector<RevIndex>{map.get_revision(ident)});
+  }
 };
 
 TEST_F(Branches, HeadsAndBasesInLoadOrder) {
@@ -46,7 +49,9 @@ TEST_F(Branches, HeadsAndBasesInLoadOrder) {
 }
 
 TEST_F(Branches, LabelsCoverTheBranchUpToItsBranchPoint) {
-  auto labels = [&](const char* id) { return fmt::format("{}", fmt::join(map.branch_labels(map.find(id)), ",")); };
+  auto labels = [&](const char* id) {
+    return fmt::format("{}", fmt::join(map.branch_labels(map.find(id)), ","));
+  };
   EXPECT_EQ(labels("a1000000"), "lbla");
   EXPECT_EQ(labels("a2000000"), "lbla");
   EXPECT_EQ(labels("b2000000"), "lblb");
@@ -71,20 +76,26 @@ TEST_F(Branches, SymbolsAndLabels) {
 
 TEST_F(Branches, ResolutionErrors) {
   const auto res = RevisionErrorKind::resolution;
-  EXPECT_EQ(error_text([&] { map.get_revision("a"); }, res), "Multiple revisions start with 'a': 'a1000000', 'a2000000'...");
+  EXPECT_EQ(error_text([&] { map.get_revision("a"); }, res),
+            "Multiple revisions start with 'a': 'a1000000', 'a2000000'...");
   EXPECT_EQ(error_text([&] { map.get_revision("zz"); }, res),
-            "No such revision or branch 'zz'; please ensure at least four characters are present for partial "
+            "No such revision or branch 'zz'; please ensure at least four characters are present "
+            "for partial "
             "revision identifier matches");
-  EXPECT_EQ(error_text([&] { map.get_revision("zzzzz"); }, res), "No such revision or branch 'zzzzz'");
+  EXPECT_EQ(error_text([&] { map.get_revision("zzzzz"); }, res),
+            "No such revision or branch 'zzzzz'");
   EXPECT_EQ(error_text([&] { map.get_revision("lbla@b2000000"); }, res),
             "Revision b2000000 is not a member of branch 'lbla'");
-  EXPECT_EQ(error_text([&] { map.get_revision("nolabel@a2000000"); }, res), "No such branch: 'nolabel'");
-  EXPECT_EQ(error_text([&] { map.get_revision("nolabel@head"); }, res), "No such revision or branch 'nolabel'");
+  EXPECT_EQ(error_text([&] { map.get_revision("nolabel@a2000000"); }, res),
+            "No such branch: 'nolabel'");
+  EXPECT_EQ(error_text([&] { map.get_revision("nolabel@head"); }, res),
+            "No such revision or branch 'nolabel'");
   EXPECT_EQ(error_text([&] { map.get_revision("b2000000@lbla"); }, res),
             "Revision a1000000 is not a member of branch 'b2000000'");
   // Keys shorter than four characters never match as prefixes, digits are not steps.
   EXPECT_EQ(error_text([&] { map.get_revisions("1"); }, res),
-            "No such revision or branch '1'; please ensure at least four characters are present for partial "
+            "No such revision or branch '1'; please ensure at least four characters are present "
+            "for partial "
             "revision identifier matches");
 }
 
@@ -99,7 +110,8 @@ TEST_F(Branches, MultipleHeads) {
 }
 
 TEST_F(Branches, IterateFromHeadsToBase) {
-  EXPECT_EQ(names(map, map.iterate_revisions(RevSpec::of(std::string("heads")), RevSpec::of(std::string("base")), {})),
+  EXPECT_EQ(names(map, map.iterate_revisions(RevSpec::of(std::string("heads")),
+                                             RevSpec::of(std::string("base")), {})),
             "a2000000 c1000000 b2000000 b1000000 a1000000 r0000000");
 }
 
@@ -140,46 +152,66 @@ TEST(RevisionMapLoad, SelfLoopsNameTheRevisionAndFile) {
   a.path = "versions/aaaa_x.sql";
   EXPECT_EQ(error_text([&] { RevisionMap({a}); }, RevisionErrorKind::self_loop),
             "Self-loop is detected in revisions (aaaa); file: versions/aaaa_x.sql");
-  EXPECT_EQ(error_text([&] { make_map({rev("aaaa", {}, {}, {"aaaa"})}); }, RevisionErrorKind::dependency_self_loop),
+  EXPECT_EQ(error_text([&] { make_map({rev("aaaa", {}, {}, {"aaaa"})}); },
+                       RevisionErrorKind::dependency_self_loop),
             "Dependency self-loop is detected in revisions (aaaa); file: <revision aaaa>");
 }
 
 TEST(RevisionMapLoad, CyclesNameTheRevisionsAndFiles) {
-  std::vector<Revision> revs = {rev("base"), rev("aaaa", {"cccc"}), rev("bbbb", {"aaaa"}), rev("cccc", {"bbbb"}),
-                                rev("dddd", {"base"})};
+  std::vector<Revision> revs = {rev("base"), rev("aaaa", {"cccc"}), rev("bbbb", {"aaaa"}),
+                                rev("cccc", {"bbbb"}), rev("dddd", {"base"})};
   for (Revision& r : revs) {
     r.path = r.id + ".sql";
   }
   // "base" is a reserved symbol in retort, so the root is renamed; the cycle is what matters.
   revs[0].id = "root";
   revs[4].down_revisions = {"root"};
-  EXPECT_EQ(error_text([&] { make_map(revs); }, RevisionErrorKind::cycle),
-            "Cycle is detected in revisions (aaaa, bbbb, cccc); files: aaaa.sql, bbbb.sql, cccc.sql");
-  EXPECT_EQ(error_text([&] { make_map({rev("aaaa", {"bbbb"}), rev("bbbb", {"aaaa"})}); }, RevisionErrorKind::cycle)
+  EXPECT_EQ(
+      error_text([&] { make_map(revs); }, RevisionErrorKind::cycle),
+      "Cycle is detected in revisions (aaaa, bbbb, cccc); files: aaaa.sql, bbbb.sql, cccc.sql");
+  EXPECT_EQ(error_text(
+                [&] {
+                  make_map({rev("aaaa", {"bbbb"}), rev("bbbb", {"aaaa"})});
+                },
+                RevisionErrorKind::cycle)
                 .substr(0, 46),
             "Cycle is detected in revisions (aaaa, bbbb); f");
 }
 
 TEST(RevisionMapLoad, DependencyCycles) {
-  EXPECT_EQ(error_text([&] { make_map({rev("aaaa", {}, {}, {"bbbb"}), rev("bbbb", {}, {}, {"aaaa"})}); },
-                       RevisionErrorKind::dependency_cycle)
+  EXPECT_EQ(error_text(
+                [&] {
+                  make_map({rev("aaaa", {}, {}, {"bbbb"}), rev("bbbb", {}, {}, {"aaaa"})});
+                },
+                RevisionErrorKind::dependency_cycle)
                 .substr(0, 56),
             "Dependency cycle is detected in revisions (aaaa, bbbb); ");
   auto text = error_text(
       [&] {
-        make_map({rev("aaaa"), rev("bbbb", {"aaaa"}, {}, {"cccc"}), rev("cccc", {"aaaa"}, {}, {"bbbb"}), rev("dddd")});
+        make_map({rev("aaaa"), rev("bbbb", {"aaaa"}, {}, {"cccc"}),
+                  rev("cccc", {"aaaa"}, {}, {"bbbb"}), rev("dddd")});
       },
       RevisionErrorKind::dependency_cycle);
-  EXPECT_EQ(text.substr(0, text.find(';')), "Dependency cycle is detected in revisions (aaaa, bbbb, cccc)");
+  EXPECT_EQ(text.substr(0, text.find(';')),
+            "Dependency cycle is detected in revisions (aaaa, bbbb, cccc)");
 }
 
 TEST(RevisionMapLoad, LabelClashes) {
-  auto text = error_text([&] { make_map({rev("aaaa", {}, {"x"}), rev("bbbb", {"aaaa"}, {"x"})}); },
-                         RevisionErrorKind::revision);
+  auto text = error_text(
+      [&] {
+        make_map({rev("aaaa", {}, {"x"}), rev("bbbb", {"aaaa"}, {"x"})});
+      },
+      RevisionErrorKind::revision);
   // Alembic names the pair in set order; retort in load order.
-  EXPECT_EQ(text.substr(0, text.find(';')), "Branch name 'x' in revision bbbb already used by revision aaaa");
-  text = error_text([&] { make_map({rev("aaaa"), rev("bbbb", {"aaaa"}, {"aaaa"})}); }, RevisionErrorKind::revision);
-  EXPECT_EQ(text.substr(0, text.find(';')), "Branch name 'aaaa' in revision bbbb already used by revision aaaa");
+  EXPECT_EQ(text.substr(0, text.find(';')),
+            "Branch name 'x' in revision bbbb already used by revision aaaa");
+  text = error_text(
+      [&] {
+        make_map({rev("aaaa"), rev("bbbb", {"aaaa"}, {"aaaa"})});
+      },
+      RevisionErrorKind::revision);
+  EXPECT_EQ(text.substr(0, text.find(';')),
+            "Branch name 'aaaa' in revision bbbb already used by revision aaaa");
 }
 
 TEST(RevisionMapLoad, BadReferencesAreScriptErrors) {

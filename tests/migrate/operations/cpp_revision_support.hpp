@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "retort/operations.hpp"
 #include "migrate/runtime/runner_support.hpp"
+#include "retort/operations.hpp"
 
 namespace retort::migrate::runner_testing {
 

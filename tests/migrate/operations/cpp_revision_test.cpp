@@ -3,10 +3,10 @@
 // history, checksums), failures, and offline rendering.
 #include <gtest/gtest.h>
 
-#include "migrate/operations/cpp_revision_support.hpp"
-#include "migrate/operations/cpp_revisions.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/graph/plan.hpp"
+#include "migrate/operations/cpp_revision_support.hpp"
+#include "migrate/operations/cpp_revisions.hpp"
 #include "retort/migrate.hpp"
 
 namespace retort::migrate::runner_testing {

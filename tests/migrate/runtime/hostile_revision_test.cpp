@@ -106,8 +106,8 @@ TEST_P(Hostile, DeletedAppliedFileIsNamedAsSuch) {
   env_.chain(3);
   upgrade(db_, "head", env_.options());
   std::filesystem::remove(env_.path_of("r001"));
-  for (auto command : {+[](Database& db, const MigrateOptions& o) { upgrade(db, "head", o); },
-                       +[](Database& db, const MigrateOptions& o) { current(db, o); }}) {
+  for (auto command : {+[](Database&db, const MigrateOptions&o) { upgrade(db, "head", o); },
+                       +[](Database&db, const MigrateOptions&o) { current(db, o); }}) {
     const auto e = error_of<MissingRevision>([&] { command(db_, env_.options()); });
     EXPECT_EQ(e.revision(), "r001");
     EXPECT_NE(std::string(e.what()).find("applied revision r001: its file is missing"),
@@ -149,9 +149,10 @@ class InvalidIndex : public ::testing::Test {
   }
   RevisionFile unique_email(const std::string& extra = "") {
     RevisionFile f{.id = "a",
-                   .upgrade = "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS accounts_email_key "
-                              "ON accounts (email);" +
-                              extra,
+                   .upgrade =
+                       "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS accounts_email_key "
+                       "ON accounts (email);" +
+                       extra,
                    .downgrade = "DROP INDEX CONCURRENTLY accounts_email_key;"};
     f.extra_headers = "-- Transactional: false\n";
     return f;
@@ -187,12 +188,11 @@ TEST_F(InvalidIndex, ARevisionAfterWhichItsIndexIsInvalidIsNotRecorded) {
     c->execute("DELETE FROM accounts WHERE id = 2");
   }
   // Stands in for whatever invalidates the index after its build (superuser-only catalog write).
-  env_.write(unique_email(
-      "\nUPDATE pg_index SET indisvalid = false WHERE indexrelid = "
-      "'accounts_email_key'::regclass;"));
+  env_.write(
+      unique_email("\nUPDATE pg_index SET indisvalid = false WHERE indexrelid = "
+                   "'accounts_email_key'::regclass;"));
   const auto e = error_of<MigrationError>([&] { upgrade(db_, "head", env_.options()); });
-  EXPECT_NE(std::string(e.what()).find(".accounts_email_key INVALID"),
-            std::string::npos)
+  EXPECT_NE(std::string(e.what()).find(".accounts_email_key INVALID"), std::string::npos)
       << e.what();
   EXPECT_NE(std::string(e.what()).find("from statement 1"), std::string::npos) << e.what();
   EXPECT_TRUE(current(db_, env_.options()).empty());

@@ -41,7 +41,7 @@ TEST_P(Basic, HistoryRecordsChecksumScriptDurationAndWho) {
       "retort_history");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r.at(0)[0].as_text(), "r000");
-  EXPECT_EQ(r.at(0)[2].as_text().substr(0, 3), "v1:");
+  EXPECT_EQ(r.at(0)[2].as_text().substr(0, 3), "v2:");
   EXPECT_EQ(r.at(0)[3].as_text(), env_.path_of("r000").string());
   EXPECT_FALSE(r.at(0)[4].is_null());
   EXPECT_GE(r.at(0)[5].as_double(), 0.0);

@@ -176,9 +176,10 @@ TEST_P(Failure, ChangedFileOfAnAppliedRevisionStopsTheUpgrade) {
 TEST_P(Failure, VerifyAcceptRecordsEveryChangedFile) {
   env_.chain(2);
   upgrade(db_, "head", env_.options());
-  env_.write({.id = "r000",
-              .upgrade = "-- edited\nCREATE TABLE t_r000 (id INTEGER PRIMARY KEY, name TEXT);",
-              .downgrade = "DROP TABLE t_r000;"});
+  env_.write(
+      {.id = "r000",
+       .upgrade = "-- edited\nCREATE TABLE t_r000 (id INTEGER PRIMARY KEY, name TEXT, note TEXT);",
+       .downgrade = "DROP TABLE t_r000;"});
   env_.write({.id = "r001",
               .down = {"r000"},
               .upgrade = "-- edited too",

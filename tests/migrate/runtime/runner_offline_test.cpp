@@ -1,5 +1,5 @@
-// `--sql` output against golden files (tests/migrate/runtime/goldens/). RETORT_UPDATE_GOLDENS=1 rewrites
-// them; review the diff.
+// `--sql` output against golden files (tests/migrate/runtime/goldens/). RETORT_UPDATE_GOLDENS=1
+// rewrites them; review the diff.
 #include <gtest/gtest.h>
 
 #include <cstdlib>

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "retort/migrate.hpp"
 #include "migrate/runtime/sql_splitter.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {
@@ -14,7 +14,8 @@ std::vector<std::string> sqls(std::string_view text, SqlDialect d = SqlDialect::
   return out;
 }
 
-std::vector<int> lines(std::string_view text, int first_line, SqlDialect d = SqlDialect::postgresql) {
+std::vector<int> lines(std::string_view text, int first_line,
+                       SqlDialect d = SqlDialect::postgresql) {
   std::vector<int> out;
   for (const SqlStatement& s : split_sql(text, d, first_line)) {
     out.push_back(s.line);
@@ -37,40 +38,48 @@ TEST(SqlSplitter, CommentsBetweenStatementsAreDropped) {
   EXPECT_EQ(sqls("-- create it\nCREATE TABLE a (x INT); -- done;\n"), V{"CREATE TABLE a (x INT)"});
   EXPECT_EQ(lines("-- note\n\n/* a\n b */ SELECT 1;", 5), std::vector<int>{8});
   EXPECT_EQ(sqls("SELECT 1 /* ; */ + 1;"), V{"SELECT 1 /* ; */ + 1"});
-  EXPECT_EQ(sqls("SELECT /* outer /* inner; */ still ; comment */ 1; SELECT 2"), (V{"SELECT /* outer /* inner; */ still ; comment */ 1", "SELECT 2"}));
+  EXPECT_EQ(sqls("SELECT /* outer /* inner; */ still ; comment */ 1; SELECT 2"),
+            (V{"SELECT /* outer /* inner; */ still ; comment */ 1", "SELECT 2"}));
   EXPECT_EQ(sqls("SELECT 1 -- trailing ' quote ;\n, 2;"), V{"SELECT 1 -- trailing ' quote ;\n, 2"});
 }
 
 TEST(SqlSplitter, SingleQuotes) {
   EXPECT_EQ(sqls("INSERT INTO t VALUES ('a;b', 'it''s; fine'); SELECT 2;"),
             (V{"INSERT INTO t VALUES ('a;b', 'it''s; fine')", "SELECT 2"}));
-  EXPECT_EQ(sqls("SELECT '--not a comment;' ; SELECT '/*';"), (V{"SELECT '--not a comment;'", "SELECT '/*'"}));
+  EXPECT_EQ(sqls("SELECT '--not a comment;' ; SELECT '/*';"),
+            (V{"SELECT '--not a comment;'", "SELECT '/*'"}));
   EXPECT_EQ(lines("SELECT 'multi\nline\n';\nSELECT 2;", 1), (std::vector<int>{1, 4}));
 }
 
 TEST(SqlSplitter, EscapeStringsOnPostgres) {
-  EXPECT_EQ(sqls(R"(SELECT E'it\'s; \\'; SELECT e'\n;';)"), (V{R"(SELECT E'it\'s; \\')", R"(SELECT e'\n;')"}));
+  EXPECT_EQ(sqls(R"(SELECT E'it\'s; \\'; SELECT e'\n;';)"),
+            (V{R"(SELECT E'it\'s; \\')", R"(SELECT e'\n;')"}));
   // On SQLite a backslash is an ordinary character: 'a\' is a complete string.
-  EXPECT_EQ(sqls(R"(SELECT 'a\'; SELECT 2;)", SqlDialect::sqlite), (V{R"(SELECT 'a\')", "SELECT 2"}));
+  EXPECT_EQ(sqls(R"(SELECT 'a\'; SELECT 2;)", SqlDialect::sqlite),
+            (V{R"(SELECT 'a\')", "SELECT 2"}));
   // Without the E prefix PostgreSQL (standard_conforming_strings) keeps backslashes literal too.
   EXPECT_EQ(sqls(R"(SELECT 'a\'; SELECT 2;)"), (V{R"(SELECT 'a\')", "SELECT 2"}));
 }
 
 TEST(SqlSplitter, DoubleQuotedIdentifiers) {
-  EXPECT_EQ(sqls(R"(CREATE TABLE "a;b" ("x""y;" INT); SELECT 1;)"), (V{R"(CREATE TABLE "a;b" ("x""y;" INT))", "SELECT 1"}));
-  EXPECT_EQ(sqls("SELECT [a;b], `c;d` FROM t; SELECT 2", SqlDialect::sqlite), (V{"SELECT [a;b], `c;d` FROM t", "SELECT 2"}));
+  EXPECT_EQ(sqls(R"(CREATE TABLE "a;b" ("x""y;" INT); SELECT 1;)"),
+            (V{R"(CREATE TABLE "a;b" ("x""y;" INT))", "SELECT 1"}));
+  EXPECT_EQ(sqls("SELECT [a;b], `c;d` FROM t; SELECT 2", SqlDialect::sqlite),
+            (V{"SELECT [a;b], `c;d` FROM t", "SELECT 2"}));
 }
 
 TEST(SqlSplitter, DollarQuotedBodies) {
   const char* fn =
-      "CREATE FUNCTION f() RETURNS trigger AS $$\nBEGIN\n  NEW.x := 'a;b';\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n"
+      "CREATE FUNCTION f() RETURNS trigger AS $$\nBEGIN\n  NEW.x := 'a;b';\n  RETURN "
+      "NEW;\nEND;\n$$ LANGUAGE plpgsql;\n"
       "SELECT 1;";
   auto out = split_sql(fn, SqlDialect::postgresql, 20);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].line, 20);
   EXPECT_EQ(out[1].line, 26);
   EXPECT_EQ(out[1].sql, "SELECT 1");
-  EXPECT_EQ(sqls("DO $body$ BEGIN PERFORM $x$;$x$; END $body$; SELECT 2"), (V{"DO $body$ BEGIN PERFORM $x$;$x$; END $body$", "SELECT 2"}));
+  EXPECT_EQ(sqls("DO $body$ BEGIN PERFORM $x$;$x$; END $body$; SELECT 2"),
+            (V{"DO $body$ BEGIN PERFORM $x$;$x$; END $body$", "SELECT 2"}));
   EXPECT_EQ(sqls("DO $a$ inner $b$ ; $a$; SELECT 2"), (V{"DO $a$ inner $b$ ; $a$", "SELECT 2"}));
   // Parameters and identifiers with '$' are not quotes.
   EXPECT_EQ(sqls("SELECT $1; SELECT a$b$ FROM t;"), (V{"SELECT $1", "SELECT a$b$ FROM t"}));
@@ -85,15 +94,21 @@ TEST(SqlSplitter, SqliteTriggerBodies) {
   EXPECT_EQ(out[0].sql.substr(out[0].sql.size() - 3), "END");
   EXPECT_EQ(out[0].line, 3);
   EXPECT_EQ(out[1].line, 8);
-  EXPECT_EQ(sqls("CREATE TEMP TRIGGER x BEFORE DELETE ON t BEGIN SELECT 1; SELECT 2; END; SELECT 3", SqlDialect::sqlite),
-            (V{"CREATE TEMP TRIGGER x BEFORE DELETE ON t BEGIN SELECT 1; SELECT 2; END", "SELECT 3"}));
+  EXPECT_EQ(
+      sqls("CREATE TEMP TRIGGER x BEFORE DELETE ON t BEGIN SELECT 1; SELECT 2; END; SELECT 3",
+           SqlDialect::sqlite),
+      (V{"CREATE TEMP TRIGGER x BEFORE DELETE ON t BEGIN SELECT 1; SELECT 2; END", "SELECT 3"}));
   // On PostgreSQL a trigger is one ordinary statement.
-  EXPECT_EQ(sqls("CREATE TRIGGER x AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f(); SELECT 1").size(), 2u);
+  EXPECT_EQ(
+      sqls("CREATE TRIGGER x AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f(); SELECT 1").size(),
+      2u);
 }
 
 TEST(SqlSplitter, PostgresBeginAtomic) {
-  EXPECT_EQ(sqls("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3;"),
-            (V{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END", "SELECT 3"}));
+  EXPECT_EQ(sqls("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; "
+                 "END; SELECT 3;"),
+            (V{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
+               "SELECT 3"}));
   EXPECT_EQ(sqls("BEGIN; SELECT 1; COMMIT;"), (V{"BEGIN", "SELECT 1", "COMMIT"}));
 }
 

@@ -7,24 +7,29 @@
 
 #include "migrate/graph/graph_helpers.hpp"
 #include "migrate/script/revision_cache.hpp"
-#include "retort/migrate.hpp"
 #include "migrate/script/script_file.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {
 
-void write(const std::filesystem::path& p, const std::string& content) { std::ofstream(p, std::ios::binary) << content; }
+void write(const std::filesystem::path& p, const std::string& content) {
+  std::ofstream(p, std::ios::binary) << content;
+}
 
 std::string file(const std::string& id, const std::string& down, const std::string& message) {
-  return "-- retort revision\n-- Revision: " + id + "\n-- Down revision: " + down + "\n-- Message: " + message +
-         "\n\n-- +upgrade\nCREATE TABLE t_" + id + " (x INT);\n-- +downgrade sqlite\nDROP TABLE t_" + id + ";\n";
+  return "-- retort revision\n-- Revision: " + id + "\n-- Down revision: " + down +
+         "\n-- Message: " + message + "\n\n-- +upgrade\nCREATE TABLE t_" + id +
+         " (x INT);\n-- +downgrade sqlite\nDROP TABLE t_" + id + ";\n";
 }
 
 FileStamp stamp(const std::filesystem::path& p) {
   struct stat st {};
   EXPECT_EQ(::stat(p.c_str(), &st), 0);
-  return {static_cast<std::int64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec,
-          st.st_ctim.tv_sec * 1'000'000'000 + st.st_ctim.tv_nsec, static_cast<std::uint64_t>(st.st_ino)};
+  return {static_cast<std::int64_t>(st.st_size),
+          st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1'000'000'000 + st.st_ctim.tv_nsec,
+          static_cast<std::uint64_t>(st.st_ino)};
 }
 
 TEST(HeaderEncoding, RoundTripsEveryField) {
@@ -50,8 +55,14 @@ TEST(HeaderEncoding, RoundTripsEveryField) {
   EXPECT_EQ(back.sections[1].line, r.sections[1].line);
   EXPECT_TRUE(back.sections[0].sql.empty());
   EXPECT_EQ(back.checksum, r.checksum);
-  for (const char* bad : {"", "abcd", "abcd\t\t\t\t\t\t4\t1,2,3,4\t\tv1:x", "abcd\t\t\t\t\t\t1\t1,2,3\t\tv1:x",
-                          "abcd\t\t\t\t\t\t1\t1,2,3,4\tx:sqlite:3\tv1:x"}) {
+  EXPECT_EQ(back.checksum_v1, r.checksum_v1);
+  ASSERT_TRUE(decode_header("abcd\t\t\t\t\t\t1\t1,2,3,4\t\tv2:x\tv1:y", back));
+  EXPECT_EQ(back.checksum, "v2:x");
+  EXPECT_EQ(back.checksum_v1, "v1:y");
+  for (const char* bad :
+       {"", "abcd", "abcd\t\t\t\t\t\t1\t1,2,3,4\t\tv2:x", "abcd\t\t\t\t\t\t1\t1,2,3,4\t\tv2:x\t",
+        "abcd\t\t\t\t\t\t4\t1,2,3,4\t\tv1:x", "abcd\t\t\t\t\t\t1\t1,2,3\t\tv1:x",
+        "abcd\t\t\t\t\t\t1\t1,2,3,4\tx:sqlite:3\tv1:x"}) {
     EXPECT_FALSE(decode_header(bad, back)) << bad;
   }
 }
@@ -85,8 +96,9 @@ TEST(HeaderCache, HitsOnlyForUnchangedStampsAndNeverStoresRacyEntries) {
 
 TEST(HeaderCache, CorruptCachesAreIgnored) {
   testing::ScratchDir dir;
-  for (const char* junk : {"", "not a cache\n", "retort-revision-cache 1\na.sql\t1\t2\n",
-                           "retort-revision-cache 1\na.sql\tx\t2\t3\t4\tabcd\t\t\t\t\t\t1\t1,2,3,4\t\tv1:x\n"}) {
+  for (const char* junk :
+       {"", "not a cache\n", "retort-revision-cache 1\na.sql\t1\t2\n",
+        "retort-revision-cache 1\na.sql\tx\t2\t3\t4\tabcd\t\t\t\t\t\t1\t1,2,3,4\t\tv1:x\n"}) {
     write(dir / "cache", junk);
     HeaderCache cache(dir / "cache");
     Revision out;
@@ -109,9 +121,11 @@ TEST(HeadersOnlyLoad, UsesTheCacheForUnchangedFilesAndRereadsEditedOnes) {
   // message: a cache hit returns the marked header.
   Revision planted = revs[0];
   planted.message = "from the cache";
-  write(options.cache, fmt::format("retort-revision-cache 1\naaaa_a.sql\t{}\t{}\t{}\t{}\t{}\n", stamp(dir / "aaaa_a.sql").size,
-                                   stamp(dir / "aaaa_a.sql").mtime_ns, stamp(dir / "aaaa_a.sql").ctime_ns,
-                                   stamp(dir / "aaaa_a.sql").inode, encode_header(planted)));
+  write(options.cache,
+        fmt::format("retort-revision-cache 2\naaaa_a.sql\t{}\t{}\t{}\t{}\t{}\n",
+                    stamp(dir / "aaaa_a.sql").size, stamp(dir / "aaaa_a.sql").mtime_ns,
+                    stamp(dir / "aaaa_a.sql").ctime_ns, stamp(dir / "aaaa_a.sql").inode,
+                    encode_header(planted)));
   revs = load_revisions(dir.path(), options);
   EXPECT_EQ(revs[0].message, "from the cache");
   EXPECT_EQ(revs[0].path, (dir / "aaaa_a.sql").string());
@@ -123,9 +137,11 @@ TEST(HeadersOnlyLoad, UsesTheCacheForUnchangedFilesAndRereadsEditedOnes) {
   EXPECT_EQ(revs[0].message, "edited");
 
   // Full loads never use the cache.
-  write(options.cache, fmt::format("retort-revision-cache 1\naaaa_a.sql\t{}\t{}\t{}\t{}\t{}\n", stamp(dir / "aaaa_a.sql").size,
-                                   stamp(dir / "aaaa_a.sql").mtime_ns, stamp(dir / "aaaa_a.sql").ctime_ns,
-                                   stamp(dir / "aaaa_a.sql").inode, encode_header(planted)));
+  write(options.cache,
+        fmt::format("retort-revision-cache 2\naaaa_a.sql\t{}\t{}\t{}\t{}\t{}\n",
+                    stamp(dir / "aaaa_a.sql").size, stamp(dir / "aaaa_a.sql").mtime_ns,
+                    stamp(dir / "aaaa_a.sql").ctime_ns, stamp(dir / "aaaa_a.sql").inode,
+                    encode_header(planted)));
   EXPECT_EQ(load_revisions(dir.path(), {.cache = options.cache})[0].message, "edited");
 }
 
@@ -144,7 +160,8 @@ TEST(HeadersOnlyLoad, LoadSectionsFetchesTheSqlAndChecksTheChecksum) {
     load_sections(stale);
     FAIL();
   } catch (const ScriptError& e) {
-    EXPECT_NE(std::string(e.what()).find("changed since it was loaded"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("changed since it was loaded"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -3,10 +3,10 @@
 
 #include <fstream>
 
-#include "retort/migrate.hpp"
-#include "migrate/script/script_file.hpp"
-#include "migrate/runtime/sql_splitter.hpp"
 #include "migrate/graph/graph_helpers.hpp"
+#include "migrate/runtime/sql_splitter.hpp"
+#include "migrate/script/script_file.hpp"
+#include "retort/migrate.hpp"
 
 namespace retort::migrate {
 namespace {
@@ -44,8 +44,9 @@ TEST(ParseRevision, ReadsHeaderAndSections) {
   EXPECT_EQ(r.path, "v/1a2b3c4d5e6f_users.sql");
   EXPECT_EQ(r.lines.revision, 2);
   EXPECT_EQ(r.lines.down_revision, 3);
-  EXPECT_EQ(r.checksum.substr(0, 3), "v1:");
-  EXPECT_EQ(r.checksum.size(), 3u + 64u);
+  EXPECT_EQ(r.checksum.substr(0, 3), "v2:");
+  EXPECT_EQ(r.checksum.size(), 3u + 32u + 1u + 32u);
+  EXPECT_EQ(r.checksum_v1.substr(0, 3), "v1:");
 
   ASSERT_EQ(r.sections.size(), 4u);
   EXPECT_EQ(r.sections[0].line, 11);
@@ -69,12 +70,16 @@ TEST(ParseRevision, ReadsHeaderAndSections) {
 }
 
 TEST(ParseRevision, MinimalFileAndDefaults) {
-  Revision r = parse_revision("-- retort revision\n-- revision: abc\n-- DOWN REVISION: none\n", "f.sql");
+  Revision r =
+      parse_revision("-- retort revision\n-- revision: abc\n-- DOWN REVISION: none\n", "f.sql");
   EXPECT_EQ(r.id, "abc");
   EXPECT_TRUE(r.down_revisions.empty());
   EXPECT_TRUE(r.transactional);
   EXPECT_TRUE(r.sections.empty());
-  Revision crlf = parse_revision("\xEF\xBB\xBF-- retort revision\r\n-- Revision: abc\r\n-- Down revision: none\r\n\r\n-- +upgrade\r\nSELECT 1;\r\n", "f.sql");
+  Revision crlf = parse_revision(
+      "\xEF\xBB\xBF-- retort revision\r\n-- Revision: abc\r\n-- Down revision: none\r\n\r\n-- "
+      "+upgrade\r\nSELECT 1;\r\n",
+      "f.sql");
   EXPECT_EQ(crlf.id, "abc");
   EXPECT_EQ(crlf.sections.at(0).sql, "SELECT 1;\n");
 }
@@ -87,7 +92,8 @@ void expect_error(const std::string& content, int line, const std::string& reaso
     EXPECT_EQ(e.file(), "v/bad.sql");
     EXPECT_EQ(e.line(), line) << e.what();
     EXPECT_NE(e.reason().find(reason_part), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).rfind("v/bad.sql:" + std::to_string(line) + ": ", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("v/bad.sql:" + std::to_string(line) + ": ", 0), 0u)
+        << e.what();
   }
 }
 
@@ -95,18 +101,22 @@ TEST(ParseRevision, EveryBadForm) {
   const std::string head = "-- retort revision\n-- Revision: abc\n-- Down revision: none\n";
   expect_error("", 1, "missing header");
   expect_error("-- Revision: abc\n", 1, "missing header");
-  expect_error("-- retort revision\n-- Message: no id\n\n-- +upgrade\nSELECT 1;\n", 1, "missing 'Revision:' header");
+  expect_error("-- retort revision\n-- Message: no id\n\n-- +upgrade\nSELECT 1;\n", 1,
+               "missing 'Revision:' header");
   expect_error("-- retort revision\n-- Revision: abc\n\n-- +upgrade\nSELECT 1;\n", 1,
                "missing 'Down revision:' header");
   expect_error(head + "-- Colour: blue\n", 4, "unknown header key 'Colour'");
   expect_error(head + "-- Revision: def\n", 4, "header 'revision' appears twice (first on line 2)");
   expect_error(head + "-- just a remark\n", 4, "malformed header line");
   expect_error(head + "-- Transactional: maybe\n", 4, "Transactional must be true or false");
-  expect_error(head + "-- SQLite foreign keys: false\n", 4, "SQLite foreign keys must be on or off");
-  expect_error("-- retort revision\n-- Revision: abc\n-- Down revision: a1,, b2\n", 3, "empty item");
+  expect_error(head + "-- SQLite foreign keys: false\n", 4,
+               "SQLite foreign keys must be on or off");
+  expect_error("-- retort revision\n-- Revision: abc\n-- Down revision: a1,, b2\n", 3,
+               "empty item");
   expect_error("-- retort revision\n-- Revision:\n", 2, "empty Revision header");
   expect_error(head + "CREATE TABLE t (x INT);\n", 4, "text outside a section");
-  expect_error(head + "\n-- +upgrade\nSELECT 1;\n-- +upgrade\nSELECT 2;\n", 7, "duplicate section '-- +upgrade' (first on line 5)");
+  expect_error(head + "\n-- +upgrade\nSELECT 1;\n-- +upgrade\nSELECT 2;\n", 7,
+               "duplicate section '-- +upgrade' (first on line 5)");
   expect_error(head + "-- +upgrade sqlite\n-- +upgrade SQLite\n", 5, "duplicate section");
   expect_error(head + "-- +migrate\n", 4, "unknown section marker '-- +migrate'");
   expect_error(head + "-- +upgrade mysql\n", 4, "unknown dialect 'mysql'");
@@ -115,11 +125,15 @@ TEST(ParseRevision, EveryBadForm) {
 TEST(ParseRevision, SqliteForeignKeysOff) {
   const std::string head = "-- retort revision\n-- Revision: abc\n-- Down revision: none\n";
   EXPECT_FALSE(parse_revision(head, "x.sql").sqlite_foreign_keys_off);
-  EXPECT_TRUE(parse_revision(head + "-- SQLite Foreign Keys: OFF\n", "x.sql").sqlite_foreign_keys_off);
-  EXPECT_FALSE(parse_revision(head + "-- SQLite foreign keys: on\n", "x.sql").sqlite_foreign_keys_off);
+  EXPECT_TRUE(
+      parse_revision(head + "-- SQLite Foreign Keys: OFF\n", "x.sql").sqlite_foreign_keys_off);
+  EXPECT_FALSE(
+      parse_revision(head + "-- SQLite foreign keys: on\n", "x.sql").sqlite_foreign_keys_off);
 }
 
-void write(const std::filesystem::path& p, const std::string& content) { std::ofstream(p, std::ios::binary) << content; }
+void write(const std::filesystem::path& p, const std::string& content) {
+  std::ofstream(p, std::ios::binary) << content;
+}
 
 std::string file(const std::string& id, const std::string& down, const std::string& extra = "") {
   return "-- retort revision\n-- Revision: " + id + "\n-- Down revision: " + down + "\n" + extra +

@@ -23,7 +23,7 @@ DROP FUNCTION touch();
 
 UPDATE retort_version SET version_num='b2c3d4e5f6a1' WHERE retort_version.version_num = 'c3d4e5f6a1b2';
 
-INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('c3d4e5f6a1b2', 'downgrade', 'v1:7519d96c19a752236b62da4a79a21bc7dbea64472697feec31c4035d7c5efe99', '$ENV/versions/c3d4e5f6a1b2_rev.sql', CURRENT_TIMESTAMP, current_user, '0.1.0');
+INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('c3d4e5f6a1b2', 'downgrade', 'v2:b64b58799d5a14169f194b09470e87bd.fc573857df4ef9d4637c8662581fef7e', '$ENV/versions/c3d4e5f6a1b2_rev.sql', CURRENT_TIMESTAMP, current_user, '0.1.0');
 
 COMMIT;
 
@@ -35,7 +35,7 @@ BEGIN;
 
 UPDATE retort_version SET version_num='a1b2c3d4e5f6' WHERE retort_version.version_num = 'b2c3d4e5f6a1';
 
-INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('b2c3d4e5f6a1', 'downgrade', 'v1:ab3e1106ef166d1e21e8d9d475a034ba9822f3a8cfce527425703b89c9c8786c', '$ENV/versions/b2c3d4e5f6a1_rev.sql', CURRENT_TIMESTAMP, current_user, '0.1.0');
+INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('b2c3d4e5f6a1', 'downgrade', 'v2:f47f35b81f39836385c8258fee4abbfc.dbc022aa068a546ddb1925157dbf7327', '$ENV/versions/b2c3d4e5f6a1_rev.sql', CURRENT_TIMESTAMP, current_user, '0.1.0');
 
 COMMIT;
 
@@ -47,7 +47,7 @@ DROP TABLE accounts;
 
 DELETE FROM retort_version WHERE retort_version.version_num = 'a1b2c3d4e5f6';
 
-INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('a1b2c3d4e5f6', 'downgrade', 'v1:7ed724aac00f797abba0f0efab3c24778ffaa2fdfd1b0b4ecf53442d1c5fc8cb', '$ENV/versions/a1b2c3d4e5f6_rev.sql', CURRENT_TIMESTAMP, current_user, '0.1.0');
+INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('a1b2c3d4e5f6', 'downgrade', 'v2:e617aff199a1299b456cd5d39047f8a0.b43683d8490adad379ff5f7fc701d7a1', '$ENV/versions/a1b2c3d4e5f6_rev.sql', CURRENT_TIMESTAMP, current_user, '0.1.0');
 
 COMMIT;
 

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS retort_history (
 
 UPDATE retort_version SET version_num='c3d4e5f6a1b2' WHERE retort_version.version_num = 'a1b2c3d4e5f6';
 
-INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('c3d4e5f6a1b2', 'stamp', 'v1:7519d96c19a752236b62da4a79a21bc7dbea64472697feec31c4035d7c5efe99', '$ENV/versions/c3d4e5f6a1b2_rev.sql', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, '0.1.0');
+INSERT INTO retort_history (revision, direction, checksum, script, applied_at, applied_by, retort_version) VALUES ('c3d4e5f6a1b2', 'stamp', 'v2:b64b58799d5a14169f194b09470e87bd.fc573857df4ef9d4637c8662581fef7e', '$ENV/versions/c3d4e5f6a1b2_rev.sql', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, '0.1.0');
 
 COMMIT;
 
