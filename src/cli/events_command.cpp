@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +14,7 @@
 #include "cli/context.hpp"
 #include "cli/printable.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
 #include "core/log.hpp"
@@ -233,10 +236,23 @@ int run_ingest(Context& context, const IngestCliOptions& o) {
   options.id_version = o.uuid1 ? events::IdVersion::v1 : events::IdVersion::v7;
   const bool tty = isatty(STDERR_FILENO) == 1 && !context.options.quiet;
   if (tty) {
-    options.on_progress = [](std::size_t lines, std::size_t accepted, std::size_t rejected) {
-      std::cerr << fmt::format("\r{} lines read, {} accepted, {} rejected", lines, accepted,
-                               rejected)
-                << std::flush;
+    // The time left comes from how much of the file was read; standard input has no size.
+    std::error_code ec;
+    const double size =
+        file.is_open() ? static_cast<double>(std::filesystem::file_size(o.file, ec)) : 0;
+    const auto start = std::chrono::steady_clock::now();
+    options.on_progress = [&file, size, start](std::size_t lines, std::size_t accepted,
+                                               std::size_t rejected) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::optional<double> done;
+      if (const std::streamoff at = file.is_open() ? std::streamoff(file.tellg()) : -1;
+          at >= 0 && size > 0) {
+        done = static_cast<double>(at) / size;
+      }
+      // "\x1b[K" clears what a longer previous status left at the end of the line.
+      std::cerr << '\r' << ingest_progress_text(lines, accepted, rejected, seconds, done)
+                << "\x1b[K" << std::flush;
     };
   }
   const std::string source = o.file == "-" ? std::string("standard input") : o.file;

@@ -12,7 +12,9 @@ constexpr std::string_view kEraseLine = "\r\033[K";
 
 }  // namespace
 
-StatusLine::~StatusLine() { clear(); }
+StatusLine::~StatusLine() {
+  clear();
+}
 
 void StatusLine::show(std::string_view text) {
   if (!enabled_) return;
@@ -38,6 +40,19 @@ std::string per_second(double rate) {
   if (rate >= 1e4) return fmt::format("{:.0f}k/s", rate / 1e3);
   if (rate >= 1e3) return fmt::format("{:.1f}k/s", rate / 1e3);
   return fmt::format("{:.0f}/s", rate);
+}
+
+std::string ingest_progress_text(std::size_t lines, std::size_t accepted, std::size_t rejected,
+                                 double seconds, std::optional<double> fraction_done) {
+  std::string text =
+      fmt::format("{} lines read, {} accepted, {} rejected", lines, accepted, rejected);
+  if (seconds > 0) {
+    text += ", " + per_second(static_cast<double>(accepted + rejected) / seconds);
+  }
+  if (seconds > 0 && fraction_done && *fraction_done > 0 && *fraction_done < 1) {
+    text += ", " + duration_text(seconds * (1 - *fraction_done) / *fraction_done) + " left";
+  }
+  return text;
 }
 
 std::string duration_text(double seconds) {

@@ -3,6 +3,8 @@
 // (or with -q, or --log-format json): logs and CI output stay plain.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +34,12 @@ class StatusLine {
 // "1.2k/s", "2m05s": short forms for status lines.
 std::string per_second(double rate);
 std::string duration_text(double seconds);
+
+// The status of a running `events ingest`: "12,000 lines read, 11,990 accepted, 10 rejected,
+// 4.1k/s, 2m05s left". The rate is of lines handled (accepted + rejected) over `seconds`; the time
+// left is estimated from `fraction_done` (bytes of the file read / its size), left out when it is
+// not known (standard input) or nothing was read yet.
+std::string ingest_progress_text(std::size_t lines, std::size_t accepted, std::size_t rejected,
+                                 double seconds, std::optional<double> fraction_done);
 
 }  // namespace retort::cli
