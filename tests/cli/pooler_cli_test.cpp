@@ -21,7 +21,7 @@ namespace {
 using migrate_cli::CliRun;
 using nlohmann::json;
 
-std::string quoted(const std::string& text) {
+std::string sh_quoted(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -32,10 +32,10 @@ class PoolerCliTest : public ::testing::Test {
   CliRun run(const std::string& args, const std::string& env) {
     return migrate_cli::retort(args, dir_.path(), env);
   }
-  std::string pooled() const { return "DATABASE_URL=" + quoted(bouncer_.url()); }
+  std::string pooled() const { return "DATABASE_URL=" + sh_quoted(bouncer_.url()); }
   std::string declared() const {
     return pooled() +
-           " RETORT_POOL_MODE=transaction RETORT_MIGRATION_URL=" + quoted(bouncer_.direct_url());
+           " RETORT_POOL_MODE=transaction RETORT_MIGRATION_URL=" + sh_quoted(bouncer_.direct_url());
   }
   // Whether the version table exists, asked directly.
   bool migrated() {

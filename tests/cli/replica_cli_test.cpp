@@ -36,7 +36,7 @@ std::string replica_server_url() {
   return url;
 }
 
-std::string quoted(const std::string& text) {
+std::string sh_quoted(const std::string& text) {
   return "'" + text + "'";  // our URLs hold no single quote
 }
 
@@ -50,8 +50,8 @@ class ReplicaCliTest : public ::testing::Test {
   void SetUp() override {
     primary_url_ = schema_.url_text();
     replica_url_ = with_search_path(replica_server_url(), schema_.name());
-    env_ = "RETORT_DATABASE_URL=" + quoted(primary_url_) +
-           " RETORT_REPLICA_URL=" + quoted(replica_url_);
+    env_ = "RETORT_DATABASE_URL=" + sh_quoted(primary_url_) +
+           " RETORT_REPLICA_URL=" + sh_quoted(replica_url_);
   }
   void TearDown() override { resume_replay(); }
 
@@ -134,7 +134,7 @@ TEST_F(ReplicaCliTest, ReadsComeFromTheReplicaWritesGoToThePrimary) {
 
 TEST_F(ReplicaCliTest, StatsWithoutAReplicaReportNone) {
   ASSERT_EQ(run("upgrade head").exit_code, 0);
-  const CliRun r = run("events stats --json", "RETORT_DATABASE_URL=" + quoted(primary_url_));
+  const CliRun r = run("events stats --json", "RETORT_DATABASE_URL=" + sh_quoted(primary_url_));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(json::parse(r.out)["replica"].is_null()) << r.out;
 }
@@ -169,7 +169,7 @@ TEST_F(ReplicaCliTest, MultiHostUrlFindsThePrimaryAndTheStandby) {
       fmt::format("{}@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write", encoded,
                   std::getenv("RETORT_TEST_PG_REPLICA_PORT"), primary.param("port").value()),
       schema_.name());
-  const std::string env = "DATABASE_URL=" + quoted(url);
+  const std::string env = "DATABASE_URL=" + sh_quoted(url);
   CliRun r = run("settings", env);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.out.find("target_session_attrs=prefer-standby ("), std::string::npos) << r.out;

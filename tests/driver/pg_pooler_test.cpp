@@ -48,8 +48,8 @@ TEST_F(PgPoolerTest, UnnamedStatementsWorkAcrossPooledSessions) {
   const std::vector<Result> piped = a->pipeline(batch);
   EXPECT_EQ(piped.at(1).at(0)[0].as_text(), "piped");
   std::int64_t streamed = 0;
-  b->stream("SELECT id FROM pooled WHERE id < $1", {std::int64_t{1000}},
-            [&](const Row&) { ++streamed; });
+  const std::vector<Value> below = {Value(std::int64_t{1000})};
+  b->stream("SELECT id FROM pooled WHERE id < $1", below, [&](const Row&) { ++streamed; });
   EXPECT_EQ(streamed, 22);
   const std::vector<std::string> columns = {"id", "note"};
   std::unique_ptr<CopyWriter> copy = a->copy_in("pooled", columns);

@@ -99,9 +99,11 @@ void PgBouncer::start(const std::string& pool_mode) {
   fs::permissions(dir / "userlist.txt", fs::perms::owner_read | fs::perms::owner_write);
   const bool root = ::geteuid() == 0;
   if (root) run_shell_checked("chown -R postgres: " + shell_quote(dir.string()));
-  pid_ = spawn_shell("cd / && " + std::string(root ? "runuser -u postgres -- " : "") +
-                         "pgbouncer " + shell_quote((dir / "pgbouncer.ini").string()),
-                     dir / "stdout.log");
+  // spawn_shell execs its command: the cd (the server user may not enter our working
+  // directory) needs a shell of its own.
+  const std::string run = "cd / && exec " + std::string(root ? "runuser -u postgres -- " : "") +
+                          "pgbouncer " + shell_quote((dir / "pgbouncer.ini").string());
+  pid_ = spawn_shell("/bin/sh -c " + shell_quote(run), dir / "stdout.log");
   url_ = with_dbname(server, "127.0.0.1", std::to_string(port), database_);
   direct_url_ = with_dbname(server, server.param("host").value_or("127.0.0.1"),
                             server.param("port").value_or("5432"), database_);
