@@ -84,5 +84,26 @@ TEST_F(PgPoolerTest, PreparedStatementsBreakBehindATransactionPooler) {
   }
 }
 
+// PgBouncer refuses the `options` startup parameter that carries the driver's session settings;
+// the driver then SETs them, and PgBouncer carries them to every server session it hands over.
+// A database whose default time zone is not UTC shows whether they arrived.
+TEST_F(PgPoolerTest, SessionSettingsSurviveTheRefusedOptionsParameter) {
+  connect(parse_database_url(bouncer_.direct_url()))
+      ->execute_script("ALTER DATABASE " + bouncer_.database() +
+                       " SET TimeZone = 'America/New_York'");
+  std::unique_ptr<Connection> a = open(false);
+  std::unique_ptr<Connection> b = open(false);
+  for (int i = 0; i < 3; ++i) {
+    for (Connection* c : {a.get(), b.get()}) {
+      const Result r =
+          c->execute("SELECT current_setting('TimeZone'), current_setting('DateStyle')");
+      EXPECT_EQ(r.at(0)[0].as_text(), "UTC");
+      EXPECT_EQ(r.at(0)[1].as_text(), "ISO, MDY");
+    }
+  }
+  const Timestamp at = Timestamp::parse("2026-12-07T15:00:00.123456Z");
+  EXPECT_EQ(a->execute("SELECT $1::timestamptz", {at}).at(0)[0].as_timestamp(), at);
+}
+
 }  // namespace
 }  // namespace retort::testing
