@@ -175,6 +175,7 @@ TEST_F(ReplicaCliTest, MultiHostUrlFindsThePrimaryAndTheStandby) {
   EXPECT_NE(r.out.find("target_session_attrs=prefer-standby ("), std::string::npos) << r.out;
   r = run("upgrade head", env);
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  wait_for_replay();  // the reads below are the replica's: its tables must exist there first
   r = run("events stats --json", env);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(json::parse(r.out)["replica"]["in_recovery"], true) << r.out;
