@@ -3,7 +3,7 @@
 #
 # Sourced by ./dev (functions pg_cluster_start / pg_cluster_stop), or run directly:
 #
-#   eval "$(scripts/pg_cluster.sh start [--durable] [--owner $$])"   # prints the export lines
+#   eval "$(scripts/pg_cluster.sh start [--durable] [--no-replica] [--owner $$])"   # exports
 #   ...                                                 # RETORT_TEST_PG_URL etc. are set
 #   scripts/pg_cluster.sh stop "$RETORT_TEST_PG_DIR"
 #   scripts/pg_cluster.sh reap                          # removes clusters whose owner died
@@ -15,7 +15,13 @@
 #
 # Exports: RETORT_TEST_PG_URL (postgresql://postgres:<percent-encoded password>@127.0.0.1:PORT/postgres),
 # RETORT_TEST_PG_BINDIR, RETORT_TEST_PG_SOCKET_DIR, RETORT_TEST_PG_HOST, RETORT_TEST_PG_PORT,
-# RETORT_TEST_PG_USER, RETORT_TEST_PG_PASSWORD, RETORT_TEST_PG_DIR.
+# RETORT_TEST_PG_USER, RETORT_TEST_PG_PASSWORD, RETORT_TEST_PG_DIR; and for the streaming replica
+# RETORT_TEST_PG_REPLICA_URL and RETORT_TEST_PG_REPLICA_PORT.
+#
+# The replica: after the primary is up, pg_basebackup -R copies it into DIR/replica, which starts
+# as a hot standby streaming from the primary on a port of its own (docs/replicas.md). It lives
+# and dies with the primary: stopping the cluster stops the replica first, and a replica that
+# does not start fails the whole start (both are stopped and removed). --no-replica skips it.
 #
 # Durability: by default (the test cluster) fsync, synchronous_commit and full_page_writes are off
 # to keep the suite fast. --durable keeps PostgreSQL's defaults (benchmarks compare against
@@ -73,22 +79,29 @@ _pgc_random_hex() {
   od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
 }
 
-# Stops the server of DIR (fast, then immediate, then SIGKILL) and removes DIR.
+# Stops the server of the data directory DATA (fast, then immediate, then SIGKILL).
+_pgc_stop_server() {
+  local data=$1
+  [[ -f $data/postmaster.pid ]] || return 0
+  if ! _pgc_as_owner /dev/null "$PG_CLUSTER_BINDIR/pg_ctl" -D "$data" stop -m fast -w -t 20; then
+    _pgc_as_owner /dev/null "$PG_CLUSTER_BINDIR/pg_ctl" -D "$data" stop -m immediate -w -t 10 || true
+  fi
+  # Last resort: the postmaster's pid is the first line of postmaster.pid.
+  local pid
+  pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
+  if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+}
+
+# Stops the servers of DIR (the replica first: it would otherwise keep retrying its primary)
+# and removes DIR.
 _pgc_stop_dir() {
   local dir=$1
   [[ -n $dir && $dir == "$PG_CLUSTER_PREFIX"* && -d $dir ]] || return 0
-  if [[ -f $dir/data/postmaster.pid ]]; then
-    if ! _pgc_as_owner /dev/null "$PG_CLUSTER_BINDIR/pg_ctl" -D "$dir/data" stop -m fast -w -t 20; then
-      _pgc_as_owner /dev/null "$PG_CLUSTER_BINDIR/pg_ctl" -D "$dir/data" stop -m immediate -w -t 10 || true
-    fi
-    # Last resort: the postmaster's pid is the first line of postmaster.pid.
-    local pid
-    pid=$(head -n1 "$dir/data/postmaster.pid" 2>/dev/null || true)
-    if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-    fi
-  fi
+  _pgc_stop_server "$dir/replica"
+  _pgc_stop_server "$dir/data"
   rm -rf "$dir"
 }
 
@@ -111,16 +124,62 @@ pg_cluster_reap() {
   done
 }
 
-# pg_cluster_start [--durable] [--owner PID|manual]
+# _pgc_start_server DATA LOG OPTS: pg_ctl start on a free port (retrying another one when the
+# port was taken meanwhile); prints the port. Returns non-zero when the server does not start.
+_pgc_start_server() {
+  local data=$1 log=$2 opts=$3 port attempt
+  for ((attempt = 1; attempt <= 5; attempt++)); do
+    port=$(_pgc_free_port) || return 1
+    if _pgc_as_owner "$log.pg_ctl" "$PG_CLUSTER_BINDIR/pg_ctl" -D "$data" -l "$log" -w \
+      -t 60 -o "$opts -c port=$port" start; then
+      echo "$port"
+      return 0
+    fi
+    # Lost a race for the port: try another one; any other failure is final.
+    if ! grep -q -i -e 'could not bind' -e 'address already in use' -e 'could not create any TCP/IP sockets' \
+      "$log" 2>/dev/null; then
+      return 1
+    fi
+    _pgc_as_owner /dev/null "$PG_CLUSTER_BINDIR/pg_ctl" -D "$data" stop -m immediate || true
+  done
+  return 1
+}
+
+# libpq password file line escaping: '\' and ':' take a backslash.
+_pgc_pgpass_escape() {
+  local s=${1//\\/\\\\}
+  printf '%s' "${s//:/\\:}"
+}
+
+# _pgc_start_replica DIR PRIMARY_PORT PASSWORD OPTS: a hot standby in DIR/replica, streaming from
+# the primary (pg_basebackup -R writes primary_conninfo; the password reaches pg_basebackup
+# through a password file, never a command line). Prints its port.
+_pgc_start_replica() {
+  local dir=$1 primary_port=$2 password=$3 opts=$4
+  local passfile=$dir/pgpass
+  (umask 077 && printf '127.0.0.1:%s:*:postgres:%s\n' "$primary_port" \
+    "$(_pgc_pgpass_escape "$password")" >"$passfile")
+  [[ $EUID -eq 0 ]] && chown postgres: "$passfile"
+  if ! _pgc_as_owner "$dir/basebackup.log" env PGPASSFILE="$passfile" \
+    "$PG_CLUSTER_BINDIR/pg_basebackup" -D "$dir/replica" -h 127.0.0.1 -p "$primary_port" \
+    -U postgres -X stream -R -c fast --no-sync; then
+    cat "$dir/basebackup.log" >>"$dir/replica.log" 2>/dev/null
+    return 1
+  fi
+  _pgc_start_server "$dir/replica" "$dir/replica.log" "$opts -c hot_standby=on"
+}
+
+# pg_cluster_start [--durable] [--no-replica] [--owner PID|manual]
 # Starts a cluster and exports the RETORT_TEST_PG_* variables. The owner (default: this shell) is
 # the process whose death makes the cluster stale; "manual" clusters are only removed by stop.
 # Returns non-zero (after printing the log tail, and keeping a copy of the log) if the server
 # does not start.
 pg_cluster_start() {
-  local durable=0 owner=$$
+  local durable=0 replica=1 owner=$$
   while (($#)); do
     case $1 in
       --durable) durable=1 ;;
+      --no-replica) replica=0 ;;
       --owner) owner=$2; shift ;;
       *) echo "pg_cluster_start: unknown option $1" >&2; return 2 ;;
     esac
@@ -164,23 +223,15 @@ pg_cluster_start() {
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi
 
-  local port attempt started=0
-  for ((attempt = 1; attempt <= 5; attempt++)); do
-    port=$(_pgc_free_port) || break
-    if _pgc_as_owner "$dir/pg_ctl.log" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-      -t 60 -o "$opts -c port=$port" start; then
-      started=1
-      break
-    fi
-    # Lost a race for the port: try another one; any other failure is final.
-    if ! grep -q -i -e 'could not bind' -e 'address already in use' -e 'could not create any TCP/IP sockets' \
-      "$dir/postgres.log" 2>/dev/null; then
-      break
-    fi
-    _pgc_as_owner /dev/null "$bindir/pg_ctl" -D "$dir/data" stop -m immediate || true
-  done
-  if ((!started)); then
-    _pgc_report_failure "$dir" "$dir/postgres.log" "the server did not start" "$dir/pg_ctl.log"
+  local port
+  if ! port=$(_pgc_start_server "$dir/data" "$dir/postgres.log" "$opts"); then
+    _pgc_report_failure "$dir" "$dir/postgres.log" "the server did not start" "$dir/postgres.log.pg_ctl"
+    return 1
+  fi
+  local replica_port=
+  if ((replica)) && ! replica_port=$(_pgc_start_replica "$dir" "$port" "$password" "$opts"); then
+    _pgc_report_failure "$dir" "$dir/replica.log" "the streaming replica did not start" \
+      "$dir/replica.log.pg_ctl"
     return 1
   fi
 
@@ -194,9 +245,17 @@ pg_cluster_start() {
   local encoded
   encoded=$(_pgc_urlencode "$password")
   export RETORT_TEST_PG_URL="postgresql://postgres:$encoded@127.0.0.1:$port/postgres"
+  unset RETORT_TEST_PG_REPLICA_URL RETORT_TEST_PG_REPLICA_PORT
+  if [[ -n $replica_port ]]; then
+    export RETORT_TEST_PG_REPLICA_PORT=$replica_port
+    export RETORT_TEST_PG_REPLICA_URL="postgresql://postgres:$encoded@127.0.0.1:$replica_port/postgres"
+  fi
   local what="fsync off (test settings)"
   ((durable)) && what="durable: fsync on, synchronous_commit on"
   echo "pg_cluster: PostgreSQL 15 on 127.0.0.1:$port, $what; data and log in $dir" >&2
+  [[ -n $replica_port ]] &&
+    echo "pg_cluster: streaming replica (hot standby) on 127.0.0.1:$replica_port" >&2
+  return 0
 }
 
 # Prints why startup failed with the log tail, keeps a copy of the log (the directory is removed).
@@ -235,8 +294,9 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
       # lives until `stop DIR`, unless the caller passes --owner PID (e.g. --owner $$).
       pg_cluster_start --owner manual "$@" >/dev/null
       for var in RETORT_TEST_PG_URL RETORT_TEST_PG_BINDIR RETORT_TEST_PG_SOCKET_DIR RETORT_TEST_PG_HOST \
-        RETORT_TEST_PG_PORT RETORT_TEST_PG_USER RETORT_TEST_PG_PASSWORD RETORT_TEST_PG_DIR; do
-        printf 'export %s=%q\n' "$var" "${!var}"
+        RETORT_TEST_PG_PORT RETORT_TEST_PG_USER RETORT_TEST_PG_PASSWORD RETORT_TEST_PG_DIR \
+        RETORT_TEST_PG_REPLICA_URL RETORT_TEST_PG_REPLICA_PORT; do
+        [[ -n ${!var:-} ]] && printf 'export %s=%q\n' "$var" "${!var}"
       done
       ;;
     stop)
@@ -245,7 +305,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
       ;;
     reap) pg_cluster_reap ;;
     *)
-      echo "usage: $0 start [--durable] [--owner PID] | stop DIR | reap" >&2
+      echo "usage: $0 start [--durable] [--no-replica] [--owner PID] | stop DIR | reap" >&2
       exit 2
       ;;
   esac

@@ -80,6 +80,21 @@ enum class UrlSource {
 
 std::string_view url_source_name(UrlSource source) noexcept;
 
+// What sits between retort and the database URL's server, in PgBouncer's words (pool_mode).
+enum class PoolMode {
+  session,      // a direct connection, or a pooler that gives each client one server session
+  transaction,  // a transaction pooler: each transaction may run on another server session
+};
+
+// "session" or "transaction".
+std::string_view pool_mode_name(PoolMode mode) noexcept;
+
+// A URL that accompanies the database URL for one kind of work, and the setting that gave it.
+struct RoleUrl {
+  DatabaseUrl url;
+  std::string origin;  // e.g. "environment variable RETORT_REPLICA_URL"
+};
+
 struct ResolvedUrl {
   DatabaseUrl url;
   UrlSource source;
@@ -88,6 +103,13 @@ struct ResolvedUrl {
   // The references followed to build the URL, one line each, naming places, never values:
   // "DB_PASSWORD <- vault:secret/data/app/db#password", "database.url <- file:/run/secrets/url".
   std::vector<std::string> references;
+  // Where reads that may be slightly stale go (a streaming replica); nullopt: to url.
+  std::optional<RoleUrl> replica{};
+  // Where migrations connect (they hold a session-level advisory lock); nullopt: to url.
+  std::optional<RoleUrl> migration{};
+  // What sits in front of url; pool_mode_origin names the setting (empty: the default).
+  PoolMode pool_mode = PoolMode::session;
+  std::string pool_mode_origin{};
 };
 
 // Everything resolution may look at; tests substitute the environment and directory.
@@ -106,6 +128,15 @@ std::optional<std::filesystem::path> find_config_file(const SettingsInputs& inpu
 
 // Resolves the database URL in the documented order. Throws ConfigError for a malformed value,
 // naming the source that held it (e.g. "DATABASE_URL: bad port 'x'").
+//
+// The settings that accompany a PostgreSQL URL come from the same place as the URL (so a URL
+// is never paired with another database's replica): from the environment when the URL did
+// (RETORT_REPLICA_URL, RETORT_MIGRATION_URL, RETORT_POOL_MODE), from retort.toml's [database]
+// when the URL did (replica_url, migration_url, pool_mode); an explicit URL takes none. Without
+// a replica setting, a URL listing several hosts with target_session_attrs=read-write (or
+// primary) reads from the same hosts with target_session_attrs=prefer-standby. ConfigError for
+// a replica or migration URL that is not PostgreSQL, for any of them beside a SQLite URL, and
+// for a pool mode other than session or transaction. See docs/replicas.md.
 //
 // Every value (a whole URL, DB_PASSWORD, database.user, ...) may instead be a reference:
 //   env:NAME                           the environment variable NAME

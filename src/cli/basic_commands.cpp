@@ -28,6 +28,29 @@ std::string transport(Connection& connection) {
   return version.empty() ? ", no TLS" : ", TLS " + version;
 }
 
+nlohmann::json role_json(const std::optional<RoleUrl>& role) {
+  if (!role) return nullptr;
+  return {{"url", role->url.redacted()}, {"origin", role->origin}};
+}
+
+std::string role_text(const std::optional<RoleUrl>& role) {
+  if (!role) return "the database URL";
+  return role->url.redacted() + " (" + role->origin + ")";
+}
+
+// Where each kind of work goes: shown for PostgreSQL, where replicas and poolers exist.
+void print_routing(const ResolvedUrl& r) {
+  std::cout << "reads:   " << role_text(r.replica) << '\n'
+            << "migrate: " << role_text(r.migration) << '\n'
+            << "pooling: " << pool_mode_name(r.pool_mode) << " ("
+            << (r.pool_mode_origin.empty() ? std::string("default") : r.pool_mode_origin) << ")";
+  if (r.pool_mode == PoolMode::transaction) {
+    std::cout << ": statements unnamed, workers poll instead of LISTEN, migrations "
+              << (r.migration ? "use the migrate URL" : "refused without a migration URL");
+  }
+  std::cout << '\n';
+}
+
 }  // namespace
 
 void add_settings_command(CLI::App& app, Context& context, Command& run) {
@@ -43,13 +66,18 @@ void add_settings_command(CLI::App& app, Context& context, Command& run) {
                                          {"dialect", dialect_name(r.url.dialect())},
                                          {"source", url_source_name(r.source)},
                                          {"origin", r.origin},
-                                         {"secrets", r.references}};
+                                         {"secrets", r.references},
+                                         {"replica", role_json(r.replica)},
+                                         {"migration", role_json(r.migration)},
+                                         {"pool_mode", pool_mode_name(r.pool_mode)},
+                                         {"pool_mode_origin", r.pool_mode_origin}};
         std::cout << settings.dump() << '\n';
         return 0;
       }
       std::cout << "url:     " << r.url.redacted() << '\n'
                 << "dialect: " << dialect_name(r.url.dialect()) << '\n'
                 << "source:  " << url_source_name(r.source) << " (" << r.origin << ")\n";
+      if (r.url.dialect() == Dialect::postgresql) print_routing(r);
       // Where referenced values came from (places, never the values).
       for (const std::string& reference : r.references) {
         std::cout << "secret:  " << reference << '\n';

@@ -53,10 +53,46 @@ const DatabaseUrl& Context::lasting_url() {
   return r.url;
 }
 
-Database Context::open_database() {
+namespace {
+
+DatabaseOptions cli_database_options(PoolMode mode) {
   DatabaseOptions db_options;
   db_options.pool.max_size = 4;
-  return Database(lasting_url(), db_options);
+  // A transaction pooler hands each transaction another server session, which does not have
+  // this connection's prepared statements (or has another client's of the same name).
+  db_options.connection.prepared_statements = mode != PoolMode::transaction;
+  return db_options;
+}
+
+}  // namespace
+
+Database Context::open_database() {
+  const DatabaseUrl& url = lasting_url();
+  return Database(url, cli_database_options(resolved().pool_mode));
+}
+
+Database Context::open_read_database() {
+  const ResolvedUrl& r = resolved();
+  if (!r.replica) return open_database();
+  lasting_url();  // the same refusal as every command's
+  // A replica is reached directly: pool_mode describes the database URL's path only.
+  return Database(r.replica->url, cli_database_options(PoolMode::session));
+}
+
+Database Context::open_migration_database() {
+  const ResolvedUrl& r = resolved();
+  if (r.migration) {
+    lasting_url();
+    return Database(r.migration->url, cli_database_options(PoolMode::session));
+  }
+  if (r.pool_mode == PoolMode::transaction) {
+    throw ConfigError(fmt::format(
+        "migrations hold a session-level advisory lock, and the database URL goes through a "
+        "transaction pooler (pool_mode = transaction, from {}): set a direct URL for them "
+        "(RETORT_MIGRATION_URL, or migration_url in [database]; docs/replicas.md)",
+        r.pool_mode_origin));
+  }
+  return open_database();
 }
 
 namespace {
@@ -110,7 +146,8 @@ int usage_error(const CLI::App& app, const std::string& what) {
     command = chosen.front();
   }
   std::string path;
-  for (const CLI::App* c = command; c != nullptr && c->get_parent() != nullptr; c = c->get_parent()) {
+  for (const CLI::App* c = command; c != nullptr && c->get_parent() != nullptr;
+       c = c->get_parent()) {
     path = " " + c->get_name() + path;
   }
   print_error("usage error", what);
@@ -190,9 +227,10 @@ int main(int argc, char** argv, const Tool& tool) {
     print_error("error", e.what());
     return kError;
   } catch (const std::exception& e) {
-    print_error("internal error",
-                std::string(e.what()) +
-                    "\n(this is a bug in retort: please report it with the command that caused it)");
+    print_error(
+        "internal error",
+        std::string(e.what()) +
+            "\n(this is a bug in retort: please report it with the command that caused it)");
     return kInternal;
   }
 }

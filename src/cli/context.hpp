@@ -41,8 +41,16 @@ class Context {
   // UsageError for "sqlite://" / "sqlite:///": an in-memory database the URL did not spell out
   // would silently lose what the command stores when retort exits.
   const DatabaseUrl& lasting_url();
-  // Opens lasting_url() with a small pool.
+  // Opens lasting_url() with a small pool; behind a transaction pooler (pool_mode) every
+  // statement is sent unnamed, as such a pooler requires.
   Database open_database();
+  // For reads that may be slightly stale (events list/find/stats, history): the replica when the
+  // settings name one (docs/replicas.md), else open_database().
+  Database open_read_database();
+  // For migrations, which hold a session-level advisory lock: the migration URL when the
+  // settings name one. Throws ConfigError when the database URL goes through a transaction
+  // pooler (pool_mode = transaction) and no migration URL is set.
+  Database open_migration_database();
 
  private:
   std::optional<ResolvedUrl> resolved_;

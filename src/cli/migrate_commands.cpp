@@ -14,8 +14,8 @@
 #include "cli/migrate_cli.hpp"
 #include "cli/printable.hpp"
 #include "cli/progress.hpp"
-#include "core/log.hpp"
 #include "cli/structured_output.hpp"
+#include "core/log.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/script/scaffold.hpp"
 
@@ -252,7 +252,7 @@ void add_upgrade(CLI::App& app, Context& context, Command& run, bool up) {
           status->show(fmt::format("[{}/{}] {}", done + 1, total, step));
         };
       }
-      Database db = context.open_database();
+      Database db = context.open_migration_database();
       const migrate::RunReport report = up ? migrate::upgrade(db, o->target, options)
                                            : migrate::downgrade(db, o->target, options);
       status->clear();
@@ -281,7 +281,7 @@ void add_stamp(CLI::App& app, Context& context, Command& run) {
                   << std::flush;
         return 0;
       }
-      Database db = context.open_database();
+      Database db = context.open_migration_database();
       migrate::stamp(db, o->targets, options, o->purge);
       return 0;
     };
@@ -297,14 +297,14 @@ migrate::Settings migrate_settings(Context& context) {
 }
 
 bool progress_on_terminal(const Context& context) {
-  return !context.options.quiet && log::format() == log::Format::text &&
-         isatty(STDERR_FILENO) == 1;
+  return !context.options.quiet && log::format() == log::Format::text && isatty(STDERR_FILENO) == 1;
 }
 
 void info_line(Context& context, std::string_view line) {
   if (context.options.quiet) return;
   if (log::format() == log::Format::json) {
-    std::cerr << log::json_line(log::Level::info, fmt::format("[retort.runtime.migration] {}", line));
+    std::cerr << log::json_line(log::Level::info,
+                                fmt::format("[retort.runtime.migration] {}", line));
   } else {
     std::cerr << "INFO  [retort.runtime.migration] " << line << '\n';
   }

@@ -16,8 +16,8 @@
 #include "cli/migrate_cli.hpp"
 #include "cli/printable.hpp"
 #include "cli/structured_output.hpp"
-#include "migrate/script/format.hpp"
 #include "migrate/command/project.hpp"
+#include "migrate/script/format.hpp"
 #include "migrate/script/scaffold.hpp"
 
 namespace retort::cli {
@@ -56,8 +56,10 @@ void add_verbose(CLI::App* cmd, InfoOptions& o) {
   cmd->add_flag("-v,--verbose", o.verbose, "Use more verbose output");
 }
 
-std::vector<std::string> version_rows(Context& context, const migrate::Settings& settings) {
-  Database db = context.open_database();
+// `stale_ok`: the rows may come from a replica (history's marks), not from the primary.
+std::vector<std::string> version_rows(Context& context, const migrate::Settings& settings,
+                                      bool stale_ok = false) {
+  Database db = stale_ok ? context.open_read_database() : context.open_database();
   return migrate::read_version_rows(db, settings);
 }
 
@@ -132,7 +134,7 @@ void add_history(CLI::App& app, Context& context, Command& run) {
       const migrate::RevisionMap map = migrate::load_map(settings, context.cpp_revisions());
       std::vector<std::string> rows;
       if (o->indicate_current || base == "current" || head == "current")
-        rows = version_rows(context, settings);
+        rows = version_rows(context, settings, true);
       if (o->format != OutputFormat::text) {
         print_revisions(map, migrate::history(map, rows, base, head), o->format,
                         o->indicate_current ? &rows : nullptr);
@@ -354,7 +356,8 @@ void add_verify(CLI::App& app, Context& context, Command& run) {
       if (!o->revisions.empty() && !o->accept)
         throw CommandLineError("revisions are given only with --accept");
       migrate::MigrateOptions options = migrate_options(context);
-      Database db = context.open_database();
+      // --accept takes the migration lock: it needs the session a migration does.
+      Database db = o->accept ? context.open_migration_database() : context.open_database();
       if (o->accept) {
         const migrate::RevisionMap map = migrate::load_map(*options.settings, options.revisions);
         for (const std::string& id : migrate::accept_checksums(db, o->revisions, options)) {

@@ -10,6 +10,7 @@
 
 #include "cli/context.hpp"
 #include "cli/exec_handler.hpp"
+#include "cli/replica_lag.hpp"
 #include "config/duration.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -77,7 +78,8 @@ int run_work(Context& context, const WorkCliOptions& o) {
   w.default_max_attempts = o.max_attempts;
   w.workflow = o.workflow;
   w.once = o.once;
-  w.listen = !o.polling_only;
+  // Behind a transaction pooler LISTEN lands on a pooled session that is gone a moment later.
+  w.listen = !o.polling_only && context.resolved().pool_mode != PoolMode::transaction;
   ExecOptions exec;
   exec.command = o.exec;
   exec.per_event = o.per_event;
@@ -154,10 +156,15 @@ void add_stats(CLI::App& group, Context& context, Command& run) {
   cmd->add_flag("--json", *as_json, "Print one JSON object");
   cmd->callback([&context, &run, as_json] {
     run = [&context, as_json] {
-      Database db = context.open_database();
+      Database db = context.open_read_database();  // a replica may answer (docs/replicas.md)
       require_processing_schema(db);
       const events::ProcessingStats s =
           db.transaction([](Session& session) { return events::processing_stats(session); });
+      std::optional<ReplicaLag> lag;
+      if (context.resolved().replica) {
+        Database primary = context.open_database();
+        lag = measure_replica_lag(primary, db);
+      }
       const Timestamp now = Timestamp::now();
       json counts = json::array();
       for (const auto& c : s.counts) {
@@ -177,7 +184,8 @@ void add_stats(CLI::App& group, Context& context, Command& run) {
         std::cout << json{{"counts", counts},
                           {"oldest_due_age_s", oldest},
                           {"finished_last_minute", s.finished_last_minute},
-                          {"workers", workers}}
+                          {"workers", workers},
+                          {"replica", lag ? replica_lag_json(*lag) : json()}}
                          .dump()
                   << '\n';
         return 0;
@@ -191,6 +199,7 @@ void add_stats(CLI::App& group, Context& context, Command& run) {
           "oldest due: {}\n", oldest.is_null() ? std::string("none")
                                                : fmt::format("{:.1f} s ago", oldest.get<double>()));
       std::cout << fmt::format("finished in the last minute: {}\n", s.finished_last_minute);
+      if (lag) std::cout << "read from a replica: " << replica_lag_text(*lag) << '\n';
       for (const auto& w : workers) {
         std::cout << fmt::format("worker {} ({} slots): heartbeat {:.1f} s ago, {}\n",
                                  w["id"].get<std::string>(), w["slots"].get<std::int64_t>(),

@@ -1,5 +1,6 @@
 #include "config/config_file.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,7 +32,12 @@ constexpr Component kComponents[] = {{"user", "user"},
                                      {"sslpassword", "sslpassword"}};
 constexpr std::string_view kKnownKeys =
     "url, or user, password, host, port, name; and sslmode, sslrootcert, sslcert, sslkey, "
-    "sslpassword";
+    "sslpassword; replica_url, migration_url, pool_mode";
+
+// The settings that accompany the database (read by read_role_config, not part of the URL).
+bool is_role_key(std::string_view key) {
+  return key == "replica_url" || key == "migration_url" || key == "pool_mode";
+}
 
 // The TLS settings may accompany `url` (which then needs no query string for them).
 bool is_tls_key(std::string_view key) {
@@ -62,7 +68,7 @@ bool is_component(std::string_view key) {
 
 void check_keys(const fs::path& file, const toml::table& table) {
   for (const auto& [key, node] : table) {
-    if (key.str() == "url" || is_component(key.str())) continue;
+    if (key.str() == "url" || is_component(key.str()) || is_role_key(key.str())) continue;
     fail(file, key.source(),
          fmt::format("unknown key '{}' in [database] (expected {})", key.str(), kKnownKeys));
   }
@@ -154,6 +160,48 @@ DatabaseUrl::Params component_params(const fs::path& file, const toml::table& ta
 
 }  // namespace
 
+namespace {
+
+// replica_url / migration_url: a PostgreSQL URL (or a reference to one) beside a PostgreSQL url.
+std::optional<DatabaseUrl> role_url(const fs::path& file, const toml::table& table,
+                                    std::string_view key, Dialect main, const EnvLookup& env,
+                                    ReferenceLog* log) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  const auto* text = node->as_string();
+  if (text == nullptr) fail(file, node->source(), fmt::format("database.{} must be a string", key));
+  const std::string setting = fmt::format("database.{}", key);
+  try {
+    DatabaseUrl url = parse_database_url(resolve_reference(text->get(), env, setting, log));
+    check_role_url(url, main, setting);
+    return url;
+  } catch (const ConfigError& e) {
+    fail(file, node->source(), e.what());
+  }
+}
+
+}  // namespace
+
+std::optional<RoleConfig> read_role_config(const fs::path& file, Dialect main, const EnvLookup& env,
+                                           ReferenceLog* log) {
+  toml::table document = parse_file(file);
+  const toml::table* table = document["database"].as_table();
+  if (table == nullptr) return std::nullopt;
+  RoleConfig roles;
+  roles.replica = role_url(file, *table, "replica_url", main, env, log);
+  roles.migration = role_url(file, *table, "migration_url", main, env, log);
+  if (const toml::node* node = table->get("pool_mode")) {
+    const auto* text = node->as_string();
+    if (text == nullptr) fail(file, node->source(), "database.pool_mode must be a string");
+    try {
+      roles.pool_mode = parse_pool_mode(text->get(), main, "database.pool_mode");
+    } catch (const ConfigError& e) {
+      fail(file, node->source(), e.what());
+    }
+  }
+  return roles;
+}
+
 std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvLookup& env,
                                                 ReferenceLog* log) {
   toml::table document = parse_file(file);
@@ -165,7 +213,7 @@ std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvL
   if (table->empty()) return std::nullopt;
   if (const toml::node* url = table->get("url")) {
     for (const auto& [key, value] : *table) {
-      if (key.str() != "url" && !is_tls_key(key.str())) {
+      if (key.str() != "url" && !is_tls_key(key.str()) && !is_role_key(key.str())) {
         fail(file, url->source(),
              "[database] has both url and components (user, host, ...): give one or the other "
              "(only the ssl* settings may accompany url)");
@@ -179,6 +227,11 @@ std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvL
     }
     for (auto& [keyword, value] : tls) parsed.set_param(keyword, std::move(value));
     return parsed;
+  }
+  // Only role settings: the file names no database (and its role settings do not apply).
+  if (std::all_of(table->begin(), table->end(),
+                  [](const auto& entry) { return is_role_key(entry.first.str()); })) {
+    return std::nullopt;
   }
   DatabaseUrl::Params params = component_params(file, *table, env, log, false);
   try {

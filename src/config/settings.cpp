@@ -9,6 +9,7 @@
 
 #include "config/config_file.hpp"
 #include "config/reference.hpp"
+#include "config/roles.hpp"
 #include "config/secret_cache.hpp"
 #include "config/url_parsing.hpp"
 #include "core/redact.hpp"
@@ -153,8 +154,12 @@ std::optional<fs::path> find_config_file(const SettingsInputs& inputs) {
   return std::nullopt;
 }
 
-ResolvedUrl resolve_database_url(const SettingsInputs& inputs) {
-  config::EnvLookup env = environment(inputs);
+namespace {
+
+// The database URL alone, from the first source that names one; `file` is set to the config
+// file when that was the source.
+ResolvedUrl resolve_main_url(const SettingsInputs& inputs, const config::EnvLookup& env,
+                             std::optional<fs::path>& file) {
   if (inputs.explicit_url) {
     return parse_from(*inputs.explicit_url, UrlSource::argument, "argument --url", env);
   }
@@ -166,14 +171,25 @@ ResolvedUrl resolve_database_url(const SettingsInputs& inputs) {
     return parse_from(*text, UrlSource::database_url, "environment variable DATABASE_URL", env);
   }
   if (auto resolved = from_components(env)) return std::move(*resolved);
-  if (auto file = find_config_file(inputs)) {
+  if (auto found = find_config_file(inputs)) {
     config::ReferenceLog references;
-    if (auto url = config::read_database_config(*file, env, &references)) {
-      return {std::move(*url), UrlSource::config_file, "config file " + file->string(),
+    if (auto url = config::read_database_config(*found, env, &references)) {
+      file = found;
+      return {std::move(*url), UrlSource::config_file, "config file " + found->string(),
               std::move(references)};
     }
   }
   return default_database(inputs);
+}
+
+}  // namespace
+
+ResolvedUrl resolve_database_url(const SettingsInputs& inputs) {
+  config::EnvLookup env = environment(inputs);
+  std::optional<fs::path> file;
+  ResolvedUrl resolved = resolve_main_url(inputs, env, file);
+  config::resolve_roles(resolved, env, file);
+  return resolved;
 }
 
 std::string resolve_secret(std::string_view text, const SettingsInputs& inputs) {

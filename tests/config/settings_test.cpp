@@ -264,10 +264,12 @@ TEST_F(SettingsTest, TomlSyntaxErrorGivesLineAndColumn) {
 
 TEST_F(SettingsTest, UnknownKeyInDatabaseTable) {
   write_config("[database]\nhost = \"db\"\npasswrod = \"pa55:w0rd\"\n");
-  EXPECT_EQ(error_of(inputs()),
-            (dir_ / "retort.toml").string() +
-                ":3:1: unknown key 'passwrod' in [database] (expected url, or user, password, "
-                "host, port, name; and sslmode, sslrootcert, sslcert, sslkey, sslpassword)");
+  EXPECT_EQ(
+      error_of(inputs()),
+      (dir_ / "retort.toml").string() +
+          ":3:1: unknown key 'passwrod' in [database] (expected url, or user, password, "
+          "host, port, name; and sslmode, sslrootcert, sslcert, sslkey, sslpassword; replica_url, "
+          "migration_url, pool_mode)");
 }
 
 TEST_F(SettingsTest, OtherTablesAreIgnored) {

@@ -1,6 +1,9 @@
 // Opening a PostgreSQL connection: driver::connect_postgresql.
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -130,14 +133,66 @@ std::unique_ptr<PgConnection> adopt_connection(PGconn* conn, const ConnectionOpt
 
 }  // namespace pg
 
+namespace {
+
+PGconn* open_with(const pg::Params& params) {
+  const pg::ConnectKeywords keywords(params);
+  // expand_dbname = 0: a dbname holding "postgresql://..." is a name, not another URL.
+  return PQconnectdbParams(keywords.keywords.data(), keywords.values.data(), 0);
+}
+
+// PgBouncer refuses the `options` startup parameter that carries the session settings ("FATAL:
+// unsupported startup parameter: options", unless its ignore_startup_parameters lists it). It does
+// keep TimeZone and DateStyle per client, though, setting them again on whichever server session
+// it hands over: so, when `options` is ours alone (not the URL's, not PGOPTIONS), connect without
+// it and SET them. Remembered per URL, so later connections do not knock twice.
+bool refuses_options(PGconn* conn) {
+  return conn != nullptr &&
+         std::string_view(PQerrorMessage(conn)).find("unsupported startup parameter: options") !=
+             std::string_view::npos;
+}
+
+std::mutex refusing_mutex;
+std::set<std::string>& refusing_urls() {
+  static std::set<std::string> urls;
+  return urls;
+}
+
+bool known_to_refuse(const std::string& key) {
+  std::lock_guard lock(refusing_mutex);
+  return refusing_urls().count(key) > 0;
+}
+
+std::unique_ptr<Connection> connect_without_options(pg::Params params, const DatabaseUrl& url,
+                                                    const ConnectionOptions& options) {
+  std::erase_if(params, [](const auto& p) { return p.first == "options"; });
+  PGconn* conn = open_with(params);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) pg::throw_connect_failure(conn, url);
+  std::unique_ptr<pg::PgConnection> c = pg::adopt_connection(conn, options);
+  c->execute_script("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+  return c;
+}
+
+}  // namespace
+
 std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
                                                const ConnectionOptions& options) {
   const pg::Params params = pg::connection_params(url, options);
-  const pg::ConnectKeywords keywords(params);
-  // expand_dbname = 0: a dbname holding "postgresql://..." is a name, not another URL.
-  PGconn* conn = PQconnectdbParams(keywords.keywords.data(), keywords.values.data(), 0);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) pg::throw_connect_failure(conn, url);
-  return pg::adopt_connection(conn, options);
+  const bool options_are_ours = !url.param("options") && std::getenv("PGOPTIONS") == nullptr;
+  const std::string key = url.redacted();
+  if (options_are_ours && known_to_refuse(key)) {
+    return connect_without_options(params, url, options);
+  }
+  PGconn* conn = open_with(params);
+  if (conn != nullptr && PQstatus(conn) == CONNECTION_OK)
+    return pg::adopt_connection(conn, options);
+  if (!options_are_ours || !refuses_options(conn)) pg::throw_connect_failure(conn, url);
+  PQfinish(conn);
+  {
+    std::lock_guard lock(refusing_mutex);
+    refusing_urls().insert(key);
+  }
+  return connect_without_options(params, url, options);
 }
 
 }  // namespace retort::driver

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "driver/session_probe.hpp"
 #include "retort/error.hpp"
 
 namespace retort::migrate {
@@ -64,12 +65,26 @@ class PgAdvisoryLock final : public MigrationLock {
   std::int64_t key_;
 };
 
+// A session-level advisory lock taken through a transaction pooler stays on a pooled server
+// session after the statement: held by nobody who will release it, and re-entrant for whichever
+// client gets that session next. Refused before it is taken.
+void refuse_transaction_pooler(Connection& c, const DatabaseUrl& url) {
+  if (!driver::transaction_pooled(c, url)) return;
+  throw ConfigError(fmt::format(
+      "{} hands each transaction another server session (a transaction pooler, such as "
+      "PgBouncer with pool_mode = transaction), and the migration lock is a session-level "
+      "advisory lock that needs a session of its own: give migrations a direct URL "
+      "(RETORT_MIGRATION_URL, or migration_url in [database]; docs/replicas.md)",
+      url.redacted()));
+}
+
 std::unique_ptr<MigrationLock> acquire_pg(const DatabaseUrl& url, const Settings& settings,
                                           const MigrationLock::Log& log) {
   ConnectionOptions options;
   options.application_name = "retort migrate (lock)";
   options.prepared_statements = false;  // two statements, run a few times: nothing to cache
   std::unique_ptr<Connection> c = connect(url, options);
+  refuse_transaction_pooler(*c, url);
   std::int64_t key;
   if (settings.advisory_lock_id) {
     key = *settings.advisory_lock_id;
