@@ -3,10 +3,11 @@
 //
 //   retort::Database db = retort::Database::open(url);
 //   retort::events::create_partitions(db, std::chrono::days(7));       // a week ahead
-//   retort::events::RetainReport r = retort::events::retain(db, {.older_than = std::chrono::days(30)});
+//   retort::events::RetainReport r = retort::events::retain(db, {.older_than =
+//   std::chrono::days(30)});
 //
 // The partitioned shape comes from revision e2c7b9a4f610 (migrations/partitioned/, opt-in; see
-// docs/partitioning.md): one partition per UTC day, named events_pYYYYMMDD, primary key
+// docs/partitioning.md): one partition per UTC day, named events_pYYYY_MM_DD, primary key
 // (id, created_at). pg_partman may manage the table instead of retort.
 #pragma once
 
@@ -59,8 +60,8 @@ PartitionsReport create_partitions(Database& db, std::chrono::milliseconds ahead
 
 struct RetainOptions {
   std::chrono::milliseconds older_than{};  // events created before now - older_than go
-  bool include_unfinished = false;  // also drop/delete pending, failed and running events
-  std::size_t batch_size = 5000;    // rows per transaction on the batched-delete path
+  bool include_unfinished = false;         // also drop/delete pending, failed and running events
+  std::size_t batch_size = 5000;           // rows per transaction on the batched-delete path
 };
 
 struct RetainReport {

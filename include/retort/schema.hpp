@@ -23,8 +23,11 @@ struct DialectSql {
   DialectSql() = default;
   DialectSql(std::string both) : postgresql(both), sqlite(std::move(both)) {}  // NOLINT: implicit
   DialectSql(const char* both) : DialectSql(std::string(both)) {}  // NOLINT: {.x = {"now()"}}
-  DialectSql(std::string pg, std::string lite) : postgresql(std::move(pg)), sqlite(std::move(lite)) {}
-  const std::string& for_dialect(Dialect d) const { return d == Dialect::postgresql ? postgresql : sqlite; }
+  DialectSql(std::string pg, std::string lite)
+      : postgresql(std::move(pg)), sqlite(std::move(lite)) {}
+  const std::string& for_dialect(Dialect d) const {
+    return d == Dialect::postgresql ? postgresql : sqlite;
+  }
   bool empty() const { return postgresql.empty() && sqlite.empty(); }
   bool operator==(const DialectSql&) const = default;
 };
@@ -32,31 +35,31 @@ struct DialectSql {
 // A column's type. Logical kinds map to each dialect's spelling; `custom` carries both verbatim.
 struct ColumnType {
   enum class Kind {
-    uuid,          // uuid        | UUID (text)
-    text,          // text        | TEXT
-    varchar,       // varchar(n)  | VARCHAR(n)
-    smallint,      // smallint    | SMALLINT
-    integer,       // integer     | INTEGER
-    bigint,        // bigint      | BIGINT
-    real,          // real        | REAL
-    double_,       // double precision | DOUBLE
-    numeric,       // numeric(p,s) | NUMERIC(p,s)
-    boolean,       // boolean     | BOOLEAN
-    bytes,         // bytea       | BLOB
-    timestamptz,   // timestamp with time zone | TIMESTAMPTZ (ISO text)
-    timestamp,     // timestamp without time zone | TIMESTAMP
-    date,          // date        | DATE
-    json,          // json        | JSON (text, checked with json_valid)
-    jsonb,         // jsonb       | JSON (text, checked with json_valid)
-    enum_,         // the named PostgreSQL enum type | TEXT with a CHECK (value IN (...))
-    custom,        // spelled by `custom`
+    uuid,         // uuid        | UUID (text)
+    text,         // text        | TEXT
+    varchar,      // varchar(n)  | VARCHAR(n)
+    smallint,     // smallint    | SMALLINT
+    integer,      // integer     | INTEGER
+    bigint,       // bigint      | BIGINT
+    real,         // real        | REAL
+    double_,      // double precision | DOUBLE
+    numeric,      // numeric(p,s) | NUMERIC(p,s)
+    boolean,      // boolean     | BOOLEAN
+    bytes,        // bytea       | BLOB
+    timestamptz,  // timestamp with time zone | TIMESTAMPTZ (ISO text)
+    timestamp,    // timestamp without time zone | TIMESTAMP
+    date,         // date        | DATE
+    json,         // json        | JSON (text, checked with json_valid)
+    jsonb,        // jsonb       | JSON (text, checked with json_valid)
+    enum_,        // the named PostgreSQL enum type | TEXT with a CHECK (value IN (...))
+    custom,       // spelled by `custom`
   };
   Kind kind = Kind::text;
   int length = 0;           // varchar
   int precision = 0;        // numeric
   int scale = 0;            // numeric
-  std::string enum_name{};    // enum_
-  DialectSql custom{};        // custom
+  std::string enum_name{};  // enum_
+  DialectSql custom{};      // custom
   bool array = false;       // PostgreSQL array of the element type (SQLite: JSON text)
 
   // The type as CREATE TABLE spells it on dialect.
@@ -145,8 +148,8 @@ struct Index {
   std::string name{};
   std::vector<IndexElement> elements{};
   bool unique = false;
-  DialectSql where{};         // partial index predicate; empty = whole table
-  std::string method{};       // "" (btree), "gin", "gist", "brin", "hash" (PostgreSQL)
+  DialectSql where{};            // partial index predicate; empty = whole table
+  std::string method{};          // "" (btree), "gin", "gist", "brin", "hash" (PostgreSQL)
   bool postgresql_only = false;  // e.g. GIN: skipped on SQLite
   bool operator==(const Index&) const = default;
 };
@@ -161,6 +164,10 @@ struct Table {
   std::vector<CheckConstraint> check_constraints{};
   std::vector<Index> indexes{};
   std::string comment{};
+  // PostgreSQL, filled by reflection only: the partition key's columns of a partitioned table
+  // (empty otherwise). Its primary key must contain them, so compare accepts a database primary
+  // key that is the model's plus these columns (docs/partitioning.md).
+  std::vector<std::string> partition_key{};
 
   const Column* find_column(std::string_view column_name) const;
   bool operator==(const Table&) const = default;

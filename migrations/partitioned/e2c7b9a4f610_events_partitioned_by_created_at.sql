@@ -36,8 +36,9 @@ CREATE TABLE retort_events_partitioned (
     CONSTRAINT ck_events_status CHECK (status IN ('pending', 'running', 'done', 'failed', 'dead')),
     CONSTRAINT ck_events_max_attempts CHECK (max_attempts > 0)
 ) PARTITION BY RANGE (created_at);
--- Creates the missing daily partitions events_pYYYYMMDD (UTC days) from the day of p_from to
--- the day of p_to; returns their names. Serialized by an advisory lock, so that workers calling
+-- Creates the missing daily partitions events_pYYYY_MM_DD (UTC days; pg_partman's daily names,
+-- so that pg_partman can take them over) from the day of p_from to the day of p_to; returns
+-- their names. Serialized by an advisory lock, so that workers calling
 -- it at the same time never race on the catalog. Used by this revision, by `retort events
 -- partitions --ahead` and by workers; pg_partman replaces it when it manages the table.
 CREATE OR REPLACE FUNCTION retort_events_ensure_partitions(p_from timestamptz, p_to timestamptz,
@@ -55,7 +56,7 @@ BEGIN
   WHERE c.oid = p_parent::regclass;
   PERFORM pg_advisory_xact_lock(hashtext('retort_events_partitions'));
   WHILE day <= last_day LOOP
-    child := 'events_p' || to_char(day, 'YYYYMMDD');
+    child := 'events_p' || to_char(day, 'YYYY_MM_DD');
     IF to_regclass(format('%I.%I', parent_schema, child)) IS NULL THEN
       EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',
                      parent_schema, child, parent_schema, parent_name,

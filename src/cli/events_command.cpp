@@ -8,13 +8,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cli/exit_code.hpp"
 #include "cli/context.hpp"
-#include "cli/printable.hpp"
+#include "cli/exit_code.hpp"
 #include "cli/output.hpp"
+#include "cli/printable.hpp"
+#include "core/log.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
-#include "core/log.hpp"
 #include "events/path_query.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -242,9 +242,10 @@ int run_ingest(Context& context, const IngestCliOptions& o) {
   const std::string source = o.file == "-" ? std::string("standard input") : o.file;
   Database db = context.open_database();
   if (options.source && options.mode == events::IngestMode::fresh && !has_ingest_ledger(db)) {
-    log::warn("no events_ingest_ledger table (`retort upgrade head` adds it): this ingest of {} "
-              "cannot be resumed if it is interrupted",
-              text::printable(o.file));
+    log::warn(
+        "no events_ingest_ledger table (`retort upgrade head` adds it): this ingest of {} "
+        "cannot be resumed if it is interrupted",
+        text::printable(o.file));
     options.source.reset();
   }
   events::IngestReport report;
@@ -370,6 +371,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     });
   }
   add_processing_commands(*group, context, run);
+  add_partition_commands(*group, context, run);
 }
 
 }  // namespace retort::cli
