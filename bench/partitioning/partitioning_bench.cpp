@@ -8,7 +8,7 @@
 //      backfill batch and the swap (ACCESS EXCLUSIVE) held their locks.
 //
 //   RETORT_MIGRATIONS_DIR=migrations retort_bench_partitioning URL [--events N] [--days D]
-//       [--claims K] [--rounds R]
+//       [--claims K] [--rounds R] [--generic-plans]
 // Default N is 10,000,000 (minutes of loading: pass --events 1000000 for a quick look). Each
 // side lives in a schema of its own (bench_plain, bench_part), dropped and rebuilt every run.
 #include <fmt/format.h>
@@ -36,6 +36,7 @@ struct Args {
   int days = 10;
   int claims = 2000;
   int rounds = 3;
+  bool generic_plans = false;  // both sides: plan_cache_mode = force_generic_plan
 };
 
 Args parse(int argc, char** argv) {
@@ -52,6 +53,8 @@ Args parse(int argc, char** argv) {
       a.days = static_cast<int>(next());
     } else if (arg == "--claims") {
       a.claims = static_cast<int>(next());
+    } else if (arg == "--generic-plans") {
+      a.generic_plans = true;
     } else if (arg == "--rounds") {
       a.rounds = static_cast<int>(next());
     } else {
@@ -70,9 +73,9 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::string with_schema(const std::string& url, const std::string& schema) {
+std::string with_schema(const std::string& url, const std::string& schema, bool generic_plans) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-c%20search_path%3D" +
-         schema;
+         schema + (generic_plans ? "%20-c%20plan_cache_mode%3Dforce_generic_plan" : "");
 }
 
 retort::migrate::MigrateOptions migrations(bool partitioned) {
@@ -100,7 +103,7 @@ std::unique_ptr<Database> build(const Args& a, const std::string& schema, bool p
       s.execute(fmt::format("CREATE SCHEMA {}", schema));
     });
   }
-  auto db = std::make_unique<Database>(Database::open(with_schema(a.url, schema)));
+  auto db = std::make_unique<Database>(Database::open(with_schema(a.url, schema, a.generic_plans)));
   retort::migrate::upgrade(*db, "head", migrations(partitioned));
   const auto t0 = Clock::now();
   db->transaction([&](Session& s) {
