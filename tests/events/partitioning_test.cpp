@@ -200,8 +200,10 @@ TEST_F(Partitioned, PgPartmanManagesTheTableWhenItIsRegistered) {
       << "pg_partman made no default partition";
   // pg_partman premade 10 days ahead where retort had made 7.
   const std::string day10 = db_.transaction([](Session& s) {
-    return s.execute("SELECT 'events_p' || to_char((now() AT TIME ZONE 'UTC')::date + 10,"
-                     " 'YYYY_MM_DD')")
+    return s
+        .execute(
+            "SELECT 'events_p' || to_char((now() AT TIME ZONE 'UTC')::date + 10,"
+            " 'YYYY_MM_DD')")
         .at(0)[0]
         .as_text();
   });
