@@ -15,6 +15,7 @@
 #include "retort/events.hpp"
 #include "retort/partitioning.hpp"
 #include "retort/processing.hpp"
+#include "retort/worker.hpp"
 
 namespace retort::events {
 namespace {
@@ -218,6 +219,42 @@ TEST_F(Partitioned, PgPartmanManagesTheTableWhenItIsRegistered) {
   exec("DELETE FROM partman.part_config WHERE parent_table = '" + parent + "'");
 }
 
+TEST_F(Partitioned, AWorkerProcessesEverythingAndKeepsPartitionsAhead) {
+  db_.transaction([](Session& s) {
+    std::vector<std::string> docs;
+    for (int i = 0; i < 40; ++i)
+      docs.push_back(i % 2 == 0 ? R"({"type": "a"})" : R"({"type": "b"})");
+    EventRepository(s).record_many(std::move(docs));
+  });
+  WorkerOptions o;
+  o.slots = 3;
+  o.batch_size = 4;
+  o.once = true;
+  o.default_max_attempts = 1;
+  o.partitions_ahead = std::chrono::days(12);
+  Worker w(db_, o);
+  w.handle("a", [](const ClaimedEvent&) { return HandlerResult{R"({"ok": true})"}; });
+  w.handle("b", [](const ClaimedEvent&) -> HandlerResult { throw std::runtime_error("no b"); });
+  w.run();
+  EXPECT_EQ(w.counters().done, 20);
+  EXPECT_EQ(w.counters().dead, 20);
+  EXPECT_EQ(w.counters().lease_lost, 0);
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM events WHERE status = 'done' AND task_context IS NOT NULL"), 20);
+  EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE status = 'dead' AND last_error = 'no b'"),
+            20);
+  // The worker made the partitions 12 days ahead (the revision had made 7).
+  const std::string day12 = db_.transaction([](Session& s) {
+    return s
+        .execute(
+            "SELECT 'events_p' || to_char((now() AT TIME ZONE 'UTC')::date + 12,"
+            " 'YYYY_MM_DD')")
+        .at(0)[0]
+        .as_text();
+  });
+  EXPECT_TRUE(exists(day12)) << day12;
+}
+
 // The slower path: a plain table and SQLite delete old events in bounded batches.
 class RetainByDelete : public ::testing::TestWithParam<Dialect> {};
 
@@ -275,6 +312,16 @@ TEST_P(PartitionCommands, PartitionsAndRetainReportWhatTheyDidWithTheirExitCodes
     r = cli("events partitions --list");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("11 partitions, managed by retort"), std::string::npos) << r.output;
+    // list and find read the partitioned table as they read the plain one.
+    const Uuid id = store({{{"type", "findme"}}}).at(0);
+    r = cli("events list");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(id.to_string()), std::string::npos) << r.output;
+    r = cli("events find --contains '{\"type\": \"findme\"}'");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(id.to_string()), std::string::npos) << r.output;
+    r = cli("events show " + id.to_string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
   } else {
     const auto r = cli("events partitions");
     EXPECT_EQ(r.exit_code, 1) << r.output;
