@@ -62,6 +62,10 @@ struct ProcessorOptions {
   int default_max_attempts = 5;  // for events whose max_attempts is NULL
   Backoff backoff{};
   std::optional<std::string> workflow{};  // claim only events with this routing key
+  // Whether the events table is partitioned (PostgreSQL): the fenced writes then also name the
+  // event's created_at so that PostgreSQL prunes partitions. Unset: the Processor asks the
+  // database once, when it is constructed (retort/partitioning.hpp).
+  std::optional<bool> partitioned{};
 };
 
 // What became of a completion or a failure.
@@ -96,7 +100,8 @@ inline constexpr std::size_t kMaxErrorBytes = 2000;
 class Processor {
  public:
   // UsageError when options.worker_id is empty, the lease is under 1 s, or default_max_attempts
-  // is under 1.
+  // is under 1. On PostgreSQL with options.partitioned unset, one catalog query settles it
+  // (DatabaseError when that fails).
   Processor(Database& db, ProcessorOptions options);
 
   // Claims up to limit due events (pending, failed with run_after passed, or running with an
@@ -133,6 +138,9 @@ class Processor {
   const ProcessorOptions& options() const noexcept { return options_; }
 
  private:
+  bool partitioned() const {
+    return options_.partitioned.value_or(false) && db_->dialect() == Dialect::postgresql;
+  }
   // Runs one fenced statement per event (sql_for: its text; extra: parameters after the fence)
   // in one transaction; returns how many matched.
   std::size_t fenced_each(std::span<const ClaimedEvent> events, const std::string& sql,

@@ -164,6 +164,10 @@ struct Table {
   std::vector<CheckConstraint> check_constraints{};
   std::vector<Index> indexes{};
   std::string comment{};
+  // PostgreSQL, filled by reflection only: the partition key's columns of a partitioned table
+  // (empty otherwise). Its primary key must contain them, so compare accepts a database primary
+  // key that is the model's plus these columns (docs/partitioning.md).
+  std::vector<std::string> partition_key{};
 
   const Column* find_column(std::string_view column_name) const;
   bool operator==(const Table&) const = default;

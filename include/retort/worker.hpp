@@ -52,6 +52,9 @@ struct WorkerOptions {
   // for (C++ handlers are trusted to return; `retort events work --exec` kills a handler
   // process that outlives its grace period).
   bool once = false;  // drain what is claimable now, then return
+  // On a partitioned events table: partitions are created this far ahead at start and every
+  // hour (create_partitions; zero: never, leave it to `retort events partitions` or pg_partman).
+  std::chrono::milliseconds partitions_ahead{std::chrono::days(7)};
 };
 
 // Counters of one worker since it started.

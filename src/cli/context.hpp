@@ -68,6 +68,8 @@ void add_check_command(CLI::App& app, Context& context, Command& run);  // autog
 void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
 // `events work|stats|retry|patch|backfill` under the events group (processing_commands.cpp).
 void add_processing_commands(CLI::App& events_group, Context& context, Command& run);
+// `events partitions|retain` under the events group (partition_commands.cpp).
+void add_partition_commands(CLI::App& events_group, Context& context, Command& run);
 void add_grants_command(CLI::App& app, Context& context, Command& run);  // security_commands.cpp
 // `completion bash|zsh|fish` and the hidden `__complete-revisions` (completion_command.cpp).
 void add_completion_command(CLI::App& app, Context& context, Command& run);

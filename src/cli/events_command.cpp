@@ -387,6 +387,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     });
   }
   add_processing_commands(*group, context, run);
+  add_partition_commands(*group, context, run);
 }
 
 }  // namespace retort::cli

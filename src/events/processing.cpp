@@ -12,6 +12,7 @@
 #include "events/processing_sql.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/partitioning.hpp"
 
 namespace retort::events {
 namespace {
@@ -121,6 +122,11 @@ Processor::Processor(Database& db, ProcessorOptions options)
   if (options_.default_max_attempts < 1) {
     throw UsageError("Processor: default_max_attempts must be at least 1");
   }
+  if (!options_.partitioned) {
+    options_.partitioned = db.dialect() == Dialect::postgresql && db.transaction([](Session& s) {
+      return partition_manager(s) != PartitionManager::none;
+    });
+  }
 }
 
 std::vector<ClaimedEvent> Processor::claim(std::size_t limit) {
@@ -167,10 +173,11 @@ std::vector<Outcome> Processor::complete_many(std::span<const Completion> comple
   std::vector<Statement> statements;
   statements.reserve(completions.size());
   for (const Completion& c : completions) {
-    statements.push_back(
-        {sql::complete(dialect, c.how == ContextWrite::merge_patch),
-         {c.event->id, options_.worker_id, static_cast<std::int64_t>(c.event->attempt),
-          JsonText{c.task_context}, now}});
+    Statement st{sql::complete(dialect, c.how == ContextWrite::merge_patch, partitioned()),
+                 {c.event->id, options_.worker_id, static_cast<std::int64_t>(c.event->attempt),
+                  JsonText{c.task_context}, now}};
+    if (partitioned()) st.params.emplace_back(c.event->created_at);
+    statements.push_back(std::move(st));
   }
   return db_->transaction([&](Session& s) {
     std::vector<Outcome> out;
@@ -195,7 +202,7 @@ std::vector<Outcome> Processor::fail_many(std::span<const Failure> failures) {
     if (f.event == nullptr) throw UsageError(fmt::format("failure {} names no event", i));
     const auto delay = backoff_delay(options_.backoff, f.event->attempt, random_unit());
     Statement st{
-        sql::fail(dialect),
+        sql::fail(dialect, partitioned()),
         {f.event->id, options_.worker_id, static_cast<std::int64_t>(f.event->attempt),
          bounded_error(f.error), now, static_cast<std::int64_t>(options_.default_max_attempts)}};
     if (dialect == Dialect::postgresql) {
@@ -203,6 +210,7 @@ std::vector<Outcome> Processor::fail_many(std::span<const Failure> failures) {
     } else {
       st.params.emplace_back(Timestamp(now.time_point() + delay));
     }
+    if (partitioned()) st.params.emplace_back(f.event->created_at);
     statements.push_back(std::move(st));
   }
   return db_->transaction([&](Session& s) {
@@ -221,6 +229,7 @@ std::size_t Processor::fenced_each(std::span<const ClaimedEvent> events, const s
   for (const ClaimedEvent& e : events) {
     Statement st{sql, {e.id, options_.worker_id, static_cast<std::int64_t>(e.attempt)}};
     st.params.insert(st.params.end(), extra.begin(), extra.end());
+    if (partitioned()) st.params.emplace_back(e.created_at);
     statements.push_back(std::move(st));
   }
   return db_->transaction([&](Session& s) {
@@ -235,14 +244,14 @@ std::size_t Processor::heartbeat(std::span<const ClaimedEvent> events) {
   const Value until = dialect == Dialect::postgresql
                           ? Value(millis(options_.lease))
                           : Value(Timestamp(Timestamp::now().time_point() + options_.lease));
-  return fenced_each(events, sql::heartbeat(dialect), {until});
+  return fenced_each(events, sql::heartbeat(dialect, partitioned()), {until});
 }
 
 std::size_t Processor::release(std::span<const ClaimedEvent> events) {
   const Dialect dialect = db_->dialect();
   const Value now =
       dialect == Dialect::postgresql ? Value(std::int64_t{0}) : Value(Timestamp::now());
-  return fenced_each(events, sql::release(dialect), {now});
+  return fenced_each(events, sql::release(dialect, partitioned()), {now});
 }
 
 }  // namespace retort::events

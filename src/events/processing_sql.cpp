@@ -18,12 +18,19 @@ constexpr const char* kLiteRoute = "COALESCE(workflow_type, json_extract(data, '
 // whole backlog.
 constexpr const char* kFence = " WHERE id = $1 AND locked_by = $2 AND attempts = $3";
 
+// On a partitioned table the fence also names created_at (the claim returned it), parameter
+// $n, so that PostgreSQL prunes to one partition instead of probing every partition's key.
+std::string fence(bool partitioned, int n) {
+  return partitioned ? fmt::format("{} AND created_at = ${}", kFence, n) : std::string(kFence);
+}
+
 std::string pg_claim(bool by_workflow) {
   // MATERIALIZED: the rows are chosen (and locked) once, so the UPDATE can never touch more
   // than the limit, whatever plan the outer statement gets.
   return fmt::format(
       "WITH picked AS MATERIALIZED ("
-      " SELECT id, (status = 'running' AND attempts >= COALESCE(max_attempts, $3)) AS expired"
+      " SELECT id, created_at,"
+      " (status = 'running' AND attempts >= COALESCE(max_attempts, $3)) AS expired"
       " FROM events WHERE {0} AND run_after <= now(){1}"
       " ORDER BY run_after, created_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
       " UPDATE events AS e SET"
@@ -37,7 +44,7 @@ std::string pg_claim(bool by_workflow) {
       " finished_at = CASE WHEN p.expired THEN now() END,"
       " last_error = CASE WHEN p.expired THEN 'lease expired on the last attempt'"
       "  ELSE e.last_error END"
-      " FROM picked AS p WHERE e.id = p.id"
+      " FROM picked AS p WHERE e.id = p.id AND e.created_at = p.created_at"
       " RETURNING e.id, e.data, e.task_context, COALESCE(e.workflow_type, e.data ->> 'type'),"
       " e.attempts, COALESCE(e.max_attempts, $3), e.created_at, e.status",
       kClaimable, by_workflow ? fmt::format(" AND {} = $5", kPgRoute) : std::string());
@@ -63,7 +70,7 @@ std::string sqlite_claim(bool by_workflow) {
       kLiteRoute);
 }
 
-std::string complete_sql(Dialect dialect, bool merge_patch) {
+std::string complete_sql(Dialect dialect, bool merge_patch, bool partitioned) {
   const bool pg = dialect == Dialect::postgresql;
   std::string context;
   if (pg) {
@@ -74,10 +81,10 @@ std::string complete_sql(Dialect dialect, bool merge_patch) {
   return fmt::format(
       "UPDATE events SET task_context = {}, status = 'done', finished_at = {}, updated_at = $5,"
       " locked_by = NULL, locked_until = NULL{} RETURNING status",
-      context, pg ? "now()" : "$5", kFence);
+      context, pg ? "now()" : "$5", fence(partitioned, 6));
 }
 
-std::string fail_sql(Dialect dialect) {
+std::string fail_sql(Dialect dialect, bool partitioned) {
   const bool pg = dialect == Dialect::postgresql;
   constexpr const char* last = "attempts >= COALESCE(max_attempts, $6)";
   return fmt::format(
@@ -87,29 +94,39 @@ std::string fail_sql(Dialect dialect) {
       " last_error = $4, updated_at = $5, locked_by = NULL, locked_until = NULL{3}"
       " RETURNING status",
       last, pg ? "now() + $7::float8 * interval '1 millisecond'" : "$7", pg ? "now()" : "$5",
-      kFence);
+      fence(partitioned, 8));
 }
 
-std::string heartbeat_sql(Dialect dialect) {
+std::string heartbeat_sql(Dialect dialect, bool partitioned) {
   const char* until =
       dialect == Dialect::postgresql ? "now() + $4::float8 * interval '1 millisecond'" : "$4";
-  return fmt::format("UPDATE events SET locked_until = {0}, run_after = {0}{1}", until, kFence);
+  return fmt::format("UPDATE events SET locked_until = {0}, run_after = {0}{1}", until,
+                     fence(partitioned, 5));
 }
 
-std::string release_sql(Dialect dialect) {
+std::string release_sql(Dialect dialect, bool partitioned) {
   return fmt::format(
       "UPDATE events SET status = 'pending', attempts = attempts - 1, run_after = {},"
       " locked_by = NULL, locked_until = NULL{}",
       dialect == Dialect::postgresql ? "now() + $4::float8 * interval '1 millisecond'" : "$4",
-      kFence);
+      fence(partitioned, 5));
 }
 
 }  // namespace
 
-const std::string& release(Dialect dialect) {
-  static const std::string pg = release_sql(Dialect::postgresql);
-  static const std::string lite = release_sql(Dialect::sqlite);
-  return dialect == Dialect::postgresql ? pg : lite;
+// The cached statements: [0] SQLite, [1] PostgreSQL, [2] a partitioned PostgreSQL table.
+namespace {
+int flavor(Dialect dialect, bool partitioned) {
+  if (dialect != Dialect::postgresql) return 0;
+  return partitioned ? 2 : 1;
+}
+}  // namespace
+
+const std::string& release(Dialect dialect, bool partitioned) {
+  static const std::string s[3] = {release_sql(Dialect::sqlite, false),
+                                   release_sql(Dialect::postgresql, false),
+                                   release_sql(Dialect::postgresql, true)};
+  return s[flavor(dialect, partitioned)];
 }
 
 const std::string& claim(Dialect dialect, bool by_workflow) {
@@ -118,24 +135,28 @@ const std::string& claim(Dialect dialect, bool by_workflow) {
   return (dialect == Dialect::postgresql ? pg : lite)[by_workflow ? 1 : 0];
 }
 
-const std::string& complete(Dialect dialect, bool merge_patch) {
-  static const std::string pg[2] = {complete_sql(Dialect::postgresql, false),
-                                    complete_sql(Dialect::postgresql, true)};
-  static const std::string lite[2] = {complete_sql(Dialect::sqlite, false),
-                                      complete_sql(Dialect::sqlite, true)};
-  return (dialect == Dialect::postgresql ? pg : lite)[merge_patch ? 1 : 0];
+const std::string& complete(Dialect dialect, bool merge_patch, bool partitioned) {
+  static const std::string s[3][2] = {
+      {complete_sql(Dialect::sqlite, false, false), complete_sql(Dialect::sqlite, true, false)},
+      {complete_sql(Dialect::postgresql, false, false),
+       complete_sql(Dialect::postgresql, true, false)},
+      {complete_sql(Dialect::postgresql, false, true),
+       complete_sql(Dialect::postgresql, true, true)}};
+  return s[flavor(dialect, partitioned)][merge_patch ? 1 : 0];
 }
 
-const std::string& fail(Dialect dialect) {
-  static const std::string pg = fail_sql(Dialect::postgresql);
-  static const std::string lite = fail_sql(Dialect::sqlite);
-  return dialect == Dialect::postgresql ? pg : lite;
+const std::string& fail(Dialect dialect, bool partitioned) {
+  static const std::string s[3] = {fail_sql(Dialect::sqlite, false),
+                                   fail_sql(Dialect::postgresql, false),
+                                   fail_sql(Dialect::postgresql, true)};
+  return s[flavor(dialect, partitioned)];
 }
 
-const std::string& heartbeat(Dialect dialect) {
-  static const std::string pg = heartbeat_sql(Dialect::postgresql);
-  static const std::string lite = heartbeat_sql(Dialect::sqlite);
-  return dialect == Dialect::postgresql ? pg : lite;
+const std::string& heartbeat(Dialect dialect, bool partitioned) {
+  static const std::string s[3] = {heartbeat_sql(Dialect::sqlite, false),
+                                   heartbeat_sql(Dialect::postgresql, false),
+                                   heartbeat_sql(Dialect::postgresql, true)};
+  return s[flavor(dialect, partitioned)];
 }
 
 }  // namespace retort::events::sql

@@ -13,6 +13,7 @@
 
 #include "core/log.hpp"
 #include "retort/error.hpp"
+#include "retort/partitioning.hpp"
 
 namespace retort::events {
 namespace {
@@ -35,6 +36,7 @@ std::string host_of(const std::string& id) {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kHousekeepingTick{250};
+constexpr std::chrono::hours kPartitionsEvery{1};
 
 }  // namespace
 
@@ -68,6 +70,7 @@ struct Worker::State {
   Handler fallback;
   std::atomic<bool> stopping{false};
   Timestamp started_at = Timestamp::now();
+  std::optional<bool> partitioned;  // settled once by the constructor's Processor
 
   // Wake-ups of idle slots.
   std::mutex wake_mutex;
@@ -112,7 +115,8 @@ struct Worker::State {
             .lease = options.lease,
             .default_max_attempts = options.default_max_attempts,
             .backoff = options.backoff,
-            .workflow = options.workflow};
+            .workflow = options.workflow,
+            .partitioned = partitioned};
   }
   const Handler* handler_for(const std::string& key) const {
     const auto found = handlers.find(key);
@@ -127,6 +131,7 @@ struct Worker::State {
   }
 
   void run_slot(std::size_t slot);
+  void maintain_partitions();
   void handle_batch(Processor& processor, std::size_t slot, std::vector<ClaimedEvent>& batch);
   void count(const std::vector<Outcome>& outcomes);
   void housekeep();
@@ -259,12 +264,31 @@ void Worker::State::write_heartbeats() {
   }
 }
 
+// Partitions ahead (docs/partitioning.md): on a partitioned table, at start and every hour, so
+// that a table whose workers run never lacks today's partition. A failure is logged, not fatal:
+// `retort events partitions` can do the same from cron.
+void Worker::State::maintain_partitions() {
+  if (!partitioned.value_or(false) || options.partitions_ahead.count() <= 0) return;
+  try {
+    const PartitionsReport r = create_partitions(*db, options.partitions_ahead);
+    for (const std::string& name : r.created)
+      log::info("worker {}: created partition {}", id, name);
+  } catch (const Error& e) {
+    log::warn("worker {}: creating partitions ahead failed: {}", id, e.what());
+  }
+}
+
 void Worker::State::housekeep() {
   const bool use_listen = options.listen && db->dialect() == Dialect::postgresql;
   std::unique_ptr<Connection> listener;
   Clock::time_point next_connect = Clock::now();
   Clock::time_point next_heartbeat = Clock::now();
+  Clock::time_point next_partitions = Clock::now();
   while (!should_stop()) {
+    if (Clock::now() >= next_partitions) {
+      maintain_partitions();
+      next_partitions = Clock::now() + kPartitionsEvery;
+    }
     if (use_listen && !listener && Clock::now() >= next_connect) {
       try {
         listener = connect(db->url());
@@ -306,6 +330,7 @@ Worker::Worker(Database& db, WorkerOptions options)
   if (state_->options.slots == 0) throw UsageError("Worker: slots must be at least 1");
   if (state_->options.batch_size == 0) throw UsageError("Worker: batch_size must be at least 1");
   Processor check(db, state_->processor_options(0));  // the Processor's own checks, now
+  state_->partitioned = check.options().partitioned;
 }
 
 Worker::~Worker() = default;

@@ -32,8 +32,14 @@ constexpr const char* kRestore =
     "SELECT set_config('search_path', current_setting('retort.reflect_search_path'), true)";
 
 // Every query below reads the schema kPrepare named.
+// partition_key: the columns of a partitioned table's key (NULL otherwise; an expression in
+// the key is listed as "").
 constexpr const char* kTables = R"(SELECT c.oid::bigint AS table_oid, c.relname AS name,
-  COALESCE(obj_description(c.oid, 'pg_class'), '') AS comment
+  COALESCE(obj_description(c.oid, 'pg_class'), '') AS comment,
+  (SELECT json_agg(COALESCE(a.attname, '') ORDER BY k.i)
+   FROM pg_partitioned_table pt, unnest(pt.partattrs::int2[]) WITH ORDINALITY AS k(attnum, i)
+   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+   WHERE pt.partrelid = c.oid)::text AS partition_key
 FROM pg_class c
 WHERE c.relnamespace = current_setting('retort.reflect_namespace')::oid
   AND c.relkind IN ('r', 'p')
@@ -306,6 +312,7 @@ MetaData reflect_postgresql(Connection& connection, const ReflectOptions& option
     table.name = std::move(name);
     table.schema = options.schema;
     table.comment = row["comment"].as_text();
+    if (!row["partition_key"].is_null()) table.partition_key = json_strings(row["partition_key"]);
     table_at[row["table_oid"].as_int64()] = metadata.tables.size();
     metadata.tables.push_back(std::move(table));
   }

@@ -22,10 +22,15 @@ namespace retort::events {
 namespace {
 
 using retort::testing::TestDatabase;
-class Processing : public ::testing::TestWithParam<Dialect> {
+// Every scenario runs on SQLite, on PostgreSQL, and on PostgreSQL with the events table
+// partitioned by created_at (revision e2c7b9a4f610, docs/partitioning.md).
+class Processing : public ::testing::TestWithParam<TableShape> {
  protected:
-  Processing() : test_db_(GetParam()), db_(test_db_.url()) {
-    migrate::upgrade(db_, "head", quiet_builtin());
+  Processing() : test_db_(dialect_of(GetParam())), db_(test_db_.url()) {
+    upgrade_to(db_, GetParam());
+  }
+  migrate::MigrateOptions migrations() const {
+    return GetParam() == TableShape::partitioned ? quiet_partitioned() : quiet_builtin();
   }
 
   std::vector<Uuid> store(int n, const std::string& type = "ticket") {
@@ -304,14 +309,14 @@ TEST_P(Processing, WorkflowTypeColumnOverridesTheDataType) {
 
 TEST_P(Processing, OldEventsAreDoneAfterTheRevisionAndBackfillRequeuesTheUnprocessed) {
   // Downgrade below the processing revision, store old events, upgrade again.
-  migrate::downgrade(db_, "7c2d9e4b1a60", quiet_builtin());
+  migrate::downgrade(db_, "7c2d9e4b1a60", migrations());
   std::vector<Uuid> old = db_.transaction([](Session& s) {
     EventRepository repo(s);
     std::vector<Uuid> ids{repo.record(R"({"type": "old"})").id, repo.record(R"({"n": 2})").id};
     repo.set_task_context(ids[1], R"({"processed": "by the original service"})");
     return ids;
   });
-  migrate::upgrade(db_, "head", quiet_builtin());
+  migrate::upgrade(db_, "head", migrations());
   EXPECT_EQ(status_of(old[0]), "done");
   EXPECT_EQ(status_of(old[1]), "done");
   const Uuid fresh = store(1).at(0);
@@ -461,9 +466,10 @@ TEST(Backoff, GrowsExponentiallyIsCappedAndJittered) {
   EXPECT_EQ(backoff_delay(b, 1, 1.0).count(), 1250);
 }
 
-INSTANTIATE_TEST_SUITE_P(Dialects, Processing,
-                         ::testing::Values(Dialect::sqlite, Dialect::postgresql),
-                         retort::testing::DialectName());
+INSTANTIATE_TEST_SUITE_P(Shapes, Processing,
+                         ::testing::Values(TableShape::sqlite, TableShape::postgresql,
+                                           TableShape::partitioned),
+                         TableShapeName());
 
 }  // namespace
 }  // namespace retort::events

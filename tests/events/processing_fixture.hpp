@@ -33,6 +33,42 @@ inline migrate::MigrateOptions quiet_builtin() {
   return o;
 }
 
+// The built-in migrations plus the opt-in partitioned revision (migrations/partitioned/): head
+// is then e2c7b9a4f610, the events table range-partitioned by created_at.
+inline migrate::MigrateOptions quiet_partitioned() {
+  migrate::MigrateOptions o = quiet_builtin();
+  const std::filesystem::path root = std::filesystem::path(RETORT_SOURCE_DIR) / "migrations";
+  o.settings->version_locations = {root / "versions", root / "partitioned"};
+  return o;
+}
+
+// The three shapes of the events table the processing tests run on.
+enum class TableShape { sqlite, postgresql, partitioned };
+
+inline Dialect dialect_of(TableShape shape) {
+  return shape == TableShape::sqlite ? Dialect::sqlite : Dialect::postgresql;
+}
+
+inline void upgrade_to(Database& db, TableShape shape) {
+  migrate::upgrade(db, "head",
+                   shape == TableShape::partitioned ? quiet_partitioned() : quiet_builtin());
+}
+
+struct TableShapeName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    switch (info.param) {
+      case TableShape::sqlite:
+        return "sqlite";
+      case TableShape::postgresql:
+        return "postgresql";
+      case TableShape::partitioned:
+        return "partitioned";
+    }
+    return "unknown";
+  }
+};
+
 inline std::string json_text(const Value& v) {
   return v.kind() == Value::Kind::json ? v.as_json().text : v.as_text();
 }

@@ -217,10 +217,23 @@ std::string table_signature(const Table& table, Dialect dialect) {
   return fmt::format("{}", fmt::join(parts, ","));
 }
 
+// A partitioned table's primary key must contain the partition key: the model's key followed by
+// the partition key's columns it lacks is the same key, not a difference.
+bool same_primary_key(const Table& db, const Table& model) {
+  if (db.primary_key.columns == model.primary_key.columns) return true;
+  if (db.partition_key.empty()) return false;
+  std::vector<std::string> widened = model.primary_key.columns;
+  for (const std::string& column : db.partition_key) {
+    if (std::find(widened.begin(), widened.end(), column) == widened.end())
+      widened.push_back(column);
+  }
+  return db.primary_key.columns == widened;
+}
+
 void compare_table(const Table& db, const Table& model, Dialect dialect, Buckets& buckets,
                    std::vector<std::string>& notes) {
   compare_columns(db, model, dialect, buckets, notes);
-  if (db.primary_key.columns != model.primary_key.columns) {
+  if (!same_primary_key(db, model)) {
     notes.push_back(
         fmt::format("table {}: primary key ({}) in the database, ({}) in the models; "
                     "not changed",

@@ -1,0 +1,1 @@
+../../../migrations/versions/4f3c2a1b9d07_create_events_table.sql

@@ -1,0 +1,1 @@
+../../../migrations/versions/7c2d9e4b1a60_events_sqlite_timestamp_defaults.sql

@@ -1,0 +1,1 @@
+../../../migrations/versions/a1e7d4c90b3f_events_ingest_ledger.sql

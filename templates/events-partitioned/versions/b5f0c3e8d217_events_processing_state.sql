@@ -1,0 +1,1 @@
+../../../migrations/versions/b5f0c3e8d217_events_processing_state.sql

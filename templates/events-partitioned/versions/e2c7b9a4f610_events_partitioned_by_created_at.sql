@@ -1,0 +1,1 @@
+../../../migrations/partitioned/e2c7b9a4f610_events_partitioned_by_created_at.sql
