@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "cli/exit_code.hpp"
-#include "cli/structured_output.hpp"
 #include "cli/migrate_cli.hpp"
 #include "cli/printable.hpp"
+#include "cli/structured_output.hpp"
 #include "retort/autogenerate.hpp"
 
 namespace retort::cli {

@@ -53,7 +53,9 @@ CommandInfo describe(const CLI::App& app, const std::string& path) {
   return info;
 }
 
-std::string last_word(const std::string& path) { return path.substr(path.rfind(' ') + 1); }
+std::string last_word(const std::string& path) {
+  return path.substr(path.rfind(' ') + 1);
+}
 
 std::string joined(const std::vector<std::string>& words) {
   return fmt::format("{}", fmt::join(words, " "));
@@ -76,7 +78,8 @@ std::string bash_script(const CommandInfo& root) {
     cases += fmt::format("    '{}') opts='{}'; subs='{}'; revs={} ;;\n", c->path,
                          joined(c->options), joined(children), c->takes_revisions ? 1 : 0);
   }
-  return fmt::format(R"SH(# retort completion for bash: eval "$(retort completion bash)" (e.g. in ~/.bashrc)
+  return fmt::format(
+      R"SH(# retort completion for bash: eval "$(retort completion bash)" (e.g. in ~/.bashrc)
 _retort() {{
   local cur=${{COMP_WORDS[COMP_CWORD]}} path='' word i opts subs revs candidate
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -102,21 +105,22 @@ _retort() {{
 }}
 complete -F _retort retort
 )SH",
-                     [&] {
-                       std::string known;
-                       for (const CommandInfo* c : all) {
-                         if (!c->path.empty()) known += fmt::format("      '{}') ;;\n", c->path);
-                       }
-                       return known;
-                     }(),
-                     cases, joined(root.options));
+      [&] {
+        std::string known;
+        for (const CommandInfo* c : all) {
+          if (!c->path.empty()) known += fmt::format("      '{}') ;;\n", c->path);
+        }
+        return known;
+      }(),
+      cases, joined(root.options));
 }
 
 std::string fish_script(const CommandInfo& root) {
   std::string out = "# retort completion for fish: retort completion fish | source\n";
   out += "complete -c retort -f\n";
   for (const std::string& option : root.options) {
-    if (option.rfind("--", 0) == 0) out += fmt::format("complete -c retort -l {}\n", option.substr(2));
+    if (option.rfind("--", 0) == 0)
+      out += fmt::format("complete -c retort -l {}\n", option.substr(2));
   }
   for (const CommandInfo& c : root.children) {
     std::string description = c.description.substr(0, 60);

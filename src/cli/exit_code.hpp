@@ -16,13 +16,13 @@ class CommandLineError : public UsageError {
 
 enum ExitCode : int {
   kSuccess = 0,
-  kError = 1,            // the command could not do its work (database, files, settings)
-  kUsage = 2,            // the command line is wrong: one line saying what, one with a hint
-  kInternal = 3,         // a bug in retort: please report it
-  kNotAtHead = 4,        // check: the database is not at the head revision(s)
-  kDifferencesFound = 5, // check: models and database differ; verify: applied files changed
-  kPartial = 6,          // done, but partly: lines rejected (events ingest), revisions to
-                         // complete by hand (import alembic)
+  kError = 1,             // the command could not do its work (database, files, settings)
+  kUsage = 2,             // the command line is wrong: one line saying what, one with a hint
+  kInternal = 3,          // a bug in retort: please report it
+  kNotAtHead = 4,         // check: the database is not at the head revision(s)
+  kDifferencesFound = 5,  // check: models and database differ; verify: applied files changed
+  kPartial = 6,           // done, but partly: lines rejected (events ingest), revisions to
+                          // complete by hand (import alembic)
 };
 
 }  // namespace retort::cli

@@ -65,7 +65,8 @@ std::optional<std::string> render_svg(const std::string& dot) {
   if (pipe == nullptr) throw Error("graph: cannot run dot");
   std::string svg;
   std::array<char, 8192> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) svg.append(buffer.data(), n);
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    svg.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   if (status != 0) throw Error("graph: dot failed: " + svg.substr(0, 500));
   return svg;
@@ -147,7 +148,8 @@ std::string graph_dot(const RevisionMap& map, const std::vector<std::string>& cu
     const migrate::Revision& rev = map.revision(r);
     std::string label = rev.id;
     const std::vector<std::string> branch_labels = map.branch_labels(r);
-    if (!branch_labels.empty()) label += " (" + fmt::format("{}", fmt::join(branch_labels, ", ")) + ")";
+    if (!branch_labels.empty())
+      label += " (" + fmt::format("{}", fmt::join(branch_labels, ", ")) + ")";
     if (!rev.message.empty()) label += "\n" + rev.message;
     std::vector<std::string> attributes = {"label=" + dot_string(label)};
     if (rev.down_revisions.size() > 1) attributes.emplace_back("shape=diamond");

@@ -31,10 +31,10 @@ void add_migrate_info_commands(CLI::App& app, Context& context, Command& run);
 // `revision --autogenerate` and `check` options (autogenerate_commands.cpp).
 struct AutogenerateFlags {
   bool autogenerate = false;
-  bool sql = false;                  // print the file(s) instead of writing
-  bool renames = false;              // every probable rename as RENAME
-  std::vector<std::string> rename;   // "table.old:new" or "old_table:new_table"
-  bool plain = false;                // PostgreSQL DDL without the online-safe forms
+  bool sql = false;                 // print the file(s) instead of writing
+  bool renames = false;             // every probable rename as RENAME
+  std::vector<std::string> rename;  // "table.old:new" or "old_table:new_table"
+  bool plain = false;               // PostgreSQL DDL without the online-safe forms
   std::vector<std::string> exclude_tables;
   std::string schema;
 };

@@ -28,7 +28,8 @@ void add_format_option(CLI::App& cmd, OutputFormat& format);
 // json: {"<key>": items} (plus `extra`'s keys) as one line; jsonl: each item on a line of its own
 // (`extra` is not printed: jsonl carries the items only).
 void print_items(std::ostream& out, OutputFormat format, std::string_view key,
-                 const nlohmann::json& items, const nlohmann::json& extra = nlohmann::json::object());
+                 const nlohmann::json& items,
+                 const nlohmann::json& extra = nlohmann::json::object());
 
 // One revision as the JSON outputs describe it: revision, down_revisions, branch_labels,
 // depends_on, message, create_date, path, is_head, is_base, is_branch_point, is_merge, and

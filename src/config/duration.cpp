@@ -18,8 +18,8 @@ constexpr std::int64_t kDay = 24 * kHour;
 // 100 years: far beyond any timeout or retention, far below int64 milliseconds' range.
 constexpr std::int64_t kLongest = 36'525 * kDay;
 
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 6> kUnits{{
-    {"ms", 1}, {"s", kSecond}, {"min", kMinute}, {"m", kMinute}, {"h", kHour}, {"d", kDay}}};
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 6> kUnits{
+    {{"ms", 1}, {"s", kSecond}, {"min", kMinute}, {"m", kMinute}, {"h", kHour}, {"d", kDay}}};
 
 std::string_view trimmed(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);

@@ -99,8 +99,10 @@ VaultSettings VaultSettings::from_environment(const EnvLookup& env) {
   if (auto timeout = env("VAULT_CLIENT_TIMEOUT")) {
     auto parsed = parse_duration(*timeout, BareNumber::seconds);
     if (!parsed || parsed->count() <= 0) {
-      throw ConfigError(fmt::format(
-          "VAULT_CLIENT_TIMEOUT: bad duration '{}' (expected more than zero, e.g. 10s, 500ms, 2min)", *timeout));
+      throw ConfigError(
+          fmt::format("VAULT_CLIENT_TIMEOUT: bad duration '{}' (expected more than zero, e.g. 10s, "
+                      "500ms, 2min)",
+                      *timeout));
     }
     s.timeout = *parsed;
   }

@@ -13,7 +13,7 @@ namespace retort::events {
 class LineReader {
  public:
   struct Line {
-    std::string text;           // without the '\n'; empty when too_long
+    std::string text;  // without the '\n'; empty when too_long
     bool too_long = false;
     std::size_t full_size = 0;  // the line's length in bytes (counted even when too long)
   };

@@ -33,7 +33,8 @@ Outcome shell_in(const std::filesystem::path& dir, const std::string& command_li
   if (pipe == nullptr) throw std::runtime_error("popen failed");
   Outcome r;
   std::array<char, 4096> buffer;
-  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) r.out.append(buffer.data(), n);
+  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
+    r.out.append(buffer.data(), n);
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   std::ifstream in(err_file);
@@ -210,7 +211,8 @@ TEST_F(Conventions, NoColourWhenStderrIsNotATerminal) {
 }
 
 // Completes in a real bash: the words typed so far, what _retort offers.
-std::string complete_in_bash(const std::filesystem::path& dir, const std::string& words, int cword) {
+std::string complete_in_bash(const std::filesystem::path& dir, const std::string& words,
+                             int cword) {
   const std::filesystem::path script = dir / "complete.sh";
   std::ofstream(script) << "source <('" RETORT_BINARY_DIR "/retort' completion bash)\n"
                         << "COMP_WORDS=(" << words << ")\nCOMP_CWORD=" << cword
@@ -252,7 +254,8 @@ TEST_F(Conventions, GraphWritesDotAndSvgOrSaysWhyNot) {
   EXPECT_TRUE(contains(text, "<svg")) << text.substr(0, 200);
 
   // Without Graphviz: a clear message, and the DOT text.
-  r = shell_in(dir_.path(), "PATH=/nonexistent '" RETORT_BINARY_DIR "/retort' graph --format svg --offline");
+  r = shell_in(dir_.path(),
+               "PATH=/nonexistent '" RETORT_BINARY_DIR "/retort' graph --format svg --offline");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "Graphviz's `dot` is not installed")) << r.err;
   EXPECT_TRUE(contains(r.out, "digraph revisions")) << r.out;

@@ -49,9 +49,8 @@ TEST(HistoryGraph, ALineIsOneLane) {
 }
 
 TEST(GraphDot, MarksHeadsMergesLabelsDependenciesAndCurrent) {
-  const migrate::RevisionMap map =
-      make_map({rev("a"), rev("b", {"a"}, {"billing"}), rev("c", {"a"}, {}, {"b"}),
-                rev("d", {"b", "c"})});
+  const migrate::RevisionMap map = make_map(
+      {rev("a"), rev("b", {"a"}, {"billing"}), rev("c", {"a"}, {}, {"b"}), rev("d", {"b", "c"})});
   const std::string dot = graph_dot(map, {"c"});
   EXPECT_NE(dot.find("digraph revisions {"), std::string::npos) << dot;
   EXPECT_NE(dot.find("\"b\" [label=\"b (billing)\"]"), std::string::npos) << dot;

@@ -92,10 +92,10 @@ TEST_F(SecurityCli, UpgradeWithBackupOnSqlite) {
   EXPECT_TRUE(files[0].filename().string().ends_with("-from-base.db")) << files[0];
   // Every revision the run applied records the backup taken before it (the built-in history has
   // more than one).
-  const CliRun recorded = run(
-      "sql 'SELECT DISTINCT backup FROM retort_history' --json");
+  const CliRun recorded = run("sql 'SELECT DISTINCT backup FROM retort_history' --json");
   EXPECT_EQ(recorded.out, "{\"backup\":\"" + files[0].string() + "\"}\n");
-  const CliRun rows = run("sql 'SELECT count(*) AS n FROM retort_history WHERE backup IS NULL' --json");
+  const CliRun rows =
+      run("sql 'SELECT count(*) AS n FROM retort_history WHERE backup IS NULL' --json");
   EXPECT_EQ(rows.out, "{\"n\":0}\n");
   // The copy holds the table that existed before the run, and not the migration's.
   Database copy(DatabaseUrl::sqlite(files[0].string()));

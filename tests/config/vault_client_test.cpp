@@ -251,7 +251,8 @@ TEST_F(VaultClientTest, BadTimeoutSettingIsNamed) {
     ADD_FAILURE() << "accepted VAULT_CLIENT_TIMEOUT=soon";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "VAULT_CLIENT_TIMEOUT: bad duration 'soon' (expected more than zero, e.g. 10s, 500ms, 2min)");
+              "VAULT_CLIENT_TIMEOUT: bad duration 'soon' (expected more than zero, e.g. 10s, "
+              "500ms, 2min)");
   }
 }
 

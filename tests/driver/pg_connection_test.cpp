@@ -307,8 +307,8 @@ bool is_waiting_message(std::string_view line) {
   if (digits == 0 || digits >= line.size() || line[digits] != '\t') return false;
   line.remove_prefix(digits + 1);
   for (std::string_view name : {"Sync", "Query", "CopyDone"}) {
-    if (line.starts_with(name) &&
-        (line.size() == name.size() || !std::isalnum(static_cast<unsigned char>(line[name.size()])))) {
+    if (line.starts_with(name) && (line.size() == name.size() ||
+                                   !std::isalnum(static_cast<unsigned char>(line[name.size()])))) {
       return true;
     }
   }

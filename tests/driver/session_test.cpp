@@ -29,7 +29,9 @@ class SessionTest : public ::testing::TestWithParam<Dialect> {
 };
 
 TEST_P(SessionTest, CommitsWhenTheWorkReturns) {
-  database().transaction([](Session& s) { s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"}); });
+  database().transaction([](Session& s) {
+    s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"});
+  });
   EXPECT_EQ(count(), 1);
 }
 
@@ -62,7 +64,9 @@ TEST_P(SessionTest, DatabaseErrorRollsBackTheWholeTransaction) {
                UniqueViolation);
   EXPECT_EQ(count(), 0);
   // The connection came back clean and works.
-  database().transaction([](Session& s) { s.execute("INSERT INTO items VALUES ($1, $2)", {2, "b"}); });
+  database().transaction([](Session& s) {
+    s.execute("INSERT INTO items VALUES ($1, $2)", {2, "b"});
+  });
   EXPECT_EQ(count(), 1);
 }
 
@@ -110,7 +114,9 @@ TEST_P(SessionTest, NestedScopeIsASavepoint) {
                  UniqueViolation);
     // The outer transaction is still usable after the failed inner scope.
     s.execute("INSERT INTO items VALUES ($1, $2)", {3, "after"});
-    s.transaction([](Session& inner) { inner.execute("INSERT INTO items VALUES ($1, $2)", {4, "kept"}); });
+    s.transaction([](Session& inner) {
+      inner.execute("INSERT INTO items VALUES ($1, $2)", {4, "kept"});
+    });
   });
   const Result rows = database().connection()->execute("SELECT id FROM items ORDER BY id");
   ASSERT_EQ(rows.size(), 3u);
@@ -139,13 +145,17 @@ TEST_P(SessionTest, ReadOnlySessionRefusesWrites) {
   TransactionOptions read_only;
   read_only.read_only = true;
   EXPECT_THROW(database().transaction(
-                   [](Session& s) { s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"}); },
+                   [](Session& s) {
+                     s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"});
+                   },
                    read_only),
                DatabaseError);
   EXPECT_EQ(count(), 0);
   // Reads work, and the next ordinary session can write again.
   database().transaction([](Session& s) { s.execute("SELECT count(*) FROM items"); }, read_only);
-  database().transaction([](Session& s) { s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"}); });
+  database().transaction([](Session& s) {
+    s.execute("INSERT INTO items VALUES ($1, $2)", {1, "a"});
+  });
   EXPECT_EQ(count(), 1);
 }
 
@@ -198,7 +208,8 @@ TEST_P(SessionTest, AutocommitSessionCommitsEachStatementAsItRuns) {
   EXPECT_THROW(database().transaction([](Session& t) {
     t.execute("INSERT INTO items VALUES ($1, $2)", {4, "d"});
     throw std::runtime_error("undo");
-  }), std::runtime_error);
+  }),
+               std::runtime_error);
   EXPECT_EQ(count(), 3);
 }
 

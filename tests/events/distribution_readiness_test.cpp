@@ -35,27 +35,33 @@ std::vector<std::string> called_names(const std::string& statement) {
   return names;
 }
 
-class DistributionReadiness : public ::testing::Test {
+// Both PostgreSQL shapes: the built-in table and the partitioned one (docs/partitioning.md).
+class DistributionReadiness : public ::testing::TestWithParam<TableShape> {
  protected:
-  DistributionReadiness() : db_(schema_.url()) { migrate::upgrade(db_, "head", quiet_builtin()); }
+  DistributionReadiness() : db_(schema_.url()) { upgrade_to(db_, GetParam()); }
 
   Result rows(const std::string& sql) {
     return db_.transaction([&](Session& s) { return s.execute(sql); });
   }
 
-  // Every statement a worker runs against the events table.
+  // Every statement a worker runs against the events table of this shape.
   static std::vector<std::string> processing_statements() {
     constexpr Dialect pg = Dialect::postgresql;
-    return {sql::claim(pg, false),   sql::claim(pg, true), sql::complete(pg, false),
-            sql::complete(pg, true), sql::fail(pg),        sql::heartbeat(pg),
-            sql::release(pg)};
+    const bool partitioned = GetParam() == TableShape::partitioned;
+    return {sql::claim(pg, false),
+            sql::claim(pg, true),
+            sql::complete(pg, false, partitioned),
+            sql::complete(pg, true, partitioned),
+            sql::fail(pg, partitioned),
+            sql::heartbeat(pg, partitioned),
+            sql::release(pg, partitioned)};
   }
 
   retort::testing::PgSchema schema_;
   Database db_;
 };
 
-TEST_F(DistributionReadiness, EveryUniqueIndexOnEventsContainsTheId) {
+TEST_P(DistributionReadiness, EveryUniqueIndexOnEventsContainsTheId) {
   // Citus can distribute by id (or by a bucket added to every unique key) only if no unique
   // index stands without it.
   const Result unique = rows(
@@ -69,25 +75,33 @@ TEST_F(DistributionReadiness, EveryUniqueIndexOnEventsContainsTheId) {
   }
 }
 
-TEST_F(DistributionReadiness, NoForeignKeyTouchesEvents) {
+TEST_P(DistributionReadiness, NoForeignKeyTouchesEvents) {
   const Result keys = rows(
       "SELECT conname FROM pg_constraint WHERE contype = 'f'"
       " AND (conrelid = to_regclass('events') OR confrelid = to_regclass('events'))");
   EXPECT_EQ(keys.size(), 0u) << keys.at(0)[0].as_text();
 }
 
-TEST_F(DistributionReadiness, TriggersOnEventsAreStatementLevel) {
-  // A row trigger would run on the worker holding each shard; the one statement-level trigger
-  // (the NOTIFY) is the documented exception that Citus deployments drop.
+TEST_P(DistributionReadiness, TriggersOnEventsAreStatementLevel) {
+  // A row trigger would run on the worker holding each shard; the statement-level ones (the
+  // NOTIFY, and the partitioned table's unique-id check) are the documented exceptions that Citus
+  // deployments drop.
   const Result triggers = rows(
       "SELECT tgname, (tgtype & 1) = 1 AS per_row FROM pg_trigger"
       " WHERE tgrelid = to_regclass('events') AND NOT tgisinternal ORDER BY tgname");
-  ASSERT_EQ(triggers.size(), 1u);
-  EXPECT_EQ(triggers.at(0)[0].as_text(), "retort_events_notify");
-  EXPECT_FALSE(triggers.at(0)[1].as_bool());
+  std::vector<std::string> names;
+  for (const auto& row : triggers) {
+    names.push_back(row[0].as_text());
+    EXPECT_FALSE(row[1].as_bool()) << row[0].as_text() << " is a row-level trigger";
+  }
+  const std::vector<std::string> expected =
+      GetParam() == TableShape::partitioned
+          ? std::vector<std::string>{"retort_events_notify", "retort_events_unique_id"}
+          : std::vector<std::string>{"retort_events_notify"};
+  EXPECT_EQ(names, expected);
 }
 
-TEST_F(DistributionReadiness, ProcessingStatementsCallNoVolatileFunction) {
+TEST_P(DistributionReadiness, ProcessingStatementsCallNoVolatileFunction) {
   // Citus refuses VOLATILE functions in an UPDATE of a distributed table. Every name called in
   // the statements is looked up in the catalog, so a new call is checked without listing it.
   std::set<std::string> names;
@@ -113,7 +127,7 @@ TEST_F(DistributionReadiness, ProcessingStatementsCallNoVolatileFunction) {
   EXPECT_GE(functions_seen, 2);
 }
 
-TEST_F(DistributionReadiness, TheMergePatchFunctionIsImmutable) {
+TEST_P(DistributionReadiness, TheMergePatchFunctionIsImmutable) {
   // It takes a column (task_context) as its argument: Citus allows that only for IMMUTABLE.
   const Result volatility = rows(
       "SELECT provolatile::text FROM pg_proc"
@@ -123,7 +137,7 @@ TEST_F(DistributionReadiness, TheMergePatchFunctionIsImmutable) {
   EXPECT_EQ(volatility.at(0)[0].as_text(), "i");
 }
 
-TEST_F(DistributionReadiness, NoSequenceFeedsTheEventsTable) {
+TEST_P(DistributionReadiness, NoSequenceFeedsTheEventsTable) {
   // Ids are UUIDs made by the writer; a sequence default would need coordinating across nodes.
   const Result defaults = rows(
       "SELECT a.attname FROM pg_attrdef d JOIN pg_attribute a"
@@ -132,6 +146,10 @@ TEST_F(DistributionReadiness, NoSequenceFeedsTheEventsTable) {
       " '%nextval(%'");
   EXPECT_EQ(defaults.size(), 0u) << defaults.at(0)[0].as_text();
 }
+
+INSTANTIATE_TEST_SUITE_P(Shapes, DistributionReadiness,
+                         ::testing::Values(TableShape::postgresql, TableShape::partitioned),
+                         TableShapeName());
 
 }  // namespace
 }  // namespace retort::events

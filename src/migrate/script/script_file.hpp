@@ -41,7 +41,6 @@ namespace retort::migrate {
 // sections are described (direction, dialect, line) but their SQL is not kept.
 Revision parse_revision(std::string_view content, const std::string& file, bool keep_sql = true);
 
-
 struct LoadOptions {
   // false: headers only (Section::sql stays empty) - all that heads, history and planning need;
   // the runner then calls load_sections() for the revisions it executes.

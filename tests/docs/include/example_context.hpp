@@ -1,6 +1,7 @@
 // What the documentation's fragments take from around them: the page's database, session, URL
-// and (models_context.hpp) models. A fragment opts in with <!-- example-context: #include "example_context.hpp" -->
-// (tests/docs/compile_examples.py); only declarations, since examples are compiled, not run.
+// and (models_context.hpp) models. A fragment opts in with <!-- example-context: #include
+// "example_context.hpp" --> (tests/docs/compile_examples.py); only declarations, since examples are
+// compiled, not run.
 #pragma once
 
 #include <retort/async.hpp>
@@ -13,15 +14,14 @@
 #include <string>
 #include <vector>
 
-
-extern std::string url;                // the URL text a page connects to
-extern retort::Database db;            // the page's database
-extern retort::Session s;              // a session in progress
+extern std::string url;      // the URL text a page connects to
+extern retort::Database db;  // the page's database
+extern retort::Session s;    // a session in progress
 extern retort::Session session;
 extern retort::Timestamp since, cutoff;
 extern retort::Uuid id;
 extern retort::Value a, b;
-extern retort::migrate::Operations& op;        // in a C++ revision's upgrade or downgrade
+extern retort::migrate::Operations& op;  // in a C++ revision's upgrade or downgrade
 extern retort::schema::Table items_table_definition;
 extern std::unique_ptr<retort::async::Connection> c;  // an asynchronous connection
 retort::migrate::CppRevision copy_data_revision();    // docs/cpp_migrations.md's revision
