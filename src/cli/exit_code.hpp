@@ -22,7 +22,8 @@ enum ExitCode : int {
   kNotAtHead = 4,         // check: the database is not at the head revision(s)
   kDifferencesFound = 5,  // check: models and database differ; verify: applied files changed
   kPartial = 6,           // done, but partly: lines rejected (events ingest), revisions to
-                          // complete by hand (import alembic)
+                          // complete by hand (import alembic), partitions with unfinished
+                          // events kept (events retain)
 };
 
 }  // namespace retort::cli
