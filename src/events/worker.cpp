@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "driver/session_probe.hpp"
 #include "retort/error.hpp"
 #include "retort/partitioning.hpp"
 
@@ -279,7 +280,7 @@ void Worker::State::maintain_partitions() {
 }
 
 void Worker::State::housekeep() {
-  const bool use_listen = options.listen && db->dialect() == Dialect::postgresql;
+  bool use_listen = options.listen && db->dialect() == Dialect::postgresql;
   std::unique_ptr<Connection> listener;
   Clock::time_point next_connect = Clock::now();
   Clock::time_point next_heartbeat = Clock::now();
@@ -292,6 +293,19 @@ void Worker::State::housekeep() {
     if (use_listen && !listener && Clock::now() >= next_connect) {
       try {
         listener = connect(db->url());
+        // Behind a transaction pooler LISTEN "succeeds" on whichever server session the pooler
+        // lends and is then never heard from (and stays registered on a session other clients
+        // get): ask first, and poll instead.
+        if (driver::transaction_pooled(*listener, db->url())) {
+          log::warn(
+              "worker {}: the database URL goes through a transaction pooler (PgBouncer "
+              "with pool_mode = transaction?), where LISTEN cannot work; polling every {} "
+              "ms (declare it with pool_mode = transaction to skip this check)",
+              id, options.poll_interval.count());
+          listener.reset();
+          use_listen = false;
+          continue;
+        }
         listener->listen(kWakeChannel);
         wake_slots();  // anything stored while not listening is claimable now
       } catch (const Error& e) {
