@@ -15,6 +15,7 @@
 #include "cli/output.hpp"
 #include "cli/printable.hpp"
 #include "cli/progress.hpp"
+#include "cli/structured_output.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
@@ -48,9 +49,19 @@ Result as_result(const std::vector<Event>& found) {
   return Result(std::move(columns), std::move(cells), static_cast<std::int64_t>(found.size()));
 }
 
-void print_events(const std::vector<Event>& found, bool json) {
+// `--json` (JSON Lines, as it always was) and `--format`: one of them, or both saying the same.
+OutputFormat chosen_format(bool json_flag, OutputFormat format) {
+  if (json_flag && format != OutputFormat::text && format != OutputFormat::jsonl) {
+    throw CommandLineError("--json means --format jsonl: give one of them");
+  }
+  return json_flag ? OutputFormat::jsonl : format;
+}
+
+void print_events(const std::vector<Event>& found, OutputFormat format) {
   Result r = as_result(found);
-  if (json) {
+  if (format == OutputFormat::json) {
+    print_items(std::cout, format, "events", rows_json(r));
+  } else if (format == OutputFormat::jsonl) {
     print_json_lines(std::cout, r);
   } else {
     print_table(std::cout, r, 60);
@@ -79,6 +90,7 @@ struct FindOptions {
   std::int64_t limit = 20;
   bool oldest_first = false;
   bool json = false;
+  OutputFormat format = OutputFormat::text;
 };
 
 // "PATH" or "PATH=VALUE" into the steps and the value.
@@ -128,7 +140,8 @@ void add_filter_options(CLI::App* cmd, FindOptions& o, bool with_json_filters) {
   cmd->add_flag("--unprocessed", o.unprocessed, "Only events without a task_context");
   cmd->add_option("--limit", o.limit, "At most this many events (0: no limit; default 20)");
   cmd->add_flag("--oldest-first", o.oldest_first, "Oldest first (default: newest first)");
-  cmd->add_flag("--json", o.json, "Print JSON Lines instead of a table");
+  cmd->add_flag("--json", o.json, "Print JSON Lines instead of a table (--format jsonl)");
+  add_format_option(*cmd, o.format);
 }
 
 struct IngestCliOptions {
@@ -138,6 +151,7 @@ struct IngestCliOptions {
   std::size_t max_bytes = events::kDefaultMaxEventBytes;
   bool uuid1 = false;
   bool json = false;
+  OutputFormat format = OutputFormat::text;
   bool resume = false;
   bool restart = false;
   std::size_t retries = 3;
@@ -278,7 +292,8 @@ int run_ingest(Context& context, const IngestCliOptions& o) {
     error = redact::scrub(e.what());
   }
   if (tty) std::cerr << '\n';
-  if (o.json) {
+  // The report is one object: json and jsonl print it alike.
+  if (o.json || o.format != OutputFormat::text) {
     std::cout << report_json(report, source, error).dump() << '\n';
   } else if (started) {
     print_report(report, source, error.has_value(), options.source.has_value());
@@ -303,7 +318,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
         "ingest",
         "Store events from JSON Lines (FILE or - for stdin). Prints accepted/rejected counts, "
         "each rejected line and up to which line the input is stored; a FILE is recorded in the "
-        "ingest ledger, so a rerun neither duplicates nor loses lines (--resume). Exit status 2 "
+        "ingest ledger, so a rerun neither duplicates nor loses lines (--resume). Exit status 6 "
         "when any line was rejected, 1 on an error");
     cmd->add_option("file", o->file, "JSON Lines file, or - for standard input (default)");
     cmd->add_flag("--strict", o->strict, "All or nothing: any bad line stores nothing");
@@ -313,6 +328,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     cmd->add_flag("--uuid1", o->uuid1, "Give new events UUIDv1 ids (default: time-ordered UUIDv7)");
     cmd->add_flag("--json", o->json,
                   "Print the report as one JSON object (also when the ingest fails)");
+    add_format_option(*cmd, o->format);
     cmd->add_flag("--resume", o->resume,
                   "Continue a partially ingested FILE after its last committed line (the ingest "
                   "ledger's)");
@@ -334,7 +350,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
         require_schema(db);
         std::vector<Event> found = db.transaction(
             [&](Session& s) { return events::EventRepository(s).find(to_filter(*o)); });
-        print_events(found, o->json);
+        print_events(found, chosen_format(o->json, o->format));
         return 0;
       };
     });
@@ -350,7 +366,7 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
         require_schema(db);
         std::vector<Event> found = db.transaction(
             [&](Session& s) { return events::EventRepository(s).find(to_filter(*o)); });
-        print_events(found, o->json);
+        print_events(found, chosen_format(o->json, o->format));
         return 0;
       };
     });
@@ -359,11 +375,13 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
     struct ShowOptions {
       std::string id;
       bool json = false;
+      OutputFormat format = OutputFormat::text;
     };
     auto o = std::make_shared<ShowOptions>();
     CLI::App* cmd = group->add_subcommand("show", "One event in full");
     cmd->add_option("id", o->id, "The event's id")->required();
-    cmd->add_flag("--json", o->json, "Print it as one JSON line");
+    cmd->add_flag("--json", o->json, "Print it as one JSON line (--format json or jsonl)");
+    add_format_option(*cmd, o->format);
     cmd->callback([&context, &run, o] {
       run = [&context, o] {
         const Uuid id = Uuid::parse(o->id);
@@ -371,8 +389,8 @@ void add_events_command(CLI::App& app, Context& context, Command& run) {
         require_schema(db);
         Event e =
             db.transaction([&](Session& s) { return events::EventRepository(s).get_required(id); });
-        if (o->json) {
-          print_events({e}, true);
+        if (chosen_format(o->json, o->format) != OutputFormat::text) {
+          print_events({e}, OutputFormat::jsonl);  // one event: one object, in both formats
         } else {
           std::cout << "id:           " << e.id.to_string() << '\n'
                     << "created_at:   " << e.created_at.to_string() << '\n'

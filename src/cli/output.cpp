@@ -93,14 +93,20 @@ void print_table(std::ostream& out, const Result& result, std::size_t max_cell) 
   out << "(" << result.size() << (result.size() == 1 ? " row)\n" : " rows)\n");
 }
 
-void print_json_lines(std::ostream& out, const Result& result) {
+nlohmann::json rows_json(const Result& result) {
+  nlohmann::json rows = nlohmann::json::array();
   for (const Row& row : result) {
     nlohmann::json object = nlohmann::json::object();
     for (std::size_t c = 0; c < result.columns().size(); ++c) {
       object[json_string(result.columns()[c]).get<std::string>()] = to_json(row[c]);
     }
-    out << object.dump() << '\n';
+    rows.push_back(std::move(object));
   }
+  return rows;
+}
+
+void print_json_lines(std::ostream& out, const Result& result) {
+  for (const nlohmann::json& object : rows_json(result)) out << object.dump() << '\n';
 }
 
 }  // namespace retort::cli

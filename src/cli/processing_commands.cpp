@@ -11,6 +11,7 @@
 #include "cli/context.hpp"
 #include "cli/exec_handler.hpp"
 #include "cli/replica_lag.hpp"
+#include "cli/structured_output.hpp"
 #include "config/duration.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -148,14 +149,21 @@ void add_work(CLI::App& group, Context& context, Command& run) {
 }
 
 void add_stats(CLI::App& group, Context& context, Command& run) {
-  auto as_json = std::make_shared<bool>(false);
+  struct StatsOptions {
+    bool json = false;
+    OutputFormat format = OutputFormat::text;
+  };
+  auto o = std::make_shared<StatsOptions>();
   CLI::App* cmd = group.add_subcommand(
       "stats",
       "Counts per status and workflow, the oldest due event, the last minute's "
       "throughput, live workers");
-  cmd->add_flag("--json", *as_json, "Print one JSON object");
-  cmd->callback([&context, &run, as_json] {
-    run = [&context, as_json] {
+  cmd->add_flag("--json", o->json, "Print one JSON object (--format json or jsonl)");
+  add_format_option(*cmd, o->format);
+  cmd->callback([&context, &run, o] {
+    run = [&context, o] {
+      // One object either way: --json, --format json and --format jsonl print it alike.
+      const bool as_json = o->json || o->format != OutputFormat::text;
       Database db = context.open_read_database();  // a replica may answer (docs/replicas.md)
       require_processing_schema(db);
       const events::ProcessingStats s =
@@ -180,7 +188,7 @@ void add_stats(CLI::App& group, Context& context, Command& run) {
                            {"counters", w.counters.empty() ? json() : json::parse(w.counters)}});
       }
       const json oldest = s.oldest_due ? json(seconds_between(*s.oldest_due, now)) : json();
-      if (*as_json) {
+      if (as_json) {
         std::cout << json{{"counts", counts},
                           {"oldest_due_age_s", oldest},
                           {"finished_last_minute", s.finished_last_minute},
