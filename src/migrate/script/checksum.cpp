@@ -1,52 +1,22 @@
 #include "migrate/script/checksum.hpp"
 
-#include <array>
 #include <cctype>
 #include <cstdint>
 #include <vector>
 
+#include "migrate/script/lines.hpp"
 #include "migrate/script/sha256.hpp"
 
 namespace retort::migrate {
 namespace {
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
+using detail::is_blank;
+using detail::split_lines;
+using detail::trim;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Lines without their '\n' (and without a '\r' before it).
-std::vector<std::string_view> split_lines(std::string_view content) {
-  std::vector<std::string_view> lines;
-  while (!content.empty()) {
-    const std::size_t end = content.find('\n');
-    std::string_view line = content.substr(0, end);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    content.remove_prefix(end == std::string_view::npos ? content.size() : end + 1);
-  }
-  return lines;
-}
-
-std::string hex(const std::array<std::uint8_t, 32>& digest, std::size_t bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    out.push_back(kDigits[digest[i] >> 4]);
-    out.push_back(kDigits[digest[i] & 0xf]);
-  }
-  return out;
-}
-
-std::array<std::uint8_t, 32> sha256(std::string_view text) {
-  Sha256 hash;
-  hash.update(text);
-  return hash.finish();
+// The first `digits` hex digits of the text's SHA-256 (the v2 halves are 128 bits each).
+std::string digest(std::string_view text, std::size_t digits = 64) {
+  return Sha256::hex(text).substr(0, digits);
 }
 
 bool is_space(char c) {
@@ -198,7 +168,7 @@ std::string normalize_sql_for_checksum(std::string_view s) {
 
 std::string revision_checksum(std::string_view content) {
   const Parts parts = split_parts(content);
-  return "v2:" + hex(sha256(parts.header), 16) + "." + hex(sha256(parts.sql), 16);
+  return "v2:" + digest(parts.header, 32) + "." + digest(parts.sql, 32);
 }
 
 std::string revision_checksum_v1(std::string_view content) {
@@ -207,12 +177,9 @@ std::string revision_checksum_v1(std::string_view content) {
     while (!line.empty() && is_blank(line.back())) line.remove_suffix(1);
   }
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  Sha256 hash;
-  for (std::string_view line : lines) {
-    hash.update(line);
-    hash.update("\n");
-  }
-  return "v1:" + hex(hash.finish(), 32);
+  std::string normalised;
+  for (std::string_view line : lines) normalised.append(line).push_back('\n');
+  return "v1:" + digest(normalised);
 }
 
 bool checksum_matches(std::string_view recorded, const Revision& revision) {

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "migrate/script/lines.hpp"
 #include "migrate/script/revision_cache.hpp"
 #include "migrate/script/sha256.hpp"
 #include "retort/migrate.hpp"
@@ -25,19 +26,8 @@ namespace {
 
 constexpr std::string_view kFirstLine = "-- retort revision";
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_blank(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+using detail::split_lines;
+using detail::trim;
 
 char lower_char(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -61,21 +51,6 @@ constexpr std::array<std::string_view, 8> kKeys = {
     "revision", "down revision", "branch labels", "depends on",
     "message",  "create date",   "transactional", "sqlite foreign keys"};
 constexpr std::array<std::string_view, 3> kDialects = {"", "postgresql", "sqlite"};
-
-// Lines without their '\n' (and without a '\r' before it).
-std::vector<std::string_view> split_lines(std::string_view content) {
-  std::vector<std::string_view> lines;
-  while (!content.empty()) {
-    std::size_t end = content.find('\n');
-    std::string_view line = content.substr(0, end);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    lines.push_back(line);
-    content.remove_prefix(end == std::string_view::npos ? content.size() : end + 1);
-  }
-  return lines;
-}
 
 class Parser {
  public:
