@@ -29,14 +29,14 @@ Operation table_op(OpKind kind, const Table& table) {
 ColumnChanges column_changes(const Table& db_table, const Column& db, const Column& model,
                              Dialect dialect) {
   ColumnChanges changes;
-  changes.type = type_key(db, dialect) != type_key(model, dialect);
+  changes.type = migrate::ddl::type_key(db, dialect) != migrate::ddl::type_key(model, dialect);
   // A key column is NOT NULL whatever it declares; SQLite's rowid key even reports nullable.
   const bool key = in_primary_key(db_table, db.name);
   changes.nullable = !key && db.nullable != model.nullable;
   // Identity and generated columns have no default to compare.
   if (!db.identity && !model.identity && !db.generated && !model.generated) {
-    changes.server_default =
-        expression_key(db.server_default, dialect) != expression_key(model.server_default, dialect);
+    changes.server_default = migrate::ddl::expression_key(db.server_default, dialect) !=
+                             migrate::ddl::expression_key(model.server_default, dialect);
   }
   changes.comment = dialect == Dialect::postgresql && db.comment != model.comment;
   return changes;
@@ -48,7 +48,8 @@ void note_unchangeable(const Table& table, const Column& db, const Column& model
     notes.push_back(fmt::format("column {}.{}: identity differs ({} in the database); not changed",
                                 table.name, db.name, db.identity ? "identity" : "no identity"));
   }
-  if (expression_key(db.generated, dialect) != expression_key(model.generated, dialect)) {
+  if (migrate::ddl::expression_key(db.generated, dialect) !=
+      migrate::ddl::expression_key(model.generated, dialect)) {
     notes.push_back(fmt::format(
         "column {}.{}: generated expression differs; not changed (drop and add the column)",
         table.name, db.name));
@@ -103,12 +104,12 @@ void compare_indexes(const Table& db, const Table& model, Dialect dialect, Bucke
     if (!backs_a_constraint(db, i.name)) in_db.emplace(i.name, &i);
   }
   for (const schema::Index& m : model.indexes) {
-    if (!exists_on(m, dialect)) continue;
+    if (!migrate::ddl::exists_on(m, dialect)) continue;
     auto found = in_db.find(m.name);
     if (found != in_db.end()) {
       const schema::Index& d = *found->second;
       in_db.erase(found);
-      if (index_key(d, dialect) == index_key(m, dialect)) continue;
+      if (migrate::ddl::index_key(d, dialect) == migrate::ddl::index_key(m, dialect)) continue;
       Operation drop = table_op(OpKind::drop_index, db);
       drop.name = d.name;
       drop.index = d;
@@ -180,7 +181,7 @@ void compare_table_constraints(const Table& db, const Table& model, Dialect dial
       },
       kConstraintsDropped, kConstraintsAdded, buckets);
   compare_constraints(
-      db.foreign_keys, pointers(model.foreign_keys), foreign_key_key,
+      db.foreign_keys, pointers(model.foreign_keys), migrate::ddl::foreign_key_key,
       [&](const schema::ForeignKey& fk, bool add) {
         Operation op = table_op(add ? OpKind::add_foreign_key : OpKind::drop_foreign_key, model);
         op.name = fk.name;
@@ -190,11 +191,13 @@ void compare_table_constraints(const Table& db, const Table& model, Dialect dial
       kForeignKeysDropped, kForeignKeysAdded, buckets);
   std::vector<const schema::CheckConstraint*> checks;
   for (const auto& c : model.check_constraints) {
-    if (exists_on(c, dialect)) checks.push_back(&c);
+    if (migrate::ddl::exists_on(c, dialect)) checks.push_back(&c);
   }
   compare_constraints(
       db.check_constraints, checks,
-      [&](const schema::CheckConstraint& c) { return expression_key(c.expression, dialect); },
+      [&](const schema::CheckConstraint& c) {
+        return migrate::ddl::expression_key(c.expression, dialect);
+      },
       [&](const schema::CheckConstraint& c, bool add) {
         Operation op = table_op(add ? OpKind::add_check : OpKind::drop_check, model);
         op.name = c.name;
@@ -207,12 +210,13 @@ void compare_table_constraints(const Table& db, const Table& model, Dialect dial
 }  // namespace
 
 std::string column_signature(const Column& column, Dialect dialect) {
-  return type_key(column, dialect);
+  return migrate::ddl::type_key(column, dialect);
 }
 
 std::string table_signature(const Table& table, Dialect dialect) {
   std::vector<std::string> parts;
-  for (const Column& c : table.columns) parts.push_back(c.name + " " + type_key(c, dialect));
+  for (const Column& c : table.columns)
+    parts.push_back(c.name + " " + migrate::ddl::type_key(c, dialect));
   std::sort(parts.begin(), parts.end());
   return fmt::format("{}", fmt::join(parts, ","));
 }

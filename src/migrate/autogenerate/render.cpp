@@ -13,7 +13,7 @@ namespace {
 // normalized, plus the few spellings that differ for the same meaning.
 void complete(schema::DialectSql& sql, bool is_default) {
   if (!sql.postgresql.empty() && sql.sqlite.empty()) {
-    const std::string key = normalize_sql(sql.postgresql);
+    const std::string key = migrate::ddl::normalize_sql(sql.postgresql);
     std::string lite = key == "now()" || key == "current_timestamp" ? "CURRENT_TIMESTAMP" : key;
     // SQLite takes an expression as a DEFAULT only in parentheses.
     if (is_default && lite.find('(') != std::string::npos && lite.front() != '(') {
@@ -21,7 +21,7 @@ void complete(schema::DialectSql& sql, bool is_default) {
     }
     sql.sqlite = lite;
   } else if (sql.postgresql.empty() && !sql.sqlite.empty()) {
-    const std::string key = normalize_sql(sql.sqlite);
+    const std::string key = migrate::ddl::normalize_sql(sql.sqlite);
     const bool clock = key == "current_timestamp" ||
                        (key.starts_with("strftime(") && key.find("'now'") != std::string::npos);
     sql.postgresql = clock ? "now()" : key;
@@ -84,20 +84,6 @@ Diff with_both_spellings(const Diff& diff) {
 
 }  // namespace
 
-std::vector<Operation> inverted(const std::vector<Operation>& ops) {
-  std::vector<Operation> out;
-  out.reserve(ops.size());
-  for (auto it = ops.rbegin(); it != ops.rend(); ++it) out.push_back(invert(*it));
-  return out;
-}
-
-schema::Table table_ref(const Operation& op) {
-  schema::Table table;
-  table.name = op.table;
-  table.schema = op.schema;
-  return table;
-}
-
 }  // namespace detail
 
 bool RevisionBody::empty() const noexcept {
@@ -107,8 +93,8 @@ bool RevisionBody::empty() const noexcept {
 
 Rendered render(const Diff& original, const RenderOptions& options) {
   const Diff diff = detail::with_both_spellings(original);
-  detail::PostgresqlRendering pg = detail::render_postgresql(diff, options);
-  detail::SqliteRendering lite = detail::render_sqlite(diff, options);
+  migrate::ddl::PostgresqlRendering pg = migrate::ddl::render_postgresql(diff, options);
+  migrate::ddl::SqliteRendering lite = migrate::ddl::render_sqlite(diff, options);
   Rendered out;
   if (!pg.enum_values.empty()) {
     RevisionBody enums;

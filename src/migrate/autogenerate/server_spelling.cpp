@@ -117,7 +117,7 @@ std::string probe_script(const std::vector<ProbeTable>& tables) {
       lines.push_back(std::move(line));
     }
     for (const schema::CheckConstraint* check : p.checks) {
-      lines.push_back(ddl::constraint_definition(*check, kPg));
+      lines.push_back(retort::ddl::constraint_definition(*check, kPg));
     }
     script += fmt::format("CREATE TEMP TABLE {} ({});\n", probe_name(t), fmt::join(lines, ", "));
     schema::Table ref;
@@ -125,7 +125,7 @@ std::string probe_script(const std::vector<ProbeTable>& tables) {
     for (const auto& [name, index] : p.indexes) {
       schema::Index probe = *index;
       probe.name = name;
-      script += ddl::create_index(ref, probe, kPg) + ";\n";
+      script += retort::ddl::create_index(ref, probe, kPg) + ";\n";
     }
   }
   return script;
@@ -221,7 +221,8 @@ std::size_t settle_with_server(Connection& connection, const schema::MetaData& m
   for (const Question& q : survey.defaults) {
     Operation& op = diff.operations[q.op];
     const std::string* s = find(spelled, "d", probe_name(q.table), q.object);
-    if (s != nullptr && normalize_sql(*s) == expression_key(op.old_column.server_default, kPg)) {
+    if (s != nullptr && migrate::ddl::normalize_sql(*s) ==
+                            migrate::ddl::expression_key(op.old_column.server_default, kPg)) {
       op.changes.server_default = false;
       settled[q.op] = !op.changes.any();
     }
@@ -229,13 +230,15 @@ std::size_t settle_with_server(Connection& connection, const schema::MetaData& m
   for (const Question& q : survey.checks) {
     const std::string* s = find(spelled, "c", probe_name(q.table), q.object);
     const Operation& dropped = diff.operations[q.dropped];
-    if (s != nullptr && normalize_sql(*s) == expression_key(dropped.check.expression, kPg)) {
+    if (s != nullptr && migrate::ddl::normalize_sql(*s) ==
+                            migrate::ddl::expression_key(dropped.check.expression, kPg)) {
       settled[q.op] = settled[q.dropped] = true;
     }
   }
   for (const Question& q : survey.indexes) {
     const schema::Index model = respelled(diff.operations[q.op].index, q.object, spelled);
-    if (index_key(model, kPg) == index_key(diff.operations[q.dropped].index, kPg)) {
+    if (migrate::ddl::index_key(model, kPg) ==
+        migrate::ddl::index_key(diff.operations[q.dropped].index, kPg)) {
       settled[q.op] = settled[q.dropped] = true;
     }
   }

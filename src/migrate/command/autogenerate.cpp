@@ -14,15 +14,6 @@
 
 namespace retort::autogenerate {
 
-std::vector<std::pair<std::string, std::string>> detail::sqlite_triggers(Connection& c) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const Row row : c.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                 "AND sql IS NOT NULL ORDER BY name")) {
-    out.emplace_back(row.get<std::string>(0), row.get<std::string>(1));
-  }
-  return out;
-}
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -98,7 +89,7 @@ GeneratedRevisions revision(Database& db, const schema::MetaData& models,
   if (out.diff.empty()) return out;
   RenderOptions render_options = options.render;
   if (db.dialect() == Dialect::sqlite && !render_options.sqlite_triggers) {
-    render_options.sqlite_triggers = detail::sqlite_triggers(*c);
+    render_options.sqlite_triggers = migrate::ddl::sqlite_triggers(*c);
     ++out.diff.catalog_queries;
   }
   const Rendered rendered = render(out.diff, render_options);

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace retort::autogenerate::detail {
+namespace retort::migrate::ddl {
 namespace {
 
 enum class TokenKind { word, quoted, string, number, punct };
@@ -297,4 +297,4 @@ bool exists_on(const schema::CheckConstraint& check, Dialect dialect) {
   return !check.expression.for_dialect(dialect).empty();
 }
 
-}  // namespace retort::autogenerate::detail
+}  // namespace retort::migrate::ddl

@@ -8,7 +8,7 @@
 
 #include "retort/schema.hpp"
 
-namespace retort::autogenerate::detail {
+namespace retort::migrate::ddl {
 
 // A SQL expression with spelling differences removed: keywords and unquoted identifiers
 // lowercased, "plain" quoted identifiers unquoted, whitespace dropped except between words,
@@ -36,4 +36,4 @@ std::string foreign_key_key(const schema::ForeignKey& fk);
 bool exists_on(const schema::Index& index, Dialect dialect);
 bool exists_on(const schema::CheckConstraint& check, Dialect dialect);
 
-}  // namespace retort::autogenerate::detail
+}  // namespace retort::migrate::ddl

@@ -9,7 +9,7 @@
 #include "migrate/ddl/render.hpp"
 #include "retort/ddl.hpp"
 
-namespace retort::autogenerate::detail {
+namespace retort::migrate::ddl {
 namespace {
 
 using schema::ColumnType;
@@ -201,7 +201,7 @@ std::string not_null_check(const Operation& op) {
   check.name = not_null_check_name(op);
   check.expression = schema::DialectSql(
       fmt::format("{} IS NOT NULL", Connection::quote_identifier(op.column.name)));
-  return ddl::constraint_definition(check, kPg);
+  return retort::ddl::constraint_definition(check, kPg);
 }
 
 // The definition of the unique constraint as an index, for CREATE UNIQUE INDEX CONCURRENTLY.
@@ -221,7 +221,7 @@ void Renderer::forward(std::size_t k, MetaData& state) {
   const Operation& op = diff_.operations[k];
   const schema::Table table = table_ref(op);
   const Placement placement = placements_[k];
-  ddl::Options online;
+  retort::ddl::Options online;
   online.concurrently = true;
   online.if_not_exists = true;  // a run killed after the build but before its record repeats it
   switch (placement) {
@@ -232,28 +232,28 @@ void Renderer::forward(std::size_t k, MetaData& state) {
       append(out_.enum_values.up, plain(op, state));
       break;
     case Placement::online_index:
-      out_.online.up.push_back(ddl::create_index(table, op.index, kPg, online));
+      out_.online.up.push_back(retort::ddl::create_index(table, op.index, kPg, online));
       break;
     case Placement::online_unique:
-      out_.online.up.push_back(ddl::create_index(table, unique_index(op), kPg, online));
-      out_.online.up.push_back(ddl::add_unique_using_index(table, constraint_name(op)));
+      out_.online.up.push_back(retort::ddl::create_index(table, unique_index(op), kPg, online));
+      out_.online.up.push_back(retort::ddl::add_unique_using_index(table, constraint_name(op)));
       break;
     case Placement::online_validate: {
       const std::string definition = op.kind == OpKind::add_check
-                                         ? ddl::constraint_definition(op.check, kPg)
-                                         : ddl::constraint_definition(op.foreign_key, kPg);
-      out_.main.up.push_back(ddl::add_constraint(table, definition, true));
-      out_.online.up.push_back(ddl::validate_constraint(table, constraint_name(op)));
+                                         ? retort::ddl::constraint_definition(op.check, kPg)
+                                         : retort::ddl::constraint_definition(op.foreign_key, kPg);
+      out_.main.up.push_back(retort::ddl::add_constraint(table, definition, true));
+      out_.online.up.push_back(retort::ddl::validate_constraint(table, constraint_name(op)));
       break;
     }
     case Placement::online_not_null: {
       Operation rest = op;
       rest.changes.nullable = false;
       append(out_.main.up, alter_column(rest));
-      out_.main.up.push_back(ddl::add_constraint(table, not_null_check(op), true));
-      out_.online.up.push_back(ddl::validate_constraint(table, not_null_check_name(op)));
-      out_.online.up.push_back(ddl::alter_column_nullable(table, op.column));
-      out_.online.up.push_back(ddl::drop_constraint(table, not_null_check_name(op)));
+      out_.main.up.push_back(retort::ddl::add_constraint(table, not_null_check(op), true));
+      out_.online.up.push_back(retort::ddl::validate_constraint(table, not_null_check_name(op)));
+      out_.online.up.push_back(retort::ddl::alter_column_nullable(table, op.column));
+      out_.online.up.push_back(retort::ddl::drop_constraint(table, not_null_check_name(op)));
       break;
     }
   }
@@ -276,15 +276,15 @@ void Renderer::backward(std::size_t k, MetaData& state) {
       append(out_.enum_values.down, plain(inverse, state));
       break;
     case Placement::online_index:
-      out_.online.down.push_back(ddl::drop_index(table, op.index, kPg, true, true));
+      out_.online.down.push_back(retort::ddl::drop_index(table, op.index, kPg, true, true));
       break;
     case Placement::online_unique:
-      out_.online.down.push_back(ddl::drop_constraint(table, constraint_name(op), true));
+      out_.online.down.push_back(retort::ddl::drop_constraint(table, constraint_name(op), true));
       break;
     case Placement::online_not_null: {
-      out_.online.down.push_back(ddl::add_constraint(table, not_null_check(op), true));
-      out_.online.down.push_back(ddl::alter_column_nullable(table, op.old_column));
-      out_.main.down.push_back(ddl::drop_constraint(table, not_null_check_name(op), true));
+      out_.online.down.push_back(retort::ddl::add_constraint(table, not_null_check(op), true));
+      out_.online.down.push_back(retort::ddl::alter_column_nullable(table, op.old_column));
+      out_.main.down.push_back(retort::ddl::drop_constraint(table, not_null_check_name(op), true));
       Operation rest = inverse;
       rest.changes.nullable = false;
       append(out_.main.down, alter_column(rest));
@@ -363,15 +363,15 @@ std::vector<std::string> Renderer::alter_column(const Operation& op) const {
     if (has_default(op.old_column)) {
       schema::Column bare = op.old_column;
       bare.server_default.reset();
-      out.push_back(ddl::alter_column_default(table, bare));
+      out.push_back(retort::ddl::alter_column_default(table, bare));
     }
-    out.push_back(ddl::alter_column_type(table, op.column));
-    if (has_default(op.column)) out.push_back(ddl::alter_column_default(table, op.column));
+    out.push_back(retort::ddl::alter_column_type(table, op.column));
+    if (has_default(op.column)) out.push_back(retort::ddl::alter_column_default(table, op.column));
   } else if (op.changes.server_default) {
-    out.push_back(ddl::alter_column_default(table, op.column));
+    out.push_back(retort::ddl::alter_column_default(table, op.column));
   }
-  if (op.changes.nullable) out.push_back(ddl::alter_column_nullable(table, op.column));
-  if (op.changes.comment) out.push_back(ddl::comment_on_column(table, op.column));
+  if (op.changes.nullable) out.push_back(retort::ddl::alter_column_nullable(table, op.column));
+  if (op.changes.comment) out.push_back(retort::ddl::comment_on_column(table, op.column));
   return out;
 }
 
@@ -381,8 +381,8 @@ std::vector<std::string> Renderer::alter_column(const Operation& op) const {
 std::vector<std::string> Renderer::recreate_enum(const Operation& op, const MetaData& state) const {
   const std::string& name = op.enum_type.name;
   const std::string old_name = identifier(name + "_retort_old");
-  std::vector<std::string> out{ddl::rename_enum(name, old_name),
-                               ddl::create_enum(op.enum_type, kPg)};
+  std::vector<std::string> out{retort::ddl::rename_enum(name, old_name),
+                               retort::ddl::create_enum(op.enum_type, kPg)};
   for (const schema::Table& t : state.tables) {
     for (const schema::Column& c : t.columns) {
       if (!uses_enum(c, name)) continue;
@@ -396,7 +396,7 @@ std::vector<std::string> Renderer::recreate_enum(const Operation& op, const Meta
       append(out, alter_column(alter));
     }
   }
-  out.push_back(ddl::drop_enum(old_name));
+  out.push_back(retort::ddl::drop_enum(old_name));
   return out;
 }
 
@@ -405,52 +405,54 @@ std::vector<std::string> Renderer::plain(const Operation& op, const MetaData& st
   if (absent_check(op)) return {};
   switch (op.kind) {
     case OpKind::create_enum:
-      return {ddl::create_enum(op.enum_type, kPg)};
+      return {retort::ddl::create_enum(op.enum_type, kPg)};
     case OpKind::drop_enum:
-      return {ddl::drop_enum(op.enum_type.name)};
+      return {retort::ddl::drop_enum(op.enum_type.name)};
     case OpKind::add_enum_value:
-      return {ddl::add_enum_value(op.enum_type, op.value)};
+      return {retort::ddl::add_enum_value(op.enum_type, op.value)};
     case OpKind::drop_enum_value:
       return recreate_enum(op, state);
     case OpKind::create_table:
-      return ddl::create_table_statements(op.table_def, kPg, &state);
+      return retort::ddl::create_table_statements(op.table_def, kPg, &state);
     case OpKind::drop_table:
-      return {ddl::drop_table(table)};
+      return {retort::ddl::drop_table(table)};
     case OpKind::rename_table:
-      return {ddl::rename_table(op.schema, op.old_name, op.table)};
+      return {retort::ddl::rename_table(op.schema, op.old_name, op.table)};
     case OpKind::add_column: {
-      std::vector<std::string> out{ddl::add_column(table, op.column, kPg)};
-      if (!op.column.comment.empty()) out.push_back(ddl::comment_on_column(table, op.column));
+      std::vector<std::string> out{retort::ddl::add_column(table, op.column, kPg)};
+      if (!op.column.comment.empty())
+        out.push_back(retort::ddl::comment_on_column(table, op.column));
       return out;
     }
     case OpKind::drop_column:
-      return {ddl::drop_column(table, op.column.name)};
+      return {retort::ddl::drop_column(table, op.column.name)};
     case OpKind::rename_column:
-      return {ddl::rename_column(table, op.old_name, op.name)};
+      return {retort::ddl::rename_column(table, op.old_name, op.name)};
     case OpKind::alter_column:
       return alter_column(op);
     case OpKind::set_table_comment:
-      return {ddl::comment_on_table(table, op.comment)};
+      return {retort::ddl::comment_on_table(table, op.comment)};
     case OpKind::create_index:
-      return {ddl::create_index(table, op.index, kPg)};
+      return {retort::ddl::create_index(table, op.index, kPg)};
     case OpKind::drop_index:
-      return {ddl::drop_index(table, op.index, kPg)};
+      return {retort::ddl::drop_index(table, op.index, kPg)};
     case OpKind::add_unique: {
       schema::UniqueConstraint unique = op.unique;
       unique.name = constraint_name(op);
-      return {ddl::add_constraint(table, ddl::constraint_definition(unique))};
+      return {retort::ddl::add_constraint(table, retort::ddl::constraint_definition(unique))};
     }
     case OpKind::add_foreign_key: {
       schema::ForeignKey fk = op.foreign_key;
       fk.name = constraint_name(op);
-      return {ddl::add_constraint(table, ddl::constraint_definition(fk, kPg))};
+      return {retort::ddl::add_constraint(table, retort::ddl::constraint_definition(fk, kPg))};
     }
     case OpKind::add_check:
-      return {ddl::add_constraint(table, ddl::constraint_definition(op.check, kPg))};
+      return {
+          retort::ddl::add_constraint(table, retort::ddl::constraint_definition(op.check, kPg))};
     case OpKind::drop_unique:
     case OpKind::drop_foreign_key:
     case OpKind::drop_check:
-      return {ddl::drop_constraint(table, constraint_name(op))};
+      return {retort::ddl::drop_constraint(table, constraint_name(op))};
   }
   return {};
 }
@@ -477,4 +479,4 @@ PostgresqlRendering render_postgresql(const Diff& diff, const RenderOptions& opt
   return out;
 }
 
-}  // namespace retort::autogenerate::detail
+}  // namespace retort::migrate::ddl

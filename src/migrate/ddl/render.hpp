@@ -7,7 +7,13 @@
 #include "retort/autogenerate.hpp"
 #include "retort/connection.hpp"
 
-namespace retort::autogenerate::detail {
+namespace retort::migrate::ddl {
+
+// The operations these renderers take are the public values of retort/autogenerate.hpp.
+using autogenerate::Diff;
+using autogenerate::Operation;
+using autogenerate::OpKind;
+using autogenerate::RenderOptions;
 
 // Statements of one revision for one dialect: upgrade in order, downgrade in order.
 struct Statements {
@@ -63,7 +69,7 @@ std::vector<std::pair<std::string, std::string>> sqlite_triggers(Connection& con
 // The inverses of ops, last first: the downgrade.
 std::vector<Operation> inverted(const std::vector<Operation>& ops);
 
-// A minimal Table naming op's table (what the ddl:: functions need to name it).
+// A minimal Table naming op's table (what the retort::ddl:: functions need to name it).
 schema::Table table_ref(const Operation& op);
 
-}  // namespace retort::autogenerate::detail
+}  // namespace retort::migrate::ddl

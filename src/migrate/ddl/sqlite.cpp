@@ -16,7 +16,7 @@
 #include "migrate/ddl/render.hpp"
 #include "retort/ddl.hpp"
 
-namespace retort::autogenerate::detail {
+namespace retort::migrate::ddl {
 namespace {
 
 using schema::MetaData;
@@ -214,17 +214,17 @@ void Renderer::rebuild(const std::string& name, MetaData& state) {
     if (!c.generated && current->find_column(c.name) != nullptr) copied.push_back(quote(c.name));
   }
   const std::string columns = fmt::format("{}", fmt::join(copied, ", "));
-  const std::string old_name = ddl::qualified_name(current->schema, current->name);
-  out_.push_back(ddl::create_table(temporary, kLite, &final_));
+  const std::string old_name = retort::ddl::qualified_name(current->schema, current->name);
+  out_.push_back(retort::ddl::create_table(temporary, kLite, &final_));
   out_.push_back(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}", quote(temporary.name),
                              columns, columns, old_name));
   out_.push_back("DROP TABLE " + old_name);
   // Legacy mode: the rename must not re-check views and triggers that name the dropped table.
   out_.push_back("PRAGMA legacy_alter_table = ON");
-  out_.push_back(ddl::rename_table(current->schema, temporary.name, name));
+  out_.push_back(retort::ddl::rename_table(current->schema, temporary.name, name));
   out_.push_back("PRAGMA legacy_alter_table = OFF");
   for (const schema::Index& index : target->indexes) {
-    std::string statement = ddl::create_index(*target, index, kLite);
+    std::string statement = retort::ddl::create_index(*target, index, kLite);
     if (!statement.empty()) out_.push_back(std::move(statement));
   }
   if (options_.sqlite_triggers) {
@@ -251,25 +251,25 @@ std::vector<std::string> Renderer::native(const Operation& op, const MetaData& s
   const Table table = table_ref(op);
   switch (op.kind) {
     case OpKind::create_table:
-      return ddl::create_table_statements(op.table_def, kLite, &state);
+      return retort::ddl::create_table_statements(op.table_def, kLite, &state);
     case OpKind::drop_table:
-      return {ddl::drop_table(table)};
+      return {retort::ddl::drop_table(table)};
     case OpKind::rename_table:
-      return {ddl::rename_table(op.schema, op.old_name, op.table)};
+      return {retort::ddl::rename_table(op.schema, op.old_name, op.table)};
     case OpKind::rename_column:
-      return {ddl::rename_column(table, op.old_name, op.name)};
+      return {retort::ddl::rename_column(table, op.old_name, op.name)};
     case OpKind::add_column:
-      return {ddl::add_column(table, op.column, kLite, &state)};
+      return {retort::ddl::add_column(table, op.column, kLite, &state)};
     case OpKind::drop_column:
-      return {ddl::drop_column(table, op.column.name)};
+      return {retort::ddl::drop_column(table, op.column.name)};
     case OpKind::create_index: {
-      std::string statement = ddl::create_index(table, op.index, kLite);
+      std::string statement = retort::ddl::create_index(table, op.index, kLite);
       if (statement.empty()) return {};
       return {std::move(statement)};
     }
     case OpKind::drop_index:
       if (!exists_on(op.index, kLite)) return {};
-      return {ddl::drop_index(table, op.index, kLite)};
+      return {retort::ddl::drop_index(table, op.index, kLite)};
     default:
       // Enum types, comments: nothing on SQLite. Constraint and column changes never get here
       // (they rebuild the table).
@@ -311,4 +311,4 @@ SqliteRendering render_sqlite(const Diff& diff, const RenderOptions& options) {
   return out;
 }
 
-}  // namespace retort::autogenerate::detail
+}  // namespace retort::migrate::ddl

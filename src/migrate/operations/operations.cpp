@@ -41,7 +41,7 @@ std::string insert_statement(std::string_view table, const std::vector<std::stri
   std::vector<std::string> names;
   for (const std::string& c : columns) names.push_back(Connection::quote_identifier(c));
   std::string sql =
-      fmt::format("INSERT INTO {} ({}) VALUES", ddl::qualified_name("", std::string(table)),
+      fmt::format("INSERT INTO {} ({}) VALUES", retort::ddl::qualified_name("", std::string(table)),
                   fmt::join(names, ", "));
   for (std::size_t r = begin; r < end; ++r) {
     std::vector<std::string> literals;

@@ -13,7 +13,6 @@ namespace {
 
 using autogenerate::Operation;
 using autogenerate::OpKind;
-namespace render = autogenerate::detail;
 
 void run_all(OperationsContext& context, const std::vector<std::string>& statements,
              const std::source_location& where) {
@@ -59,9 +58,9 @@ void run_sqlite(OperationsContext& context, const std::vector<Operation>& ops,
   if (context.offline()) {
     options.sqlite_triggers.emplace();  // unknown offline: said in a note below
   } else {
-    options.sqlite_triggers = render::sqlite_triggers(*context.connection);
+    options.sqlite_triggers = ddl::sqlite_triggers(*context.connection);
   }
-  const render::SqliteStatements rendered = render::sqlite_statements(ops, before, options);
+  const ddl::SqliteStatements rendered = ddl::sqlite_statements(ops, before, options);
   if (rendered.rebuilt && !context.sqlite_foreign_keys_off) {
     throw UsageError(fmt::format(
         "revision {} rebuilds table {} on SQLite (move-and-copy), which needs foreign-key "
@@ -105,24 +104,24 @@ std::vector<std::string> postgresql_alter(const std::string& table, const std::s
   schema::Column c;
   c.name = column;
   std::vector<std::string> out;
-  if (changes.drop_server_default) out.push_back(ddl::alter_column_default(t, c));
+  if (changes.drop_server_default) out.push_back(retort::ddl::alter_column_default(t, c));
   if (changes.type) {
     c.type = *changes.type;
-    out.push_back(ddl::alter_column_type(t, c));
+    out.push_back(retort::ddl::alter_column_type(t, c));
   }
   if (changes.server_default) {
     c.server_default = changes.server_default;
-    out.push_back(ddl::alter_column_default(t, c));
+    out.push_back(retort::ddl::alter_column_default(t, c));
   }
   if (changes.nullable) {
     c.nullable = *changes.nullable;
-    out.push_back(ddl::alter_column_nullable(t, c));
+    out.push_back(retort::ddl::alter_column_nullable(t, c));
   }
   if (changes.comment) {
     c.comment = *changes.comment;
-    out.push_back(ddl::comment_on_column(t, c));
+    out.push_back(retort::ddl::comment_on_column(t, c));
   }
-  if (changes.new_name) out.push_back(ddl::rename_column(t, column, *changes.new_name));
+  if (changes.new_name) out.push_back(retort::ddl::rename_column(t, column, *changes.new_name));
   return out;
 }
 
@@ -176,10 +175,10 @@ schema::MetaData& load_batch_state(OperationsContext& context, PendingBatch& bat
 void perform(OperationsContext& context, const Operation& op, const std::source_location& where,
              std::string_view what) {
   if (context.dialect == Dialect::postgresql) {
-    run_all(context, render::postgresql_statements(op, context.declared_enums), where);
+    run_all(context, ddl::postgresql_statements(op, context.declared_enums), where);
     return;
   }
-  const bool rebuilds = render::sqlite_needs_rebuild(op, {});
+  const bool rebuilds = ddl::sqlite_needs_rebuild(op, {});
   if (context.batch != nullptr && context.batch->table == op.table) {
     PendingBatch& batch = *context.batch;
     if (rebuilds) load_batch_state(context, batch, where);
@@ -188,7 +187,7 @@ void perform(OperationsContext& context, const Operation& op, const std::source_
     return;
   }
   if (!rebuilds) {
-    run_all(context, render::sqlite_native_statements(op, sqlite_enums(context, op, where, what)),
+    run_all(context, ddl::sqlite_native_statements(op, sqlite_enums(context, op, where, what)),
             where);
     return;
   }
@@ -235,7 +234,7 @@ void perform_alter_column(OperationsContext& context, const std::string& table,
 void perform_drop_constraint(OperationsContext& context, const std::string& table,
                              const std::string& name, const std::source_location& where) {
   if (context.dialect == Dialect::postgresql) {
-    run_statement(context, ddl::drop_constraint(table_named(table), name), where);
+    run_statement(context, retort::ddl::drop_constraint(table_named(table), name), where);
     return;
   }
   const schema::MetaData state = current_schema(context, table, where, "drop_constraint");
@@ -278,7 +277,7 @@ void flush_batch(OperationsContext& context, PendingBatch& batch,
   for (const Operation& op : batch.operations) {
     run_all(
         context,
-        render::sqlite_native_statements(op, sqlite_enums(context, op, where, "batch_alter_table")),
+        ddl::sqlite_native_statements(op, sqlite_enums(context, op, where, "batch_alter_table")),
         where);
   }
 }

@@ -44,7 +44,7 @@ schema::MetaData& load_batch_state(OperationsContext& context, PendingBatch& bat
 void flush_batch(OperationsContext& context, PendingBatch& batch,
                  const std::source_location& where);
 
-// A minimal Table naming `table` in the connection's schema (what ddl:: functions need).
+// A minimal Table naming `table` in the connection's schema (what retort::ddl:: functions need).
 schema::Table table_named(std::string_view table);
 
 }  // namespace retort::migrate::detail

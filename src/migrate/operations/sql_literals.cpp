@@ -88,16 +88,16 @@ std::string value_literal(const Value& value, Dialect dialect) {
     case Value::Kind::float64:
       return double_literal(value.as_double(), dialect);
     case Value::Kind::text:
-      return ddl::string_literal(value.as_text());
+      return retort::ddl::string_literal(value.as_text());
     case Value::Kind::bytes:
       return pg ? "'\\x" + hex(value.as_bytes().data) + "'"
                 : "X'" + hex(value.as_bytes().data) + "'";
     case Value::Kind::uuid:
-      return ddl::string_literal(value.as_uuid().to_string());
+      return retort::ddl::string_literal(value.as_uuid().to_string());
     case Value::Kind::timestamp:
-      return ddl::string_literal(value.as_timestamp().to_string());
+      return retort::ddl::string_literal(value.as_timestamp().to_string());
     case Value::Kind::json:
-      return ddl::string_literal(value.as_json().text);
+      return retort::ddl::string_literal(value.as_json().text);
   }
   return "NULL";
 }

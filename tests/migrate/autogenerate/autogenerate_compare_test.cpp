@@ -10,7 +10,7 @@
 namespace retort::autogenerate::testing {
 namespace {
 
-using detail::normalize_sql;
+using migrate::ddl::normalize_sql;
 
 CompareOptions on(Dialect dialect) {
   CompareOptions o;
