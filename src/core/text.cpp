@@ -49,15 +49,16 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-std::optional<UnprintableByte> find_unprintable(std::string_view text) {
+std::optional<UnprintableByte> find_unprintable(std::string_view text, std::string_view allowed) {
   for (std::size_t i = 0; i < text.size();) {
     const auto byte = static_cast<unsigned char>(text[i]);
     const std::size_t n = valid_sequence_length(text, i);
     if (n == 0) return UnprintableByte{i, "invalid UTF-8"};
     const bool c1 = byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-    if (byte < 0x20 || byte == 0x7F || c1) {
+    const bool c0 = byte < 0x20 || byte == 0x7F;
+    if ((c0 && allowed.find(text[i]) == std::string_view::npos) || c1) {
       const unsigned code = c1 ? static_cast<unsigned char>(text[i + 1]) : byte;
-      return UnprintableByte{i, fmt::format("a control character (U+{:04X})", code)};
+      return UnprintableByte{i, fmt::format("the control character U+{:04X}", code)};
     }
     i += n;
   }

@@ -43,7 +43,7 @@ std::optional<std::size_t> find_json_nul_escape(std::string_view json) noexcept;
 std::string printable(std::string_view text, std::size_t max_bytes = 200);
 
 // A byte of text that must not reach a terminal, a generated SQL script or a file header: its
-// offset and a description ("byte 0x0A (a control character)", "invalid UTF-8").
+// offset (from 0) and a description ("the control character U+000A", "invalid UTF-8").
 struct UnprintableByte {
   std::size_t offset = 0;
   std::string description;
@@ -51,8 +51,11 @@ struct UnprintableByte {
 
 // The first NUL, C0 control (below 0x20), DEL (0x7F), C1 control (U+0080..U+009F, which some
 // terminals obey like ESC) or byte that is not valid UTF-8, or nullopt. For names and labels
-// given by a user that are later printed or written into SQL or files.
-std::optional<UnprintableByte> find_unprintable(std::string_view text);
+// given by a user that are later printed or written into SQL or files. Control characters listed
+// in `allowed` (a tab in a one-line header, say) pass. The one detector of such bytes: names,
+// labels, revision ids, header values and command-line values all use it.
+std::optional<UnprintableByte> find_unprintable(std::string_view text,
+                                                std::string_view allowed = {});
 
 // Parameter name for error messages: "parameter $3".
 std::string parameter_name(std::size_t zero_based_index);

@@ -116,16 +116,16 @@ TEST_F(GrantsInjection, ControlCharactersAreRefusedNamingTheOptionAndByte) {
   };
   const std::vector<Case> cases = {
       {q("app\nDROP TABLE events; --") + " --offline",
-       "role: a control character (U+000A) at byte 3"},
+       "role: the control character U+000A at byte 3"},
       {q("app\rDROP TABLE events; --") + " --offline",
-       "role: a control character (U+000D) at byte 3"},
-      {q("app\x1b[2J") + " --offline", "role: a control character (U+001B) at byte 3"},
+       "role: the control character U+000D at byte 3"},
+      {q("app\x1b[2J") + " --offline", "role: the control character U+001B at byte 3"},
       {"app --offline --schema " + q("s\nDROP TABLE events; --"),
-       "--schema: a control character (U+000A) at byte 1"},
+       "--schema: the control character U+000A at byte 1"},
       {"app --offline --table events --table " + q("t\r--"),
-       "--table: a control character (U+000D) at byte 1"},
+       "--table: the control character U+000D at byte 1"},
       {q("app\nDROP TABLE events; --") + " --url " + q(url_),
-       "role: a control character (U+000A) at byte 3"},
+       "role: the control character U+000A at byte 3"},
       {q("ab\xff") + " --offline", "role: invalid UTF-8 at byte 2"},
   };
   for (const Case& c : cases) {

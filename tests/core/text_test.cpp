@@ -94,5 +94,32 @@ TEST(Text, PrintableEscapesEverythingThatCouldStartALineOrASequence) {
   }
 }
 
+TEST(Text, FindsTheFirstUnprintableByteWithItsOffsetAndKind) {
+  EXPECT_FALSE(text::find_unprintable("Grüße, мир").has_value());
+  const auto esc = text::find_unprintable("ab\x1b[2J");
+  ASSERT_TRUE(esc.has_value());
+  EXPECT_EQ(esc->offset, 2u);
+  EXPECT_EQ(esc->description, "the control character U+001B");
+  // A C1 control (U+009B, which some terminals read as ESC [) is caught in its UTF-8 form.
+  const auto c1 = text::find_unprintable("x\xC2\x9B" "2J");
+  ASSERT_TRUE(c1.has_value());
+  EXPECT_EQ(c1->offset, 1u);
+  EXPECT_EQ(c1->description, "the control character U+009B");
+  EXPECT_EQ(text::find_unprintable(std::string_view("a\0b", 3))->description,
+            "the control character U+0000");
+  EXPECT_EQ(text::find_unprintable("ab\xff")->description, "invalid UTF-8");
+  EXPECT_EQ(text::find_unprintable("\x7f")->description, "the control character U+007F");
+}
+
+TEST(Text, AllowedControlCharactersPassButNoOthers) {
+  EXPECT_FALSE(text::find_unprintable("a\tb", "\t").has_value());
+  const auto newline = text::find_unprintable("a\tb\nc", "\t");
+  ASSERT_TRUE(newline.has_value());
+  EXPECT_EQ(newline->offset, 3u);
+  // Allowing C0 bytes never lets a C1 control or invalid UTF-8 through.
+  EXPECT_TRUE(text::find_unprintable("\xC2\x85", "\x05\x0a").has_value());
+  EXPECT_TRUE(text::find_unprintable("\xff", "\t").has_value());
+}
+
 }  // namespace
 }  // namespace retort

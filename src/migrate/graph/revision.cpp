@@ -30,21 +30,20 @@ std::string common_reason(std::string_view text) {
   if (text.empty()) {
     return "is empty";
   }
-  if (auto bad = text::find_invalid_utf8(text)) {
-    return fmt::format("is not valid UTF-8 (byte {})", *bad + 1);
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (is_space(c)) {
+  // Whitespace and commas before the first unprintable byte are named as such; a newline or a
+  // tab is whitespace too, whatever else the text holds.
+  const std::optional<text::UnprintableByte> bad = text::find_unprintable(text);
+  const std::size_t end = bad ? bad->offset : text.size();
+  for (std::size_t i = 0; i <= end && i < text.size(); ++i) {
+    if (is_space(text[i])) {
       return "contains whitespace";
     }
-    if (is_control(c)) {
-      return fmt::format("contains the control character 0x{:02X} (byte {})",
-                         static_cast<unsigned char>(c), i + 1);
-    }
-    if (c == ',') {
+    if (i < end && text[i] == ',') {
       return "contains ','";
     }
+  }
+  if (bad) {
+    return fmt::format("contains {} (byte {})", bad->description, bad->offset + 1);
   }
   for (std::string_view symbol : kSymbols) {
     if (text == symbol) {
@@ -122,17 +121,9 @@ std::string invalid_revision_id_reason(std::string_view id) {
   return {};
 }
 
-bool is_control(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return byte < 0x20 || byte == 0x7F;
-}
-
 std::string control_character_reason(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (is_control(text[i]) && text[i] != '\t') {
-      return fmt::format("contains the control character 0x{:02X} (byte {})",
-                         static_cast<unsigned char>(text[i]), i + 1);
-    }
+  if (auto bad = text::find_unprintable(text, "\t")) {
+    return fmt::format("contains {} (byte {})", bad->description, bad->offset + 1);
   }
   return {};
 }

@@ -73,12 +73,10 @@ std::string invalid_revision_id_reason(std::string_view id);
 // and not a symbol.
 std::string invalid_branch_label_reason(std::string_view label);
 
-// True for the C0 control characters and DEL.
-bool is_control(char c);
-
 // Why a one-line header value (a message, a create date) is not printable as it stands: a
 // control character other than tab (an ESC would reach `history` output, a newline would end
-// the header line). Empty when it is fine.
+// the header line), a C1 control or invalid UTF-8 (text::find_unprintable). Empty when it is
+// fine.
 std::string control_character_reason(std::string_view text);
 
 }  // namespace retort::migrate
