@@ -180,7 +180,7 @@ int latency(const std::string& url, std::size_t n, double rate, std::size_t slot
   retort::Database producer_db = open(url, 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the worker is listening
   std::mt19937 rng(7);
-  std::vector<double> from_commit, from_store;
+  std::vector<double> from_commit, from_store, storing;
   const auto period = std::chrono::duration<double>(1.0 / rate);
   for (std::size_t i = 0; i < n; ++i) {
     const auto start = Clock::now();
@@ -207,6 +207,7 @@ int latency(const std::string& url, std::size_t n, double rate, std::size_t slot
     const auto seen = Clock::now();
     from_commit.push_back(std::chrono::duration<double, std::milli>(seen - committed).count());
     from_store.push_back(std::chrono::duration<double, std::milli>(seen - start).count());
+    storing.push_back(std::chrono::duration<double, std::milli>(committed - start).count());
     std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(period));
   }
   worker.stop();
@@ -215,12 +216,17 @@ int latency(const std::string& url, std::size_t n, double rate, std::size_t slot
     s.execute_script(
         "DROP TRIGGER bench_result_committed ON events; DROP FUNCTION bench_result_committed();");
   });
+  const auto c = worker.counters();
   fmt::print(
       "retort latency commit->result: p50 {:.1f} ms, p99 {:.1f} ms; store->result (the seed's "
       "measure): p50 {:.1f} ms, p99 {:.1f} ms over {} events at {}/s ({} slots, LISTEN/NOTIFY; "
-      "result seen by {})\n",
+      "result seen by {}); for scale: storing one event (a transaction) p50 {:.1f} ms, the "
+      "worker's claims {:.1f} ms on average\n",
       percentile(from_commit, 0.5), percentile(from_commit, 0.99), percentile(from_store, 0.5),
-      percentile(from_store, 0.99), n, rate, slots, notify ? "notification" : "polling");
+      percentile(from_store, 0.99), n, rate, slots, notify ? "notification" : "polling",
+      percentile(storing, 0.5),
+      c.claims ? static_cast<double>(c.claim_micros_total) / 1000.0 / static_cast<double>(c.claims)
+               : 0.0);
   return 0;
 }
 
