@@ -8,8 +8,11 @@
 #   burn     N events stored, then drained. Anchor: ../shared/anchors/worker/seed_worker.py burn
 #            (Celery prefork xC over Redis, SQLAlchemy; its worker's start-up excluded). retort:
 #            the same workflow as a C++ Worker handler (seed_path_bench.cpp, C slots, claims of
-#            B) and as a Python handler through `retort events work --exec` (C handler processes,
-#            process start-up included). Goals: C++ >= 50x, Python >= 2x the anchor's events/s.
+#            B; the worker started and idle before the N events are stored in one transaction,
+#            so its start-up is excluded too) and as a Python handler through `retort events
+#            work --once --exec` on the stored events (C handler processes; the start-up of
+#            retort and of the handlers included). Goals: C++ >= 50x, Python >= 2x the
+#            anchor's events/s.
 #   latency  an idle worker, one event stored every 1/EPS s, L events: seed_worker.py latency
 #            (Celery x2) against the C++ Worker (2 slots, LISTEN/NOTIFY, polling fallback 1 s),
 #            the result seen by polling every 0.2 ms (as the anchor does, every 0.5 ms) and then
