@@ -21,6 +21,16 @@ constexpr std::array<std::string_view, 5> kStatusNames{"pending", "running", "do
                                                        "dead"};
 constexpr std::size_t kMaxClaim = 10000;
 
+// A unit of work that is one statement. On PostgreSQL it runs as its own transaction
+// (autocommit): one round trip where BEGIN ... COMMIT takes two, which is most of an idle
+// worker's latency. SQLite keeps its transaction: BEGIN IMMEDIATE is what serialises the claims
+// of several processes on one file.
+TransactionOptions one_statement_unit(Dialect dialect) {
+  TransactionOptions o;
+  o.autocommit = dialect == Dialect::postgresql;
+  return o;
+}
+
 double random_unit() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
@@ -69,6 +79,24 @@ Outcome outcome_of(const Result& r) {
   const std::string& status = r.at(0)[0].as_text();
   if (status == "done") return Outcome::done;
   return status == "dead" ? Outcome::dead : Outcome::retry;
+}
+
+// Runs fenced writes (completions, failures): several in one transaction and one round trip
+// (all or none applied), a single one as one autocommit statement.
+std::vector<Outcome> write_fenced(Database& db, const std::vector<Statement>& statements) {
+  const bool single = statements.size() == 1;
+  return db.transaction(
+      [&](Session& s) {
+        std::vector<Outcome> out;
+        out.reserve(statements.size());
+        if (single) {
+          out.push_back(outcome_of(s.execute(statements[0].sql, statements[0].params)));
+        } else {
+          for (const Result& r : s.pipeline(statements)) out.push_back(outcome_of(r));
+        }
+        return out;
+      },
+      single ? one_statement_unit(db.dialect()) : TransactionOptions{});
 }
 
 std::int64_t millis(std::chrono::milliseconds d) {
@@ -145,19 +173,21 @@ std::vector<ClaimedEvent> Processor::claim(std::size_t limit) {
     params.emplace_back(Timestamp(now.time_point() + options_.lease));
   }
   if (options_.workflow) params.emplace_back(*options_.workflow);
-  return db_->transaction([&](Session& s) {
-    const Result r = s.execute(sql, params);
-    std::vector<ClaimedEvent> out;
-    out.reserve(r.size());
-    for (const Row& row : r) {
-      // dead: an expired lease on the last attempt, settled by the claim and not handed out.
-      if (row[7].as_text() == "running") out.push_back(decode_claim(row));
-    }
-    // SQLite's RETURNING has no order; PostgreSQL's follows the CTE. Oldest first for both.
-    std::stable_sort(out.begin(), out.end(),
-                     [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
-    return out;
-  });
+  return db_->transaction(
+      [&](Session& s) {
+        const Result r = s.execute(sql, params);
+        std::vector<ClaimedEvent> out;
+        out.reserve(r.size());
+        for (const Row& row : r) {
+          // dead: an expired lease on the last attempt, settled by the claim and not handed out.
+          if (row[7].as_text() == "running") out.push_back(decode_claim(row));
+        }
+        // SQLite's RETURNING has no order; PostgreSQL's follows the CTE. Oldest first for both.
+        std::stable_sort(out.begin(), out.end(),
+                         [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
+        return out;
+      },
+      one_statement_unit(dialect));
 }
 
 Outcome Processor::complete(const ClaimedEvent& event, std::string_view task_context,
@@ -179,12 +209,7 @@ std::vector<Outcome> Processor::complete_many(std::span<const Completion> comple
     if (partitioned()) st.params.emplace_back(c.event->created_at);
     statements.push_back(std::move(st));
   }
-  return db_->transaction([&](Session& s) {
-    std::vector<Outcome> out;
-    out.reserve(statements.size());
-    for (const Result& r : s.pipeline(statements)) out.push_back(outcome_of(r));
-    return out;
-  });
+  return write_fenced(*db_, statements);
 }
 
 Outcome Processor::fail(const ClaimedEvent& event, std::string_view error) {
@@ -213,12 +238,7 @@ std::vector<Outcome> Processor::fail_many(std::span<const Failure> failures) {
     if (partitioned()) st.params.emplace_back(f.event->created_at);
     statements.push_back(std::move(st));
   }
-  return db_->transaction([&](Session& s) {
-    std::vector<Outcome> out;
-    out.reserve(statements.size());
-    for (const Result& r : s.pipeline(statements)) out.push_back(outcome_of(r));
-    return out;
-  });
+  return write_fenced(*db_, statements);
 }
 
 std::size_t Processor::fenced_each(std::span<const ClaimedEvent> events, const std::string& sql,

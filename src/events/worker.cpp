@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
@@ -96,6 +97,14 @@ struct Worker::State {
     std::lock_guard lock(wake_mutex);
     ++wake_sequence;
     wake.notify_all();
+  }
+  // One idle slot claims per notification; a slot whose claim came back full wakes the next, so
+  // a burst spreads over the slots while one event costs one claim, not one per slot racing for
+  // it (which, on a busy machine, delays the slot that wins).
+  void wake_one() {
+    std::lock_guard lock(wake_mutex);
+    ++wake_sequence;
+    wake.notify_one();
   }
   std::uint64_t wake_count() {
     std::lock_guard lock(wake_mutex);
@@ -236,6 +245,7 @@ void Worker::State::run_slot(std::size_t slot) {
       continue;
     }
     claimed += static_cast<std::int64_t>(batch.size());
+    if (batch.size() == options.batch_size) wake_one();  // there may be more
     handle_batch(processor, slot, batch);
   }
 }
@@ -318,9 +328,10 @@ void Worker::State::housekeep() {
     if (listener) {
       try {
         if (listener->wait_for_notification(kHousekeepingTick)) {
-          while (listener->wait_for_notification(std::chrono::milliseconds(0))) {
-          }
-          wake_slots();
+          // One notification per storing transaction: wake as many slots (at most all).
+          std::size_t stored = 1;
+          while (listener->wait_for_notification(std::chrono::milliseconds(0))) ++stored;
+          for (std::size_t i = 0; i < std::min(stored, options.slots); ++i) wake_one();
         }
       } catch (const Error& e) {
         log::warn("worker {}: the LISTEN connection failed ({}); reconnecting", id, e.what());

@@ -252,10 +252,13 @@ TEST_F(KillTrial, KilledWorkersLoseNothingAndCommitOneResultPerEvent) {
     std::vector<std::string> docs;
     for (int i = 0; i < events; ++i) docs.push_back(Json{{"type", "t"}, {"n", i}}.dump());
     db.transaction([&](Session& s) { EventRepository(s).record_many(docs); });
+    // --timeout counts from the event's hand-over, which after a restart includes the
+    // handler's start-up: at 1 s, on a machine where starting python3 took over a second, no
+    // event ever finished (every attempt "took longer than 1000 ms").
     const std::string command =
         "env -u RETORT_CONFIG '" RETORT_BINARY_DIR "/retort' --url " +
         retort::testing::shell_quote(url) +
-        " events work --concurrency 2 --batch-size 10 --lease 2s --timeout 1s "
+        " events work --concurrency 2 --batch-size 10 --lease 2s --timeout 10s "
         "--poll-interval 200ms --exec " +
         retort::testing::shell_quote("python3 " + (dir_ / "handler.py").string() + " " +
                                      log.string());
