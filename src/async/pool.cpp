@@ -4,7 +4,6 @@
 #include <deque>
 #include <exception>
 #include <memory>
-#include <optional>
 #include <system_error>
 
 #include <asio/error.hpp>
@@ -58,16 +57,18 @@ struct PoolState {
 };
 
 // A coroutine waiting for a connection. Woken by cancelling its timer, with a connection handed
-// over or (when one was closed) the room to open one; a waiter destroyed after being woken (its
+// over into `slot` (the waiting coroutine's own variable, so the waiter carries no copy) or
+// (when one was closed) the room to open one; a waiter destroyed after being woken (its
 // coroutine was destroyed) passes the connection or the wake-up on, so none is lost.
 struct PoolState::Waiter {
-  Waiter(PoolState& owner, Clock::time_point deadline) : pool(owner), timer(owner.executor) {
+  Waiter(PoolState& owner, Clock::time_point deadline, Idle& into)
+      : pool(owner), timer(owner.executor), slot(into) {
     timer.expires_at(deadline);
     pool.waiters.push_back(this);
   }
   ~Waiter() {
     if (handed) {
-      pool.offer(std::move(*handed));
+      pool.offer(std::move(slot));
     } else if (woken) {
       pool.wake_one();
     } else {
@@ -78,8 +79,9 @@ struct PoolState::Waiter {
   Waiter& operator=(const Waiter&) = delete;
   PoolState& pool;
   asio::steady_timer timer;
+  Idle& slot;  // declared before the waiter in the waiting coroutine: outlives it
   bool woken = false;
-  std::optional<Idle> handed;
+  bool handed = false;
 };
 
 void PoolState::offer(Idle item) noexcept {
@@ -93,7 +95,8 @@ void PoolState::offer(Idle item) noexcept {
   }
   Waiter* waiter = waiters.front();
   waiters.pop_front();
-  waiter->handed = std::move(item);
+  waiter->slot = std::move(item);
+  waiter->handed = true;
   waiter->woken = true;
   waiter->timer.cancel();
 }
@@ -223,16 +226,15 @@ asio::awaitable<PooledConnection> Pool::acquire() {
       taken.created = Clock::now();
       break;
     }
-    detail::PoolState::Waiter waiter(pool, deadline);
+    detail::PoolState::Waiter waiter(pool, deadline, taken);
     std::error_code ec;
     try {
       co_await waiter.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     } catch (const std::system_error& e) {
       ec = e.code();  // cancelled before the wait began
     }
-    if (waiter.handed) {  // given back moments ago: alive_bypass applies, no check needed
-      taken = std::move(*waiter.handed);
-      waiter.handed.reset();
+    if (waiter.handed) {  // in taken, given back moments ago: alive_bypass applies, no check
+      waiter.handed = false;
       waiter.woken = false;  // consumed: the waiter's destructor passes nothing on
       break;
     }
