@@ -87,28 +87,50 @@ asio::awaitable<ConnPtr> start_connection(driver::pg::Params params) {
   co_return ConnPtr(PQconnectStartParams(keywords.keywords.data(), keywords.values.data(), 0));
 }
 
+// One connection attempt; `established` false when libpq gave up (its reason is in conn, which
+// may be null).
+struct Attempt {
+  ConnPtr conn;
+  bool established = false;
+};
+
+asio::awaitable<Attempt> attempt(driver::pg::Params params, const DatabaseUrl& url) {
+  const std::chrono::seconds limit = connect_timeout(params);
+  // A named awaitable: GCC 12 destroys a lambda temporary inside a co_await expression twice.
+  asio::awaitable<ConnPtr> start = start_connection(std::move(params));
+  Attempt a;
+  a.conn = co_await asio::co_spawn(detail::helper_thread(), std::move(start), asio::use_awaitable);
+  if (!a.conn || PQstatus(a.conn.get()) == CONNECTION_BAD) co_return a;
+  a.established = co_await handshake(a.conn.get(), url, limit);
+  co_return a;
+}
+
 }  // namespace
 
 asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url, ConnectionOptions options) {
   if (url.dialect() == Dialect::sqlite) {
     co_return co_await detail::connect_sqlite(std::move(url), std::move(options));
   }
-  const driver::pg::Params params = driver::pg::connection_params(url, options);
-  // A named awaitable: GCC 12 destroys a lambda temporary inside a co_await expression twice.
-  asio::awaitable<ConnPtr> start = start_connection(params);
-  ConnPtr conn =
-      co_await asio::co_spawn(detail::helper_thread(), std::move(start), asio::use_awaitable);
-  if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) {
-    driver::pg::throw_connect_failure(conn.release(), url);
+  driver::pg::Params params = driver::pg::connection_params(url, options);
+  // Behind PgBouncer, without `options` and with the settings SET afterwards, as the blocking
+  // connect does (driver/postgres/pg_connect.hpp).
+  bool without_options = driver::pg::skip_options(url);
+  if (without_options) params = driver::pg::without_options(std::move(params));
+  Attempt a = co_await attempt(params, url);
+  if (!a.established && !without_options && driver::pg::retry_without_options(a.conn.get(), url)) {
+    without_options = true;
+    a = co_await attempt(driver::pg::without_options(std::move(params)), url);
   }
-  if (!co_await handshake(conn.get(), url, connect_timeout(params))) {
-    driver::pg::throw_connect_failure(conn.release(), url);
+  if (!a.established) driver::pg::throw_connect_failure(a.conn.release(), url);
+  if (PQsetnonblocking(a.conn.get(), 1) != 0) {
+    driver::pg::throw_connect_failure(a.conn.release(), url);
   }
-  if (PQsetnonblocking(conn.get(), 1) != 0) driver::pg::throw_connect_failure(conn.release(), url);
   std::unique_ptr<driver::pg::PgConnection> established =
-      driver::pg::adopt_connection(conn.release(), options);
-  co_return std::make_unique<detail::PgAsyncConnection>(co_await asio::this_coro::executor,
-                                                        std::move(established));
+      driver::pg::adopt_connection(a.conn.release(), options);
+  auto connection = std::make_unique<detail::PgAsyncConnection>(co_await asio::this_coro::executor,
+                                                                std::move(established));
+  if (without_options) co_await connection->apply_session_settings();
+  co_return connection;
 }
 
 asio::awaitable<std::unique_ptr<Connection>> connect(DatabaseUrl url) {

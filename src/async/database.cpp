@@ -12,7 +12,10 @@ Database::Database(Executor executor, DatabaseUrl url, PoolOptions pool,
 asio::awaitable<Result> Database::execute(std::string sql, std::vector<Value> params,
                                           StatementOptions options) {
   PooledConnection connection = co_await pool_.acquire();
-  co_return co_await connection->execute(std::move(sql), std::move(params), options);
+  // Started outside the co_await: GCC 12 keeps a co_await expression's temporaries (here the
+  // moved arguments) in the frame, which each coroutine waiting in acquire() carries.
+  asio::awaitable<Result> run = connection->execute(std::move(sql), std::move(params), options);
+  co_return co_await std::move(run);
 }
 
 std::string Transaction::savepoint_name() const {

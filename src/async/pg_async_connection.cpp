@@ -11,6 +11,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "async/helper_thread.hpp"
+#include "driver/postgres/pg_connect.hpp"
 
 namespace retort::async::detail {
 
@@ -98,6 +99,14 @@ asio::awaitable<void> PgAsyncConnection::end_transaction(std::string sql, std::s
   co_await exchange(commands, {});
   conn_->finish_batch(commands, 0, false);
   if (commit) driver::pg::PgConnection::check_commit_outcome(commands.front().result.get());
+}
+
+asio::awaitable<void> PgAsyncConnection::apply_session_settings() {
+  for (const std::string& sql : driver::pg::session_settings()) {
+    Commands commands = conn_->plan_control(sql);
+    co_await exchange(commands, {});
+    conn_->finish_batch(commands, 0, false);
+  }
 }
 
 std::vector<Result> PgAsyncConnection::finish(const Commands& commands, std::size_t count,

@@ -46,6 +46,10 @@ class PgAsyncConnection final : public Connection {
   bool is_broken() const noexcept override { return busy_ || conn_->is_broken(); }
   bool check_alive() noexcept override;
 
+  // Runs driver::pg::session_settings(), each unprepared: what the `options` startup parameter
+  // would have set on a connection opened without it (behind PgBouncer).
+  asio::awaitable<void> apply_session_settings();
+
  private:
   enum class Interrupt { none, cancelled, timeout };
   using Commands = std::vector<driver::pg::PipelineCommand>;

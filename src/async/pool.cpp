@@ -4,7 +4,6 @@
 #include <deque>
 #include <exception>
 #include <memory>
-#include <optional>
 #include <system_error>
 
 #include <asio/error.hpp>
@@ -42,6 +41,9 @@ struct PoolState {
   bool usable(Idle& item, Clock::time_point now) const noexcept {
     return driver::idle_usable(options, *item.connection, item.created, item.returned, now);
   }
+  // Moves the most recently returned usable idle connection into out, discarding expired or
+  // broken ones on the way; false when none is left.
+  bool take_idle(Idle& out);
 
   Executor executor;
   PoolOptions options;
@@ -55,16 +57,18 @@ struct PoolState {
 };
 
 // A coroutine waiting for a connection. Woken by cancelling its timer, with a connection handed
-// over or (when one was closed) the room to open one; a waiter destroyed after being woken (its
+// over into `slot` (the waiting coroutine's own variable, so the waiter carries no copy) or
+// (when one was closed) the room to open one; a waiter destroyed after being woken (its
 // coroutine was destroyed) passes the connection or the wake-up on, so none is lost.
 struct PoolState::Waiter {
-  Waiter(PoolState& owner, Clock::time_point deadline) : pool(owner), timer(owner.executor) {
+  Waiter(PoolState& owner, Clock::time_point deadline, Idle& into)
+      : pool(owner), timer(owner.executor), slot(into) {
     timer.expires_at(deadline);
     pool.waiters.push_back(this);
   }
   ~Waiter() {
     if (handed) {
-      pool.offer(std::move(*handed));
+      pool.offer(std::move(slot));
     } else if (woken) {
       pool.wake_one();
     } else {
@@ -75,8 +79,9 @@ struct PoolState::Waiter {
   Waiter& operator=(const Waiter&) = delete;
   PoolState& pool;
   asio::steady_timer timer;
+  Idle& slot;  // declared before the waiter in the waiting coroutine: outlives it
   bool woken = false;
-  std::optional<Idle> handed;
+  bool handed = false;
 };
 
 void PoolState::offer(Idle item) noexcept {
@@ -90,9 +95,26 @@ void PoolState::offer(Idle item) noexcept {
   }
   Waiter* waiter = waiters.front();
   waiters.pop_front();
-  waiter->handed = std::move(item);
+  waiter->slot = std::move(item);
+  waiter->handed = true;
   waiter->woken = true;
   waiter->timer.cancel();
+}
+
+bool PoolState::take_idle(Idle& out) {
+  while (!idle.empty()) {
+    Idle item = std::move(idle.back());
+    idle.pop_back();
+    if (usable(item, Clock::now())) {
+      out = std::move(item);
+      return true;
+    }
+    log::debug("async pool: discarded an expired or broken idle connection");
+    item.connection.reset();
+    --open;
+    ++discarded;
+  }
+  return false;
 }
 
 void PoolState::discard(std::unique_ptr<Connection> connection) noexcept {
@@ -188,39 +210,33 @@ asio::awaitable<void> Pool::warm_up() {
   }
 }
 
+// One connection variable and one co_return: GCC 12 gives every local and every temporary of
+// a co_await or co_return expression a slot of its own in the frame, which each waiting
+// coroutine carries (10,000 waiters: docs/benchmarks.md).
 asio::awaitable<PooledConnection> Pool::acquire() {
   const std::shared_ptr<detail::PoolState> state = state_;
   detail::PoolState& pool = *state;
   if (!pool.warmed && pool.options.min_size > 0) co_await warm_up();
   const Clock::time_point deadline = Clock::now() + pool.options.acquire_timeout;
+  detail::PoolState::Idle taken;
   for (;;) {
-    while (!pool.idle.empty()) {
-      detail::PoolState::Idle item = std::move(pool.idle.back());
-      pool.idle.pop_back();
-      if (pool.usable(item, Clock::now())) {
-        co_return PooledConnection(state, std::move(item.connection), item.created);
-      }
-      log::debug("async pool: discarded an expired or broken idle connection");
-      item.connection.reset();
-      --pool.open;
-      ++pool.discarded;
-    }
+    if (pool.take_idle(taken)) break;
     if (pool.open < pool.options.max_size) {
-      std::unique_ptr<Connection> fresh = co_await open_one();
-      co_return PooledConnection(state, std::move(fresh), Clock::now());
+      taken.connection = co_await open_one();
+      taken.created = Clock::now();
+      break;
     }
-    detail::PoolState::Waiter waiter(pool, deadline);
+    detail::PoolState::Waiter waiter(pool, deadline, taken);
     std::error_code ec;
     try {
       co_await waiter.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     } catch (const std::system_error& e) {
       ec = e.code();  // cancelled before the wait began
     }
-    if (waiter.handed) {  // given back moments ago: alive_bypass applies, no check needed
-      detail::PoolState::Idle item = std::move(*waiter.handed);
-      waiter.handed.reset();
+    if (waiter.handed) {  // in taken, given back moments ago: alive_bypass applies, no check
+      waiter.handed = false;
       waiter.woken = false;  // consumed: the waiter's destructor passes nothing on
-      co_return PooledConnection(state, std::move(item.connection), item.created);
+      break;
     }
     if (waiter.woken) {
       waiter.woken = false;  // a connection was closed: room to open one
@@ -229,6 +245,7 @@ asio::awaitable<PooledConnection> Pool::acquire() {
     if (!ec) throw PoolTimeout(driver::pool_timeout_message(pool.open, pool.options));
     throw std::system_error(asio::error::operation_aborted, "acquire() cancelled");
   }
+  co_return PooledConnection(state, std::move(taken.connection), taken.created);
 }
 
 Pool::Stats Pool::stats() const noexcept {

@@ -1,44 +1,17 @@
 // EventRepository: the event-specific queries and updates over Repository<Event>.
 #include <fmt/format.h>
 
+#include "events/event_statements.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 
 namespace retort::events {
-namespace {
-
-constexpr const char* kReturning = " RETURNING id, data, task_context, created_at, updated_at";
-
-Event decode_event(const Row& row) {
-  const ModelBase& m = model<Event>();
-  Event e;
-  for (std::size_t i = 0; i < m.table().columns.size(); ++i) {
-    const Value& v = row[m.table().columns[i].name];
-    if (v.is_null()) {
-      if (m.table().columns[i].name == "task_context") e.task_context.reset();
-      continue;
-    }
-    m.set(&e, i, v);
-  }
-  return e;
-}
-
-std::string quoted_table() {
-  const schema::Table& t = model<Event>().table();
-  const std::string name = Connection::quote_identifier(t.name);
-  return t.schema.empty() ? name : Connection::quote_identifier(t.schema) + "." + name;
-}
-
-}  // namespace
 
 EventRepository::EventRepository(Session& session, EventOptions options)
     : session_(&session), options_(options), repo_(session) {}
 
 Event EventRepository::prepare(std::string json) const {
-  Event e;
-  e.data = JsonText{std::move(json)};
-  if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
-  return e;
+  return detail::new_event(std::move(json), options_.id_version);
 }
 
 Event EventRepository::record(std::string_view json) {
@@ -75,17 +48,12 @@ std::vector<Event> EventRepository::record_many(std::vector<std::string>&& docum
   return batch;
 }
 
-// The size limit is the event store's own; everything else about a document (UTF-8, NUL,
-// syntax, \u0000 escapes) the repository checks on its way in, so a valid document is parsed
-// once. Its refusal says what but not where: explain_refusal says where.
 void EventRepository::require_size(std::string_view json, std::string_view field) const {
-  if (json.size() > options_.max_event_bytes) validate_json(json, field, options_.max_event_bytes);
+  detail::require_size(json, field, options_.max_event_bytes);
 }
 
 void EventRepository::explain_refusal(std::string_view json, std::string_view field) const {
-  if (std::optional<JsonProblem> problem = check_json(json, options_.max_event_bytes)) {
-    throw InvalidInput(std::string(field), problem->reason, problem->offset);
-  }
+  detail::explain_refusal(json, field, options_.max_event_bytes);
 }
 
 std::optional<Event> EventRepository::get(const Uuid& id) {
@@ -97,39 +65,10 @@ Event EventRepository::get_required(const Uuid& id) {
 }
 
 Finder<Event> EventRepository::finder(const EventFilter& filter) {
-  Condition where;
-  const auto json_filters = [&](const char* column, const std::optional<std::string>& contains,
-                                const std::vector<PathStep>& path,
-                                const std::optional<Value>& path_equals, const char* field) {
-    if (contains) {
-      validate_json(*contains, field, options_.max_event_bytes);
-      where = where && col(column).contains(*contains);
-    }
-    if (!path.empty()) {
-      JsonPathRef ref = col(column).path(path);
-      where = where && (path_equals ? ref == *path_equals : ref.exists());
-    }
-  };
-  json_filters("data", filter.contains, filter.path, filter.path_equals, "contains");
-  json_filters("task_context", filter.context_contains, filter.context_path,
-               filter.context_path_equals, "context_contains");
-  if (filter.since || filter.until) {
-    where = where && col("created_at")
-                         .in_range(filter.since ? Value(*filter.since) : Value(),
-                                   filter.until ? Value(*filter.until) : Value());
-  }
-  if (filter.processed) {
-    where = where &&
-            (*filter.processed ? col("task_context").is_not_null() : col("task_context").is_null());
-  }
-  Finder<Event> f = repo_.find(where);
-  const Direction direction = filter.newest_first ? Direction::desc : Direction::asc;
-  // One batch shares one created_at: the id breaks the tie in the same direction, so "newest
-  // first" shows the last stored first (UUIDv7 ids increase strictly in the order a process
-  // makes them; v1 ids carry no such order).
-  f.order_by("created_at", direction);
-  f.order_by("id", direction);
-  if (filter.limit) f.limit(*filter.limit);
+  const QuerySpec spec = detail::find_query(filter, options_.max_event_bytes);
+  Finder<Event> f = repo_.find(spec.where);
+  for (const OrderTerm& term : spec.order) f.order_by(term.column, term.direction);
+  if (spec.limit) f.limit(*spec.limit);
   return f;
 }
 
@@ -193,22 +132,11 @@ Event EventRepository::clear_task_context(const Uuid& id) {
 }
 
 Event EventRepository::merge_task_context(const Uuid& id, std::string_view patch) {
-  validate_json(patch, "events.task_context", options_.max_event_bytes);
-  // One statement: the database reads and writes the row under its own lock, so concurrent
-  // merges into the same event both land. SQLite's json_patch implements RFC 7386 exactly.
-  const std::string sql =
-      session_->dialect() == Dialect::postgresql
-          ? "UPDATE " + quoted_table() +
-                " SET task_context = retort_json_merge_patch(task_context, $1::jsonb), "
-                "updated_at = $2 WHERE id = $3" +
-                kReturning
-          : "UPDATE " + quoted_table() +
-                " SET task_context = json_patch(COALESCE(task_context, '{}'), json($1)), "
-                "updated_at = $2 WHERE id = $3" +
-                kReturning;
-  Result r = session_->execute(sql, {JsonText{std::string(patch)}, Timestamp::now(), id});
+  const Statement merge =
+      detail::merge_statement(session_->dialect(), id, patch, options_.max_event_bytes);
+  Result r = session_->execute(merge.sql, merge.params);
   if (r.empty()) throw NotFound(fmt::format("no event with id {}", id.to_string()));
-  return decode_event(r.at(0));
+  return detail::decode_event(r.at(0));
 }
 
 std::int64_t EventRepository::delete_older_than(Timestamp cutoff) {

@@ -5,6 +5,7 @@
 #include "orm/model_data.hpp"
 #include "orm/sql_builder.hpp"
 #include "orm/sqlite_json.hpp"
+#include "orm/statements.hpp"
 #include "orm/writes.hpp"
 #include "retort/ddl.hpp"
 #include "retort/error.hpp"
@@ -12,10 +13,8 @@
 
 namespace retort {
 namespace detail {
-namespace {
 
-// INSERT INTO table (columns) VALUES ($1, ...) RETURNING every column: written with appends,
-// because create() runs it for every object.
+// Written with appends, because create() runs it for every object.
 std::string insert_statement(const ModelData& data, const std::vector<std::size_t>& columns) {
   std::string sql;
   sql.reserve(64 + 2 * data.select_list.size() + 5 * columns.size());
@@ -42,7 +41,14 @@ std::string insert_statement(const ModelData& data, const std::vector<std::size_
   return sql;
 }
 
-// SELECT every column with spec's conditions, total order and window.
+SqlBuilder key_select_statement(const ModelData& data, Dialect dialect,
+                                const std::vector<Value>& key) {
+  SqlBuilder b(data, dialect);
+  b.sql = fmt::format("SELECT {} FROM {}", data.select_list, data.from);
+  b.key_clause(key);
+  return b;
+}
+
 SqlBuilder select_statement(const ModelData& data, Dialect dialect, const QuerySpec& spec) {
   SqlBuilder b(data, dialect);
   std::vector<OrderTerm> order = total_order(data, spec.order);
@@ -52,6 +58,16 @@ SqlBuilder select_statement(const ModelData& data, Dialect dialect, const QueryS
   b.window_clause(spec.limit, spec.offset);
   return b;
 }
+
+std::string copy_target(const schema::Table& table) {
+  return table.schema.empty() ? table.name : table.schema + "." + table.name;
+}
+
+void decode_row(const ModelBase& model, const Row& row, void* object) {
+  for (std::size_t i = 0; i < row.size(); ++i) model.set(object, i, row[i]);
+}
+
+namespace {
 
 // Runs a write, giving unique violations the model's constraint name.
 Result execute_write(Session& session, const ModelData& data, const SqlBuilder& b) {
@@ -75,11 +91,6 @@ SqlBuilder update_statement(const ModelData& data, Dialect dialect, const Column
   b.key_clause(key);
   b.sql += " RETURNING " + data.select_list;
   return b;
-}
-
-// The copy_in table argument: the driver quotes each dot-separated part.
-std::string copy_target(const schema::Table& table) {
-  return table.schema.empty() ? table.name : table.schema + "." + table.name;
 }
 
 }  // namespace
@@ -160,10 +171,8 @@ void RepositoryCore::create_many(void* objects, std::size_t count, std::size_t s
 }
 
 bool RepositoryCore::get(std::span<const Value> key, void* out) {
-  const ModelData& data = model_->data();
-  SqlBuilder b(data, session_->dialect());
-  b.sql = fmt::format("SELECT {} FROM {}", data.select_list, data.from);
-  b.key_clause(std::vector<Value>(key.begin(), key.end()));
+  SqlBuilder b = key_select_statement(model_->data(), session_->dialect(),
+                                      std::vector<Value>(key.begin(), key.end()));
   Result result = session_->execute(b.sql, b.params);
   if (result.empty()) return false;
   decode(result[0], out);
@@ -288,7 +297,7 @@ std::vector<Value> RepositoryCore::values_of(const void* object) const {
 }
 
 void RepositoryCore::decode(const Row& row, void* object) const {
-  for (std::size_t i = 0; i < row.size(); ++i) model_->set(object, i, row[i]);
+  decode_row(*model_, row, object);
 }
 
 void RepositoryCore::throw_not_found(const Value& id) const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/redact.hpp"
 #include "driver/backends.hpp"
@@ -131,6 +132,48 @@ std::unique_ptr<PgConnection> adopt_connection(PGconn* conn, const ConnectionOpt
   }
 }
 
+namespace {
+
+bool options_are_ours(const DatabaseUrl& url) {
+  return !url.param("options") && std::getenv("PGOPTIONS") == nullptr;
+}
+
+std::mutex refusing_mutex;
+std::set<std::string>& refusing_urls() {
+  static std::set<std::string> urls;
+  return urls;
+}
+
+}  // namespace
+
+bool skip_options(const DatabaseUrl& url) {
+  if (!options_are_ours(url)) return false;
+  std::lock_guard lock(refusing_mutex);
+  return refusing_urls().count(url.redacted()) > 0;
+}
+
+bool retry_without_options(PGconn* conn, const DatabaseUrl& url) {
+  const bool refused =
+      conn != nullptr &&
+      std::string_view(PQerrorMessage(conn)).find("unsupported startup parameter: options") !=
+          std::string_view::npos;
+  if (!refused || !options_are_ours(url)) return false;
+  std::lock_guard lock(refusing_mutex);
+  refusing_urls().insert(url.redacted());
+  return true;
+}
+
+Params without_options(Params params) {
+  std::erase_if(params, [](const auto& p) { return p.first == "options"; });
+  return params;
+}
+
+const std::vector<std::string>& session_settings() {
+  static const std::vector<std::string> statements = {"SET TimeZone = 'UTC'",
+                                                      "SET DateStyle = 'ISO'"};
+  return statements;
+}
+
 }  // namespace pg
 
 namespace {
@@ -141,35 +184,13 @@ PGconn* open_with(const pg::Params& params) {
   return PQconnectdbParams(keywords.keywords.data(), keywords.values.data(), 0);
 }
 
-// PgBouncer refuses the `options` startup parameter that carries the session settings ("FATAL:
-// unsupported startup parameter: options", unless its ignore_startup_parameters lists it). It does
-// keep TimeZone and DateStyle per client, though, setting them again on whichever server session
-// it hands over: so, when `options` is ours alone (not the URL's, not PGOPTIONS), connect without
-// it and SET them. Remembered per URL, so later connections do not knock twice.
-bool refuses_options(PGconn* conn) {
-  return conn != nullptr &&
-         std::string_view(PQerrorMessage(conn)).find("unsupported startup parameter: options") !=
-             std::string_view::npos;
-}
-
-std::mutex refusing_mutex;
-std::set<std::string>& refusing_urls() {
-  static std::set<std::string> urls;
-  return urls;
-}
-
-bool known_to_refuse(const std::string& key) {
-  std::lock_guard lock(refusing_mutex);
-  return refusing_urls().count(key) > 0;
-}
-
-std::unique_ptr<Connection> connect_without_options(pg::Params params, const DatabaseUrl& url,
+std::unique_ptr<Connection> connect_without_options(const pg::Params& params,
+                                                    const DatabaseUrl& url,
                                                     const ConnectionOptions& options) {
-  std::erase_if(params, [](const auto& p) { return p.first == "options"; });
-  PGconn* conn = open_with(params);
+  PGconn* conn = open_with(pg::without_options(params));
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) pg::throw_connect_failure(conn, url);
   std::unique_ptr<pg::PgConnection> c = pg::adopt_connection(conn, options);
-  c->execute_script("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+  c->execute_script(fmt::format("{}", fmt::join(pg::session_settings(), "; ")));
   return c;
 }
 
@@ -178,20 +199,12 @@ std::unique_ptr<Connection> connect_without_options(pg::Params params, const Dat
 std::unique_ptr<Connection> connect_postgresql(const DatabaseUrl& url,
                                                const ConnectionOptions& options) {
   const pg::Params params = pg::connection_params(url, options);
-  const bool options_are_ours = !url.param("options") && std::getenv("PGOPTIONS") == nullptr;
-  const std::string key = url.redacted();
-  if (options_are_ours && known_to_refuse(key)) {
-    return connect_without_options(params, url, options);
-  }
+  if (pg::skip_options(url)) return connect_without_options(params, url, options);
   PGconn* conn = open_with(params);
   if (conn != nullptr && PQstatus(conn) == CONNECTION_OK)
     return pg::adopt_connection(conn, options);
-  if (!options_are_ours || !refuses_options(conn)) pg::throw_connect_failure(conn, url);
+  if (!pg::retry_without_options(conn, url)) pg::throw_connect_failure(conn, url);
   PQfinish(conn);
-  {
-    std::lock_guard lock(refusing_mutex);
-    refusing_urls().insert(key);
-  }
   return connect_without_options(params, url, options);
 }
 

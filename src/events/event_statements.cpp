@@ -1,0 +1,103 @@
+// The statements and checks both event repositories share (see event_statements.hpp).
+#include "events/event_statements.hpp"
+
+#include <fmt/format.h>
+
+#include "retort/error.hpp"
+#include "retort/model.hpp"
+
+namespace retort::events::detail {
+namespace {
+
+constexpr const char* kReturning = " RETURNING id, data, task_context, created_at, updated_at";
+
+std::string quoted_table() {
+  const schema::Table& t = model<Event>().table();
+  const std::string name = Connection::quote_identifier(t.name);
+  return t.schema.empty() ? name : Connection::quote_identifier(t.schema) + "." + name;
+}
+
+}  // namespace
+
+Event new_event(std::string json, IdVersion id_version) {
+  Event e;
+  e.data = JsonText{std::move(json)};
+  if (id_version == IdVersion::v1) e.id = Uuid::v1();
+  return e;
+}
+
+void require_size(std::string_view json, std::string_view field, std::size_t max_bytes) {
+  if (json.size() > max_bytes) validate_json(json, field, max_bytes);
+}
+
+void explain_refusal(std::string_view json, std::string_view field, std::size_t max_bytes) {
+  if (std::optional<JsonProblem> problem = check_json(json, max_bytes)) {
+    throw InvalidInput(std::string(field), problem->reason, problem->offset);
+  }
+}
+
+QuerySpec find_query(const EventFilter& filter, std::size_t max_bytes) {
+  QuerySpec spec;
+  Condition& where = spec.where;
+  const auto json_filters = [&](const char* column, const std::optional<std::string>& contains,
+                                const std::vector<PathStep>& path,
+                                const std::optional<Value>& path_equals, const char* field) {
+    if (contains) {
+      validate_json(*contains, field, max_bytes);
+      where = where && col(column).contains(*contains);
+    }
+    if (!path.empty()) {
+      JsonPathRef ref = col(column).path(path);
+      where = where && (path_equals ? ref == *path_equals : ref.exists());
+    }
+  };
+  json_filters("data", filter.contains, filter.path, filter.path_equals, "contains");
+  json_filters("task_context", filter.context_contains, filter.context_path,
+               filter.context_path_equals, "context_contains");
+  if (filter.since || filter.until) {
+    where = where && col("created_at")
+                         .in_range(filter.since ? Value(*filter.since) : Value(),
+                                   filter.until ? Value(*filter.until) : Value());
+  }
+  if (filter.processed) {
+    where = where &&
+            (*filter.processed ? col("task_context").is_not_null() : col("task_context").is_null());
+  }
+  const Direction direction = filter.newest_first ? Direction::desc : Direction::asc;
+  // One batch shares one created_at: the id breaks the tie in the same direction, so "newest
+  // first" shows the last stored first (UUIDv7 ids increase strictly in the order a process
+  // makes them; v1 ids carry no such order).
+  spec.order = {{"created_at", direction}, {"id", direction}};
+  spec.limit = filter.limit;
+  return spec;
+}
+
+Statement merge_statement(Dialect dialect, const Uuid& id, std::string_view patch,
+                          std::size_t max_bytes) {
+  validate_json(patch, "events.task_context", max_bytes);
+  // One statement: the database reads and writes the row under its own lock, so concurrent
+  // merges into the same event both land. SQLite's json_patch implements RFC 7386 exactly.
+  const char* merged =
+      dialect == Dialect::postgresql
+          ? " SET task_context = retort_json_merge_patch(task_context, $1::jsonb), "
+          : " SET task_context = json_patch(COALESCE(task_context, '{}'), json($1)), ";
+  return Statement{
+      "UPDATE " + quoted_table() + merged + "updated_at = $2 WHERE id = $3" + kReturning,
+      {Value(JsonText{std::string(patch)}), Value(Timestamp::now()), Value(id)}};
+}
+
+Event decode_event(const Row& row) {
+  const ModelBase& m = model<Event>();
+  Event e;
+  for (std::size_t i = 0; i < m.table().columns.size(); ++i) {
+    const Value& v = row[m.table().columns[i].name];
+    if (v.is_null()) {
+      if (m.table().columns[i].name == "task_context") e.task_context.reset();
+      continue;
+    }
+    m.set(&e, i, v);
+  }
+  return e;
+}
+
+}  // namespace retort::events::detail
