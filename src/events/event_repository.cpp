@@ -1,6 +1,7 @@
 // EventRepository: the event-specific queries and updates over Repository<Event>.
 #include <fmt/format.h>
 
+#include "core/json_check.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 
@@ -29,26 +30,29 @@ std::string quoted_table() {
   return t.schema.empty() ? name : Connection::quote_identifier(t.schema) + "." + name;
 }
 
+// json checked once, as a checked JsonText; InvalidInput(field, reason, byte offset) if refused.
+JsonText checked_document(std::string json, std::string_view field, std::size_t max_bytes) {
+  std::variant<JsonText, json::Problem> checked = json::check(std::move(json), max_bytes);
+  if (json::Problem* problem = std::get_if<json::Problem>(&checked)) {
+    throw InvalidInput(std::string(field), problem->reason, problem->offset);
+  }
+  return std::get<JsonText>(std::move(checked));
+}
+
 }  // namespace
 
 EventRepository::EventRepository(Session& session, EventOptions options)
     : session_(&session), options_(options), repo_(session) {}
 
-Event EventRepository::prepare(std::string json) const {
+Event EventRepository::prepare(std::string json, std::string_view field) const {
   Event e;
-  e.data = JsonText{std::move(json)};
+  e.data = checked_document(std::move(json), field, options_.max_event_bytes);
   if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
   return e;
 }
 
 Event EventRepository::record(std::string_view json) {
-  require_size(json, "events.data");
-  try {
-    return repo_.create(prepare(std::string(json)));
-  } catch (const InvalidInput&) {
-    explain_refusal(json, "events.data");
-    throw;
-  }
+  return repo_.create(prepare(std::string(json), "events.data"));
 }
 
 std::vector<Event> EventRepository::record_many(const std::vector<std::string>& documents) {
@@ -58,34 +62,19 @@ std::vector<Event> EventRepository::record_many(const std::vector<std::string>& 
 std::vector<Event> EventRepository::record_many(std::vector<std::string>&& documents) {
   std::vector<Event> batch;
   batch.reserve(documents.size());
-  for (std::string& document : documents) {
-    require_size(document, "events.data");
-    batch.push_back(prepare(std::move(document)));
-  }
-  try {
-    repo_.create_many_in_place(batch);
-  } catch (const InvalidInput&) {
-    // The first refused document, named by its index (the field is only formatted here: the
-    // loop above is the bulk path).
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      explain_refusal(batch[i].data.text, fmt::format("events.data[{}]", i));
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    std::variant<JsonText, json::Problem> checked =
+        json::check(std::move(documents[i]), options_.max_event_bytes);
+    if (json::Problem* problem = std::get_if<json::Problem>(&checked)) {
+      // The field is only formatted here: the loop is the bulk path.
+      throw InvalidInput(fmt::format("events.data[{}]", i), problem->reason, problem->offset);
     }
-    throw;
+    Event& e = batch.emplace_back();
+    e.data = std::get<JsonText>(std::move(checked));
+    if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
   }
+  repo_.create_many_in_place(batch);
   return batch;
-}
-
-// The size limit is the event store's own; everything else about a document (UTF-8, NUL,
-// syntax, \u0000 escapes) the repository checks on its way in, so a valid document is parsed
-// once. Its refusal says what but not where: explain_refusal says where.
-void EventRepository::require_size(std::string_view json, std::string_view field) const {
-  if (json.size() > options_.max_event_bytes) validate_json(json, field, options_.max_event_bytes);
-}
-
-void EventRepository::explain_refusal(std::string_view json, std::string_view field) const {
-  if (std::optional<JsonProblem> problem = check_json(json, options_.max_event_bytes)) {
-    throw InvalidInput(std::string(field), problem->reason, problem->offset);
-  }
 }
 
 std::optional<Event> EventRepository::get(const Uuid& id) {
@@ -184,8 +173,9 @@ void EventRepository::stream(const EventFilter& filter,
 }
 
 Event EventRepository::set_task_context(const Uuid& id, std::string_view json) {
-  validate_json(json, "events.task_context", options_.max_event_bytes);
-  return repo_.update_fields(Value(id), {{"task_context", Value(JsonText{std::string(json)})}});
+  JsonText document =
+      checked_document(std::string(json), "events.task_context", options_.max_event_bytes);
+  return repo_.update_fields(Value(id), {{"task_context", Value(std::move(document))}});
 }
 
 Event EventRepository::clear_task_context(const Uuid& id) {
@@ -193,7 +183,8 @@ Event EventRepository::clear_task_context(const Uuid& id) {
 }
 
 Event EventRepository::merge_task_context(const Uuid& id, std::string_view patch) {
-  validate_json(patch, "events.task_context", options_.max_event_bytes);
+  JsonText document =
+      checked_document(std::string(patch), "events.task_context", options_.max_event_bytes);
   // One statement: the database reads and writes the row under its own lock, so concurrent
   // merges into the same event both land. SQLite's json_patch implements RFC 7386 exactly.
   const std::string sql =
@@ -206,7 +197,7 @@ Event EventRepository::merge_task_context(const Uuid& id, std::string_view patch
                 " SET task_context = json_patch(COALESCE(task_context, '{}'), json($1)), "
                 "updated_at = $2 WHERE id = $3" +
                 kReturning;
-  Result r = session_->execute(sql, {JsonText{std::string(patch)}, Timestamp::now(), id});
+  Result r = session_->execute(sql, {std::move(document), Timestamp::now(), id});
   if (r.empty()) throw NotFound(fmt::format("no event with id {}", id.to_string()));
   return decode_event(r.at(0));
 }
