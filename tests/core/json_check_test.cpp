@@ -156,7 +156,9 @@ TEST(JsonCheck, WhatItAcceptsSqliteJsonValidAccepts) {
     EXPECT_TRUE(find_problem(doc).has_value()) << doc.substr(0, 60);
   }
   for (const std::string& doc : either) {
-    if (!find_problem(doc).has_value()) EXPECT_TRUE(json_valid(doc)) << doc;
+    if (!find_problem(doc).has_value()) {
+      EXPECT_TRUE(json_valid(doc)) << doc;
+    }
   }
 }
 
