@@ -3,6 +3,9 @@
 // stack and the raw SQLite floor, on the same server in the same run.
 //
 //   retort_bench_events --url URL --setup             upgrade to head (the built-in migrations)
+//   retort_bench_events --url sqlite:///F --floor-table   instead of --setup: the table exactly as
+//                                                     sqlite_floor.c creates it (no CHECKs, no
+//                                                     created_at index), to run retort on it
 //   retort_bench_events --url URL --mode create|create_tx [--seconds S]
 //   retort_bench_events --url URL --mode threads [--seconds S] [--threads T]
 //   retort_bench_events --url URL --mode create_many [--rows N] [--documents reference|floor]
@@ -53,6 +56,7 @@ struct Options {
   std::string url;
   std::string mode;
   bool setup = false;
+  bool floor_table = false;  // --floor-table: sqlite_floor.c's own events table
   double seconds = 2.0;
   std::int64_t rows = 50000;
   std::int64_t batch = 5000;
@@ -93,6 +97,8 @@ Options parse_args(int argc, char** argv) {
       o.mode = value();
     } else if (arg == "--setup") {
       o.setup = true;
+    } else if (arg == "--floor-table") {
+      o.floor_table = true;
     } else if (arg == "--seconds") {
       o.seconds = retort::bench::parse_seconds(arg, value(), usage);
     } else if (arg == "--rows") {
@@ -277,12 +283,18 @@ int main(int argc, char** argv) {
   if (!o.write_copy_file.empty()) return write_copy_file(o);
   if (!o.write_jsonl.empty()) return write_jsonl(o);
   if (o.url.empty()) usage("--url is required");
-  if (!o.setup && o.mode.empty()) usage("--setup or --mode is required");
+  if (!o.setup && !o.floor_table && o.mode.empty()) usage("--setup or --mode is required");
   try {
     retort::DatabaseOptions options;
     options.pool.max_size = static_cast<std::size_t>(o.mode == "threads" ? o.threads : 1);
     retort::Database db = retort::Database::open(o.url, options);
-    if (o.setup) {
+    if (o.floor_table) {
+      // sqlite_floor.c's statement, byte for byte: the same table for both sides.
+      db.connection()->execute_script(
+          "DROP TABLE IF EXISTS events; CREATE TABLE events(id TEXT PRIMARY KEY, data TEXT, "
+          "task_context TEXT, created_at TEXT, updated_at TEXT);");
+      if (o.mode.empty()) return 0;
+    } else if (o.setup) {
       // The schema as an application gets it: retort's built-in migrations, to head.
       retort::migrate::MigrateOptions migrate_options;
       migrate_options.settings = retort::migrate::builtin_settings();

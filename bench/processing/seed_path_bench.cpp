@@ -126,7 +126,7 @@ retort::events::WorkerOptions worker_options(std::size_t slots, std::size_t batc
 
 void handle_workflow(retort::events::Worker& worker) {
   worker.handle("ticket.created", [](const retort::events::ClaimedEvent& e) {
-    return retort::events::HandlerResult{workflow(e.data.text)};
+    return retort::events::HandlerResult{workflow(e.data.text())};
   });
 }
 

@@ -265,11 +265,9 @@ class EventRepository {
 
  private:
   Finder<Event> finder(const EventFilter& filter);
-  Event prepare(std::string json) const;
-  // InvalidInput(field) when json is over the size limit.
-  void require_size(std::string_view json, std::string_view field) const;
-  // InvalidInput(field, reason, byte offset) when check_json refuses json; else returns.
-  void explain_refusal(std::string_view json, std::string_view field) const;
+  // json as a new event, its data checked here once (nothing below checks it again);
+  // InvalidInput(field, reason, byte offset) when check_json refuses it.
+  Event prepare(std::string json, std::string_view field) const;
 
   Session* session_;
   EventOptions options_;

@@ -3,7 +3,7 @@
 //   retort::Database db = retort::Database::open(url);
 //   retort::events::Processor p(db, {.worker_id = "host:42:0"});
 //   for (const retort::events::ClaimedEvent& e : p.claim(100)) {
-//     if (handle(e.data.text)) p.complete(e, R"({"ok": true})");
+//     if (handle(e.data.text())) p.complete(e, R"({"ok": true})");
 //     else p.fail(e, "upstream refused");
 //   }
 //

@@ -128,7 +128,7 @@ class ColumnRef {
   // element of it contains, scalars contain equal scalars, and (at the top level only) an
   // array contains a scalar it has as an element. InvalidInput if document is not JSON.
   Condition contains(std::string_view document) const;
-  Condition contains(const JsonText& document) const { return contains(document.text); }
+  Condition contains(const JsonText& document) const { return contains(document.text()); }
   // Follows path into a JSON column (each key and index bound as a parameter).
   JsonPathRef path(std::vector<PathStep> steps) const {
     return JsonPathRef(name_, std::move(steps));

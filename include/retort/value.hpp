@@ -85,11 +85,37 @@ struct Bytes {
   bool operator==(const Bytes&) const = default;
 };
 
-// JSON document as text (jsonb/json on PostgreSQL, JSON text on SQLite). The driver sends the
-// text as is; validation belongs to the layer that accepts outside input (see json.hpp).
-struct JsonText {
-  std::string text;
-  bool operator==(const JsonText&) const = default;
+namespace detail {
+struct JsonCheck;  // retort's JSON check, the only maker of a checked JsonText
+}  // namespace detail
+
+// A JSON document as text (jsonb/json on PostgreSQL, JSON text on SQLite).
+//
+// JsonText{text} is unchecked: the repository checks it before anything is sent (syntax, UTF-8,
+// NUL bytes, nesting deeper than 2000 levels, \u0000 escapes, which jsonb cannot store) and the
+// driver refuses a NUL byte in it. JsonText::checked(text) checks once and keeps the proof; so
+// do event ingest and the repository. A checked document's text cannot change afterwards, so no
+// layer below checks it again.
+class JsonText {
+ public:
+  JsonText() = default;
+  explicit JsonText(std::string text) noexcept : text_(std::move(text)) {}
+
+  // text as a checked document. Throws InvalidInput(field, reason, byte offset) when it is not
+  // one both backends store, e.g. "malformed JSON: syntax error while parsing object key ...".
+  static JsonText checked(std::string text, std::string_view field = "json");
+
+  const std::string& text() const noexcept { return text_; }
+  // True when a check built this document (it is then valid JSON that both backends store).
+  bool is_checked() const noexcept { return checked_; }
+
+  // The same text, checked or not.
+  bool operator==(const JsonText& other) const noexcept { return text_ == other.text_; }
+
+ private:
+  friend struct detail::JsonCheck;
+  std::string text_;
+  bool checked_ = false;
 };
 
 class Value {

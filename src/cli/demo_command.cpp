@@ -68,7 +68,7 @@ std::string migrate_builtin_schema(Database& db) {
 
 // The demo's processing step: classifies an event by its type and summarises its payload.
 std::string process_event(const events::Event& e) {
-  const nlohmann::json data = nlohmann::json::parse(e.data.text, nullptr, false);
+  const nlohmann::json data = nlohmann::json::parse(e.data.text(), nullptr, false);
   nlohmann::json context = nlohmann::json::object();
   const std::string type = data.is_object() && data.contains("type") && data["type"].is_string()
                                ? data["type"].get<std::string>()

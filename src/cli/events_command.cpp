@@ -72,9 +72,9 @@ void print_events(const std::vector<Event>& found, OutputFormat format) {
 std::string pretty(const std::optional<JsonText>& doc) {
   if (!doc) return "NULL (not processed)";
   try {
-    return nlohmann::json::parse(doc->text).dump(2);
+    return nlohmann::json::parse(doc->text()).dump(2);
   } catch (const std::exception&) {
-    return doc->text;
+    return doc->text();
   }
 }
 

@@ -294,8 +294,9 @@ std::string event_line(const events::ClaimedEvent& event) {
   };
   std::string text = line.dump();
   text.pop_back();
-  text += ",\"data\":" + one_line(event.data.text);
-  text += ",\"task_context\":" + (event.task_context ? one_line(event.task_context->text) : "null");
+  text += ",\"data\":" + one_line(event.data.text());
+  text +=
+      ",\"task_context\":" + (event.task_context ? one_line(event.task_context->text()) : "null");
   text += "}";
   return text;
 }

@@ -54,8 +54,8 @@ nlohmann::json to_json(const Value& v) {
     case Value::Kind::float64:
       return v.as_double();
     case Value::Kind::json: {
-      nlohmann::json parsed = nlohmann::json::parse(v.as_json().text, nullptr, false);
-      return parsed.is_discarded() ? json_string(v.as_json().text) : parsed;
+      nlohmann::json parsed = nlohmann::json::parse(v.as_json().text(), nullptr, false);
+      return parsed.is_discarded() ? json_string(v.as_json().text()) : parsed;
     }
     default:
       return json_string(v.to_display());

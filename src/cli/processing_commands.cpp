@@ -274,7 +274,7 @@ void add_patch(CLI::App& group, Context& context, Command& run) {
       Database db = context.open_database();
       const events::Event e = db.transaction(
           [&](Session& s) { return events::EventRepository(s).merge_task_context(event, *patch); });
-      std::cout << (e.task_context ? e.task_context->text : "null") << '\n';
+      std::cout << (e.task_context ? e.task_context->text() : "null") << '\n';
       return 0;
     };
   });

@@ -62,7 +62,7 @@ double Value::as_double() const {
 
 const std::string& Value::as_text() const {
   if (const std::string* v = std::get_if<std::string>(&storage_)) return *v;
-  if (const JsonText* v = std::get_if<JsonText>(&storage_)) return v->text;
+  if (const JsonText* v = std::get_if<JsonText>(&storage_)) return v->text();
   wrong_kind(kind(), "text");
 }
 
@@ -102,7 +102,7 @@ std::string Value::to_display() const {
     }
     std::string operator()(const Uuid& v) const { return v.to_string(); }
     std::string operator()(const Timestamp& v) const { return v.to_string(); }
-    std::string operator()(const JsonText& v) const { return v.text; }
+    std::string operator()(const JsonText& v) const { return v.text(); }
   };
   return std::visit(Visitor{}, storage_);
 }

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "events/event_statements.hpp"
-#include "orm/sqlite_json.hpp"
 #include "orm/statements.hpp"
 #include "orm/writes.hpp"
 #include "retort/async_events.hpp"
@@ -36,14 +35,10 @@ asio::awaitable<Result> execute_write(Connection& c, std::string sql, std::vecto
 }  // namespace
 
 EventRepository::EventRepository(Database& db, events::EventOptions options)
-    : db_(&db), options_(options) {
-  orm::install_sqlite_json_functions();
-}
+    : db_(&db), options_(options) {}
 
 EventRepository::EventRepository(Transaction& tx, events::EventOptions options)
-    : connection_(&tx.connection()), options_(options) {
-  orm::install_sqlite_json_functions();
-}
+    : connection_(&tx.connection()), options_(options) {}
 
 asio::awaitable<EventRepository::Borrowed> EventRepository::borrow() {
   Borrowed b;
@@ -58,15 +53,9 @@ asio::awaitable<EventRepository::Borrowed> EventRepository::borrow() {
 
 asio::awaitable<Event> EventRepository::record(std::string json) {
   const ModelBase& m = event_model();
-  shared::require_size(json, "events.data", options_.max_event_bytes);
-  Event e = shared::new_event(std::move(json), options_.id_version);
-  retort::detail::ColumnValues values;
-  try {
-    values = retort::detail::insert_values(m, &e, Timestamp::now());
-  } catch (const InvalidInput&) {
-    shared::explain_refusal(e.data.text, "events.data", options_.max_event_bytes);
-    throw;
-  }
+  Event e = shared::new_event(std::move(json), "events.data", options_.max_event_bytes,
+                              options_.id_version);
+  retort::detail::ColumnValues values = retort::detail::insert_values(m, &e, Timestamp::now());
   std::string sql = retort::detail::insert_statement(m.data(), values.columns);
   Borrowed b = co_await borrow();
   Result stored = co_await execute_write(*b.connection, std::move(sql), std::move(values.values));
@@ -79,9 +68,9 @@ asio::awaitable<std::vector<Event>> EventRepository::record_many(
   const ModelBase& m = event_model();
   std::vector<Event> batch;
   batch.reserve(documents.size());
-  for (std::string& document : documents) {
-    shared::require_size(document, "events.data", options_.max_event_bytes);
-    batch.push_back(shared::new_event(std::move(document), options_.id_version));
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    batch.push_back(shared::new_event(std::move(documents[i]), fmt::format("events.data[{}]", i),
+                                      options_.max_event_bytes, options_.id_version));
   }
   if (batch.empty()) co_return batch;
   // Every event is checked (its defaults filled in) before anything is sent, as on the
@@ -90,18 +79,10 @@ asio::awaitable<std::vector<Event>> EventRepository::record_many(
   std::vector<std::size_t> columns;
   std::vector<std::vector<Value>> rows;
   rows.reserve(batch.size());
-  try {
-    for (Event& e : batch) {
-      retort::detail::ColumnValues row = retort::detail::insert_values(m, &e, now);
-      if (rows.empty()) columns = std::move(row.columns);
-      rows.push_back(std::move(row.values));
-    }
-  } catch (const InvalidInput&) {
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      shared::explain_refusal(batch[i].data.text, fmt::format("events.data[{}]", i),
-                              options_.max_event_bytes);
-    }
-    throw;
+  for (Event& e : batch) {
+    retort::detail::ColumnValues row = retort::detail::insert_values(m, &e, now);
+    if (rows.empty()) columns = std::move(row.columns);
+    rows.push_back(std::move(row.values));
   }
   std::vector<std::string> names;
   for (std::size_t index : columns) names.push_back(m.table().columns[index].name);

@@ -1,6 +1,7 @@
 // EventRepository: the event-specific queries and updates over Repository<Event>.
 #include <fmt/format.h>
 
+#include "core/json_check.hpp"
 #include "events/event_statements.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -10,18 +11,12 @@ namespace retort::events {
 EventRepository::EventRepository(Session& session, EventOptions options)
     : session_(&session), options_(options), repo_(session) {}
 
-Event EventRepository::prepare(std::string json) const {
-  return detail::new_event(std::move(json), options_.id_version);
+Event EventRepository::prepare(std::string json, std::string_view field) const {
+  return detail::new_event(std::move(json), field, options_.max_event_bytes, options_.id_version);
 }
 
 Event EventRepository::record(std::string_view json) {
-  require_size(json, "events.data");
-  try {
-    return repo_.create(prepare(std::string(json)));
-  } catch (const InvalidInput&) {
-    explain_refusal(json, "events.data");
-    throw;
-  }
+  return repo_.create(prepare(std::string(json), "events.data"));
 }
 
 std::vector<Event> EventRepository::record_many(const std::vector<std::string>& documents) {
@@ -31,29 +26,19 @@ std::vector<Event> EventRepository::record_many(const std::vector<std::string>& 
 std::vector<Event> EventRepository::record_many(std::vector<std::string>&& documents) {
   std::vector<Event> batch;
   batch.reserve(documents.size());
-  for (std::string& document : documents) {
-    require_size(document, "events.data");
-    batch.push_back(prepare(std::move(document)));
-  }
-  try {
-    repo_.create_many_in_place(batch);
-  } catch (const InvalidInput&) {
-    // The first refused document, named by its index (the field is only formatted here: the
-    // loop above is the bulk path).
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      explain_refusal(batch[i].data.text, fmt::format("events.data[{}]", i));
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    std::variant<JsonText, json::Problem> checked =
+        json::check(std::move(documents[i]), options_.max_event_bytes);
+    if (json::Problem* problem = std::get_if<json::Problem>(&checked)) {
+      // The field is only formatted here: the loop is the bulk path.
+      throw InvalidInput(fmt::format("events.data[{}]", i), problem->reason, problem->offset);
     }
-    throw;
+    Event& e = batch.emplace_back();
+    e.data = std::get<JsonText>(std::move(checked));
+    if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
   }
+  repo_.create_many_in_place(batch);
   return batch;
-}
-
-void EventRepository::require_size(std::string_view json, std::string_view field) const {
-  detail::require_size(json, field, options_.max_event_bytes);
-}
-
-void EventRepository::explain_refusal(std::string_view json, std::string_view field) const {
-  detail::explain_refusal(json, field, options_.max_event_bytes);
 }
 
 std::optional<Event> EventRepository::get(const Uuid& id) {
@@ -123,8 +108,9 @@ void EventRepository::stream(const EventFilter& filter,
 }
 
 Event EventRepository::set_task_context(const Uuid& id, std::string_view json) {
-  validate_json(json, "events.task_context", options_.max_event_bytes);
-  return repo_.update_fields(Value(id), {{"task_context", Value(JsonText{std::string(json)})}});
+  JsonText document =
+      detail::checked_document(std::string(json), "events.task_context", options_.max_event_bytes);
+  return repo_.update_fields(Value(id), {{"task_context", Value(std::move(document))}});
 }
 
 Event EventRepository::clear_task_context(const Uuid& id) {

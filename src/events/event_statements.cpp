@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json_check.hpp"
 #include "retort/error.hpp"
 #include "retort/model.hpp"
 
@@ -19,21 +20,20 @@ std::string quoted_table() {
 
 }  // namespace
 
-Event new_event(std::string json, IdVersion id_version) {
-  Event e;
-  e.data = JsonText{std::move(json)};
-  if (id_version == IdVersion::v1) e.id = Uuid::v1();
-  return e;
-}
-
-void require_size(std::string_view json, std::string_view field, std::size_t max_bytes) {
-  if (json.size() > max_bytes) validate_json(json, field, max_bytes);
-}
-
-void explain_refusal(std::string_view json, std::string_view field, std::size_t max_bytes) {
-  if (std::optional<JsonProblem> problem = check_json(json, max_bytes)) {
+JsonText checked_document(std::string json, std::string_view field, std::size_t max_bytes) {
+  std::variant<JsonText, json::Problem> checked = json::check(std::move(json), max_bytes);
+  if (json::Problem* problem = std::get_if<json::Problem>(&checked)) {
     throw InvalidInput(std::string(field), problem->reason, problem->offset);
   }
+  return std::get<JsonText>(std::move(checked));
+}
+
+Event new_event(std::string json, std::string_view field, std::size_t max_bytes,
+                IdVersion id_version) {
+  Event e;
+  e.data = checked_document(std::move(json), field, max_bytes);
+  if (id_version == IdVersion::v1) e.id = Uuid::v1();
+  return e;
 }
 
 QuerySpec find_query(const EventFilter& filter, std::size_t max_bytes) {
@@ -74,7 +74,7 @@ QuerySpec find_query(const EventFilter& filter, std::size_t max_bytes) {
 
 Statement merge_statement(Dialect dialect, const Uuid& id, std::string_view patch,
                           std::size_t max_bytes) {
-  validate_json(patch, "events.task_context", max_bytes);
+  JsonText document = checked_document(std::string(patch), "events.task_context", max_bytes);
   // One statement: the database reads and writes the row under its own lock, so concurrent
   // merges into the same event both land. SQLite's json_patch implements RFC 7386 exactly.
   const char* merged =
@@ -83,7 +83,7 @@ Statement merge_statement(Dialect dialect, const Uuid& id, std::string_view patc
           : " SET task_context = json_patch(COALESCE(task_context, '{}'), json($1)), ";
   return Statement{
       "UPDATE " + quoted_table() + merged + "updated_at = $2 WHERE id = $3" + kReturning,
-      {Value(JsonText{std::string(patch)}), Value(Timestamp::now()), Value(id)}};
+      {Value(std::move(document)), Value(Timestamp::now()), Value(id)}};
 }
 
 Event decode_event(const Row& row) {

@@ -13,25 +13,22 @@
 
 namespace retort::events::detail {
 
-// A new event holding json (not yet checked), with a v1 id when asked (v7 is the model's client
-// default, filled in on insert).
-Event new_event(std::string json, IdVersion id_version);
+// json checked once (json::check: size, NUL, UTF-8, depth, syntax, \u0000, with the byte offset),
+// as a checked JsonText that nothing below checks again; InvalidInput(field, reason, offset) when
+// it is refused.
+JsonText checked_document(std::string json, std::string_view field, std::size_t max_bytes);
 
-// InvalidInput(field) when json is over max_bytes. The size limit is the event store's own;
-// everything else about a document (UTF-8, NUL, syntax, \u0000 escapes) the repository checks
-// on its way in, so a valid document is parsed once.
-void require_size(std::string_view json, std::string_view field, std::size_t max_bytes);
-
-// After the repository refused json (its InvalidInput says what but not where): throws
-// InvalidInput(field, reason, byte offset) when check_json finds the problem; else returns.
-void explain_refusal(std::string_view json, std::string_view field, std::size_t max_bytes);
+// A new event holding json, checked here (see checked_document), with a v1 id when asked (v7 is
+// the model's client default, filled in on insert).
+Event new_event(std::string json, std::string_view field, std::size_t max_bytes,
+                IdVersion id_version);
 
 // The query find() runs for filter: conditions, order (created_at then id, in the filter's
 // direction) and limit. Throws InvalidInput for a containment document that is not JSON.
 QuerySpec find_query(const EventFilter& filter, std::size_t max_bytes);
 
 // The UPDATE of merge_task_context (RFC 7386 in the database, one statement) returning the row.
-// Throws InvalidInput for a patch that is not JSON.
+// Throws InvalidInput(field, reason, offset) for a patch that is not JSON.
 Statement merge_statement(Dialect dialect, const Uuid& id, std::string_view patch,
                           std::size_t max_bytes);
 

@@ -7,6 +7,7 @@
 #include <istream>
 #include <thread>
 
+#include "core/json_check.hpp"
 #include "core/log.hpp"
 #include "events/ingest_ledger.hpp"
 #include "events/line_reader.hpp"
@@ -72,14 +73,18 @@ class LineBatcher {
       std::string_view text = line.text;
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       if (is_blank(text)) return;
-      problem = check_json(text, options_.max_event_bytes);
-      if (!problem) {
+      // The one check of the line: the checked document is stored as it is.
+      std::variant<JsonText, json::Problem> checked =
+          json::check(std::string(text), options_.max_event_bytes);
+      if (JsonText* document = std::get_if<JsonText>(&checked)) {
         Event e;
-        e.data = JsonText{std::string(text)};
+        e.data = std::move(*document);
         if (options_.id_version == IdVersion::v1) e.id = Uuid::v1();
         batch.events.push_back(std::move(e));
         return;
       }
+      json::Problem& refused = std::get<json::Problem>(checked);
+      problem = JsonProblem{std::move(refused.reason), refused.offset};
     }
     ++report_.rejected;
     ++batch.rejected;

@@ -55,7 +55,7 @@ ClaimedEvent decode_claim(const Row& row) {
   e.data = json_of(row[1]);
   if (!row[2].is_null()) e.task_context = json_of(row[2]);
   if (!row[3].is_null())
-    e.workflow = row[3].kind() == Value::Kind::text ? row[3].as_text() : json_of(row[3]).text;
+    e.workflow = row[3].kind() == Value::Kind::text ? row[3].as_text() : json_of(row[3]).text();
   e.attempt = static_cast<int>(row[4].as_int64());
   e.max_attempts = static_cast<int>(row[5].as_int64());
   e.created_at = row[6].as_timestamp();

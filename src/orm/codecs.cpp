@@ -135,17 +135,17 @@ void decode_value(const Value& v, JsonText& out) {
       out = v.as_json();
       return;
     case Value::Kind::text:
-      out.text = v.as_text();
+      out = JsonText(v.as_text());
       return;
     // A JSON column has NUMERIC affinity on SQLite: the document 5 is stored as the integer 5.
     case Value::Kind::int64:
-      out.text = std::to_string(v.as_int64());
+      out = JsonText(std::to_string(v.as_int64()));
       return;
     case Value::Kind::float64:
-      out.text = double_text(v.as_double());
+      out = JsonText(double_text(v.as_double()));
       return;
     case Value::Kind::boolean:
-      out.text = v.as_bool() ? "true" : "false";
+      out = JsonText(v.as_bool() ? "true" : "false");
       return;
     default:
       throw UsageError(fmt::format("value is {}, not json", kind_name(v.kind())));

@@ -13,8 +13,9 @@
 #include <limits>
 #include <optional>
 
+#include "core/json_check.hpp"
+#include "core/json_semantics.hpp"
 #include "core/text.hpp"
-#include "orm/json_semantics.hpp"
 #include "retort/error.hpp"
 
 namespace retort::detail {
@@ -81,15 +82,14 @@ Value json_value(const FieldInfo& field, const schema::Column& column, Value val
   if (value.kind() != Value::Kind::json && value.kind() != Value::Kind::text) {
     wrong_kind(field, column, value);
   }
-  const std::string& text = value.as_text();
-  // A document the JSON parser accepts is valid UTF-8 without NUL bytes; only a refused one is
-  // checked as text, for the more precise message (which byte).
-  if (auto problem = orm::json::problem(text)) {
-    check_text(field, text);
-    refuse(field, *problem);
+  // A checked document (event ingest, EventRepository, JsonText::checked) is bound as it is:
+  // the check happened once, where the document came in.
+  if (value.kind() == Value::Kind::json && value.as_json().is_checked()) return value;
+  std::variant<JsonText, json::Problem> checked = json::check(value.as_text());
+  if (json::Problem* problem = std::get_if<json::Problem>(&checked)) {
+    throw InvalidInput(field.label, problem->reason, problem->offset);
   }
-  if (value.kind() == Value::Kind::json) return value;
-  return JsonText{text};
+  return std::get<JsonText>(std::move(checked));
 }
 
 Value uuid_value(const FieldInfo& field, const schema::Column& column, Value value) {
@@ -223,19 +223,22 @@ std::string json_of(const FieldInfo& field, const Value& value) {
     case Value::Kind::float64: {
       double d = value.as_double();
       if (!std::isfinite(d)) refuse(field, "JSON has no NaN or infinity");
-      return orm::json::Json(d).dump();
+      return json::Json(d).dump();
     }
     case Value::Kind::text:
       check_text(field, value.as_text());
-      return orm::json::Json(value.as_text()).dump();
+      return json::Json(value.as_text()).dump();
     case Value::Kind::json:
-      check_text(field, value.as_text());
-      if (auto problem = orm::json::problem(value.as_text())) refuse(field, *problem);
+      if (!value.as_json().is_checked()) {
+        if (std::optional<json::Problem> problem = json::find_problem(value.as_text())) {
+          throw InvalidInput(field.label, problem->reason, problem->offset);
+        }
+      }
       return value.as_text();
     case Value::Kind::uuid:
-      return orm::json::Json(value.as_uuid().to_string()).dump();
+      return json::Json(value.as_uuid().to_string()).dump();
     case Value::Kind::timestamp:
-      return orm::json::Json(value.as_timestamp().to_string()).dump();
+      return json::Json(value.as_timestamp().to_string()).dump();
     case Value::Kind::bytes:
       break;
   }
@@ -251,7 +254,7 @@ bool is_unset(const schema::Column& column, const Value& value) {
     case Value::Kind::timestamp:
       return value.as_timestamp().micros() == 0;
     case Value::Kind::json:
-      return value.as_json().text.empty();
+      return value.as_json().text().empty();
     case Value::Kind::int64:
       return column.identity && value.as_int64() == 0;
     default:

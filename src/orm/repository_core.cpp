@@ -4,7 +4,6 @@
 #include "orm/column_values.hpp"
 #include "orm/model_data.hpp"
 #include "orm/sql_builder.hpp"
-#include "orm/sqlite_json.hpp"
 #include "orm/statements.hpp"
 #include "orm/writes.hpp"
 #include "retort/ddl.hpp"
@@ -97,7 +96,6 @@ SqlBuilder update_statement(const ModelData& data, Dialect dialect, const Column
 
 RepositoryCore::RepositoryCore(Session& session, const ModelBase& model)
     : session_(&session), model_(&model) {
-  orm::install_sqlite_json_functions();
   if (model.data().key_columns.empty()) {
     throw UsageError(fmt::format("Repository: model {} has no primary key", model.table().name));
   }
@@ -349,7 +347,6 @@ void FinderBase::stream_rows(RowSink sink, void* context) const {
 }  // namespace detail
 
 void create_all(Session& session, const schema::MetaData& metadata) {
-  orm::install_sqlite_json_functions();
   ddl::Options options;
   options.if_not_exists = true;
   for (const std::string& statement :

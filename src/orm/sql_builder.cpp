@@ -5,16 +5,17 @@
 // - NULLs sort last ascending and first descending (explicit NULLS LAST/FIRST);
 // - LIKE is case-sensitive (SQLite's LIKE is not, so SQLite gets the pattern as a GLOB);
 // - JSON filters use jsonb operators and strict jsonpath on PostgreSQL, and retort's SQLite
-//   functions (sqlite_json.cpp) that implement the same semantics.
+//   functions (driver/sqlite/sqlite_json_functions.cpp) that implement the same semantics.
 #include "orm/sql_builder.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "core/json_check.hpp"
+#include "core/json_semantics.hpp"
 #include "core/text.hpp"
 #include "orm/column_values.hpp"
-#include "orm/json_semantics.hpp"
 #include "retort/connection.hpp"
 #include "retort/error.hpp"
 
@@ -80,7 +81,7 @@ std::string jsonpath(const std::vector<PathStep>& path) {
   std::string out = "strict $";
   for (const PathStep& step : path) {
     if (!step.is_index()) {
-      out += "." + orm::json::Json(step.key()).dump();
+      out += "." + json::Json(step.key()).dump();
     } else if (step.index() >= 0) {
       out += fmt::format("[{}]", std::min(step.index(), kBeyond));
     } else if (step.index() == -1) {
@@ -267,13 +268,15 @@ std::string SqlBuilder::json_contains(const Node& node) {
   if (!is_json(data_.table.columns[index].type)) {
     throw UsageError("contains() needs a JSON column; " + field.label + " is not");
   }
-  const std::string& document = node.values.at(0).as_text();
-  text::require_valid_text(document, field.label);
-  if (auto problem = orm::json::problem(document)) throw InvalidInput(field.label, *problem);
-  if (dialect_ == Dialect::sqlite) {
-    return fmt::format("retort_json_contains({}, {})", column(index), bind(JsonText{document}));
+  std::variant<JsonText, json::Problem> checked = json::check(node.values.at(0).as_text());
+  if (json::Problem* problem = std::get_if<json::Problem>(&checked)) {
+    throw InvalidInput(field.label, problem->reason, problem->offset);
   }
-  return fmt::format("{} @> {}::jsonb", json_target(index, {}), bind(JsonText{document}));
+  JsonText& document = std::get<JsonText>(checked);
+  if (dialect_ == Dialect::sqlite) {
+    return fmt::format("retort_json_contains({}, {})", column(index), bind(std::move(document)));
+  }
+  return fmt::format("{} @> {}::jsonb", json_target(index, {}), bind(std::move(document)));
 }
 
 // The JSON value at path. SQLite: retort_json_get with each step bound (TEXT a key, INTEGER an

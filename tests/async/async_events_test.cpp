@@ -23,10 +23,10 @@ using events::EventFilter;
 
 void expect_same(const Event& a, const Event& b) {
   EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.data.text, b.data.text);
+  EXPECT_EQ(a.data.text(), b.data.text());
   EXPECT_EQ(a.task_context.has_value(), b.task_context.has_value());
   if (a.task_context && b.task_context) {
-    EXPECT_EQ(a.task_context->text, b.task_context->text);
+    EXPECT_EQ(a.task_context->text(), b.task_context->text());
   }
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.updated_at, b.updated_at);
@@ -82,7 +82,7 @@ TEST_P(AsyncEventsTest, EveryCallMatchesTheBlockingStore) {
     batch = co_await events.record_many(documents);
   });
   ASSERT_EQ(batch.size(), 5u);
-  EXPECT_EQ(batch.front().data.text, R"({"type": "ticket.updated", "id": 2})");
+  EXPECT_EQ(batch.front().data.text(), R"({"type": "ticket.updated", "id": 2})");
   EXPECT_EQ(rows(), 6);
   std::optional<Event> stored = blocking_get(first.id);
   ASSERT_TRUE(stored);
@@ -92,7 +92,7 @@ TEST_P(AsyncEventsTest, EveryCallMatchesTheBlockingStore) {
     ASSERT_TRUE(b) << e.id.to_string();
     // record_many returns the documents as given (as the blocking one does); PostgreSQL's
     // jsonb stores them normalized.
-    EXPECT_EQ(nlohmann::json::parse(b->data.text), nlohmann::json::parse(e.data.text));
+    EXPECT_EQ(nlohmann::json::parse(b->data.text()), nlohmann::json::parse(e.data.text()));
     EXPECT_EQ(b->created_at, e.created_at);
     EXPECT_FALSE(b->task_context);
   }
@@ -109,7 +109,7 @@ TEST_P(AsyncEventsTest, EveryCallMatchesTheBlockingStore) {
     missing = co_await events.get(Uuid::v7());
   });
   ASSERT_TRUE(merged.task_context);
-  EXPECT_EQ(nlohmann::json::parse(merged.task_context->text),
+  EXPECT_EQ(nlohmann::json::parse(merged.task_context->text()),
             nlohmann::json::parse(R"({"classification": "shipping", "score": 0.5})"));
   ASSERT_TRUE(got);
   expect_same(merged, *got);
@@ -272,7 +272,7 @@ TEST_P(AsyncEventsTest, ConcurrentMergesKeepEveryKey) {
   EXPECT_EQ(merged_, 200);
   std::optional<Event> merged = blocking_get(target.id);
   ASSERT_TRUE(merged && merged->task_context);
-  const nlohmann::json context = nlohmann::json::parse(merged->task_context->text);
+  const nlohmann::json context = nlohmann::json::parse(merged->task_context->text());
   EXPECT_EQ(context.size(), 200u);
   EXPECT_EQ(context.at("k199"), 199);
 }

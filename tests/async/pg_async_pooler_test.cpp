@@ -87,7 +87,7 @@ TEST_F(AsyncPoolerTest, EventStoreThroughPgBouncer) {
       direct.transaction([&](Session& s) { return events::EventRepository(s).get(stored.id); });
   ASSERT_TRUE(blocking);
   EXPECT_EQ(blocking->created_at, stored.created_at);
-  EXPECT_EQ(blocking->task_context->text, stored.task_context->text);
+  EXPECT_EQ(blocking->task_context->text(), stored.task_context->text());
 }
 
 }  // namespace

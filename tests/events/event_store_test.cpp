@@ -105,7 +105,7 @@ TEST_P(EventStoreTest, RecordFillsIdAndTimestamps) {
   EXPECT_EQ(e.created_at, e.updated_at);
   EXPECT_FALSE(e.task_context.has_value());
   Event again = tx([&](EventRepository& r) { return r.get_required(e.id); });
-  EXPECT_EQ(Json::parse(again.data.text), Json::parse(R"({"type": "ticket.created", "n": 1})"));
+  EXPECT_EQ(Json::parse(again.data.text()), Json::parse(R"({"type": "ticket.created", "n": 1})"));
   EXPECT_EQ(again.created_at, e.created_at);
 
   db().transaction([](Session& s) {
@@ -135,7 +135,7 @@ TEST_P(EventStoreTest, RecordManyNamesTheRefusedDocument) {
   const std::vector<Event> stored =
       tx([&](EventRepository& r) { return r.record_many(std::move(good)); });
   ASSERT_EQ(stored.size(), 2u);
-  EXPECT_EQ(Json::parse(stored[1].data.text), Json::parse(R"({"n": 2})"));
+  EXPECT_EQ(Json::parse(stored[1].data.text()), Json::parse(R"({"n": 2})"));
   EXPECT_EQ(stored[0].id.version(), 7);
   EXPECT_EQ(rows(), 2);
 }
@@ -187,7 +187,7 @@ TEST_P(EventStoreTest, HostileStringsAreStoredAndMatchedVerbatim) {
 
   tx([&](EventRepository& r) {
     Event got = r.get_required(e.id);
-    EXPECT_EQ(Json::parse(got.data.text), doc);
+    EXPECT_EQ(Json::parse(got.data.text()), doc);
     EXPECT_EQ(ids(r.find_containing(Json{{nasty_key, nasty_value}}.dump())), ids({e}));
     EXPECT_TRUE(r.find_containing(Json{{nasty_key, "v'"}}.dump()).empty());
     EXPECT_EQ(ids(r.find_by_path({nasty_key}, Value(nasty_value))), ids({e}));
@@ -196,7 +196,7 @@ TEST_P(EventStoreTest, HostileStringsAreStoredAndMatchedVerbatim) {
     exists.path = {"nested", "$.a[0]"};
     EXPECT_EQ(ids(r.find(exists)), ids({e}));
     Event merged = r.merge_task_context(e.id, Json{{nasty_key, {{"'", nasty_value}}}}.dump());
-    EXPECT_EQ(Json::parse(merged.task_context->text), (Json{{nasty_key, {{"'", nasty_value}}}}));
+    EXPECT_EQ(Json::parse(merged.task_context->text()), (Json{{nasty_key, {{"'", nasty_value}}}}));
     return 0;
   });
   EXPECT_EQ(rows(), 2);
@@ -325,7 +325,7 @@ TEST_P(EventStoreTest, MergePatchFollowsRfc7386InTheDatabase) {
       return r.merge_task_context(e.id, c.patch);
     });
     ASSERT_TRUE(patched.task_context.has_value());
-    EXPECT_EQ(Json::parse(patched.task_context->text), Json::parse(c.after))
+    EXPECT_EQ(Json::parse(patched.task_context->text()), Json::parse(c.after))
         << c.before << " + " << c.patch;
   }
   // A NULL task_context is patched as {}.
@@ -333,7 +333,7 @@ TEST_P(EventStoreTest, MergePatchFollowsRfc7386InTheDatabase) {
   Event merged = tx([&](EventRepository& r) {
     return r.merge_task_context(fresh.id, R"({"a": {"b": 1, "c": null}})");
   });
-  EXPECT_EQ(Json::parse(merged.task_context->text), Json::parse(R"({"a": {"b": 1}})"));
+  EXPECT_EQ(Json::parse(merged.task_context->text()), Json::parse(R"({"a": {"b": 1}})"));
   EXPECT_GE(merged.updated_at, fresh.updated_at);
   EXPECT_EQ(merged.created_at, fresh.created_at);
   EXPECT_THROW(tx([](EventRepository& r) { return r.merge_task_context(Uuid::v7(), "{}"); }),
@@ -442,7 +442,7 @@ TEST_P(EventStoreTest, EightThreadsWritingAtOnce) {
   EXPECT_EQ(rows(), 1 + kThreads * kEach);
   // Every merge landed: no lost update.
   Event after = tx([&](EventRepository& r) { return r.get_required(shared.id); });
-  EXPECT_EQ(Json::parse(after.task_context->text).size(),
+  EXPECT_EQ(Json::parse(after.task_context->text()).size(),
             static_cast<std::size_t>(kThreads * kEach));
 }
 

@@ -96,7 +96,7 @@ TEST_P(Processing, ClaimTakesOldestFirstAndNeverTheSameEventTwice) {
   EXPECT_EQ(first[0].attempt, 1);
   EXPECT_EQ(first[0].workflow, "ticket");
   EXPECT_EQ(first[0].max_attempts, 5);
-  EXPECT_EQ(Json::parse(first[0].data.text)["n"], 0);
+  EXPECT_EQ(Json::parse(first[0].data.text())["n"], 0);
   EXPECT_TRUE(b.claim(10).empty());
   EXPECT_EQ(count_status("running"), 5);
 }
@@ -489,11 +489,11 @@ TEST_P(ListOrder, NewestFirstShowsTheLastStoredOfOneBatchFirst) {
   const auto newest = db.transaction(
       [](Session& s) { return EventRepository(s).find({.limit = 2, .newest_first = true}); });
   ASSERT_EQ(newest.size(), 2u);
-  EXPECT_EQ(nlohmann::json::parse(newest[0].data.text)["n"], 10);
-  EXPECT_EQ(nlohmann::json::parse(newest[1].data.text)["n"], 9);
+  EXPECT_EQ(nlohmann::json::parse(newest[0].data.text())["n"], 10);
+  EXPECT_EQ(nlohmann::json::parse(newest[1].data.text())["n"], 9);
   const auto oldest = db.transaction(
       [](Session& s) { return EventRepository(s).find({.limit = 1, .newest_first = false}); });
-  EXPECT_EQ(nlohmann::json::parse(oldest.at(0).data.text)["n"], 1);
+  EXPECT_EQ(nlohmann::json::parse(oldest.at(0).data.text())["n"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, ListOrder,

@@ -70,7 +70,7 @@ struct TableShapeName {
 };
 
 inline std::string json_text(const Value& v) {
-  return v.kind() == Value::Kind::json ? v.as_json().text : v.as_text();
+  return v.kind() == Value::Kind::json ? v.as_json().text() : v.as_text();
 }
 
 // A database of either dialect with the built-in migrations applied, and its URL as text for

@@ -128,17 +128,17 @@ TEST_F(ProcessingOnTheOriginalTable, WorkflowTypeIsTheRoutingKeyAndResultsAreWri
   ASSERT_EQ(bills.size(), 10u);
   for (const ClaimedEvent& e : bills) {
     EXPECT_EQ(e.workflow, "billing");
-    EXPECT_EQ(Json::parse(e.data.text)["n"].get<int>() % 2, 0) << e.data.text;
+    EXPECT_EQ(Json::parse(e.data.text())["n"].get<int>() % 2, 0) << e.data.text();
   }
   Processor tickets(db_, {.worker_id = "o:2:0", .workflow = "ticket.created"});
   const std::vector<ClaimedEvent> claimed = tickets.claim(100);
   ASSERT_EQ(claimed.size(), 10u);
   for (const ClaimedEvent& e : claimed) {
-    EXPECT_EQ(Json::parse(e.data.text)["n"].get<int>() % 2, 1) << e.data.text;
+    EXPECT_EQ(Json::parse(e.data.text())["n"].get<int>() % 2, 1) << e.data.text();
   }
   // Oldest first by the original's created_at (timestamp without time zone).
-  EXPECT_EQ(Json::parse(bills.front().data.text)["n"], 2);
-  EXPECT_EQ(Json::parse(claimed.front().data.text)["n"], 1);
+  EXPECT_EQ(Json::parse(bills.front().data.text())["n"], 2);
+  EXPECT_EQ(Json::parse(claimed.front().data.text())["n"], 1);
 
   // Results into the json task_context, failures with their backoff.
   std::vector<Completion> completions;

@@ -106,7 +106,7 @@ TEST_F(ServerRestart, WorkersReconnectFinishAndCommitOneResultPerEvent) {
       executions.record(e);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       return HandlerResult{
-          Json{{"n", Json::parse(e.data.text)["n"]}, {"attempt", e.attempt}}.dump()};
+          Json{{"n", Json::parse(e.data.text())["n"]}, {"attempt", e.attempt}}.dump()};
     });
   }
   for (auto& w : workers) runners.emplace_back([&w] { w->run(); });

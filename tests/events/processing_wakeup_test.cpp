@@ -128,7 +128,7 @@ TEST_P(Reconnect, WorkerCarriesOnWhenTheServerTerminatesItsConnections) {
   w.handle_any([&](const ClaimedEvent& e) {
     ++executions;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    return HandlerResult{Json{{"n", Json::parse(e.data.text)["n"]}}.dump()};
+    return HandlerResult{Json{{"n", Json::parse(e.data.text())["n"]}}.dump()};
   });
   std::thread runner([&] { w.run(); });
   std::int64_t terminated = 0;

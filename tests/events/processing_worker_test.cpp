@@ -52,11 +52,11 @@ TEST_P(WorkerInProcess, HandlersPerRoutingKeyRetriesAndDeadLetters) {
   std::atomic<int> calls{0};
   w.handle("a", [&](const ClaimedEvent& e) {
     ++calls;
-    return HandlerResult{Json{{"h", "a"}, {"n", Json::parse(e.data.text)["n"]}}.dump()};
+    return HandlerResult{Json{{"h", "a"}, {"n", Json::parse(e.data.text())["n"]}}.dump()};
   });
   w.handle("b", [&](const ClaimedEvent& e) -> HandlerResult {
     ++calls;
-    if (Json::parse(e.data.text)["n"].get<int>() % 2 == 1) throw std::runtime_error("odd b");
+    if (Json::parse(e.data.text())["n"].get<int>() % 2 == 1) throw std::runtime_error("odd b");
     return {R"({"h": "b"})", ContextWrite::merge_patch};
   });
   w.run();

@@ -119,7 +119,7 @@ void check_store(const retort::events::PathQuery& query) {
   if (query.equals) {
     const retort::Value& v = *query.equals;
     if (v.kind() == retort::Value::Kind::json) {
-      value = v.as_json().text;
+      value = v.as_json().text();
     } else {
       const std::string& text = v.as_text();
       if (!retort::text::is_valid_text(text)) return;  // no event can hold it

@@ -77,7 +77,7 @@ TEST_P(HostileInputTest, JsonKeysValuesAndPathsAreMatchedVerbatim) {
       EXPECT_EQ(events.count(col("data").path({text}).exists()), 1) << text;
       std::optional<Event> found = events.find(col("data").path({"plain"}) == text).first();
       ASSERT_TRUE(found.has_value());
-      EXPECT_EQ(nlohmann::json::parse(found->data.text)["plain"], text);
+      EXPECT_EQ(nlohmann::json::parse(found->data.text())["plain"], text);
     }
   });
   EXPECT_EQ(rows("events"), static_cast<std::int64_t>(kHostile.size()));

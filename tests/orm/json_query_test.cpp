@@ -48,7 +48,7 @@ class JsonQueryTest : public OrmTest {
     return tx([&](Session& s) {
       Rows out;
       for (const Event& e : Repository<Event>(s).find(where).all()) {
-        out.insert(nlohmann::json::parse(e.task_context->text)["i"].get<int>());
+        out.insert(nlohmann::json::parse(e.task_context->text())["i"].get<int>());
       }
       return out;
     });
@@ -199,7 +199,7 @@ std::vector<Rows> answers(Dialect dialect, const std::vector<std::string>& docs,
     for (const Condition& filter : filters) {
       Rows& rows = out.emplace_back();
       for (const Event& e : events.find(filter).all()) {
-        rows.insert(nlohmann::json::parse(e.task_context->text)["i"].get<int>());
+        rows.insert(nlohmann::json::parse(e.task_context->text())["i"].get<int>());
       }
     }
     return out;

@@ -150,7 +150,7 @@ TEST_P(RepositoryTest, CreateManyStoresEveryRowInOneBulkWrite) {
   tx([&](Session& s) {
     std::optional<Event> got = Repository<Event>(s).get(stored[7].id);
     ASSERT_TRUE(got.has_value());
-    EXPECT_TRUE(same_json(got->data.text, R"({"i": 7})"));
+    EXPECT_TRUE(same_json(got->data.text(), R"({"i": 7})"));
   });
 }
 

@@ -188,11 +188,15 @@ EncodedParams encode_params(std::span<const Value> params) {
         // Unknown type so the same value fits timestamptz and timestamp columns.
         out.add(oid::unknown, keep(value.as_timestamp().to_string()), 0, 0);
         break;
-      case Value::Kind::json:
-        text::require_valid_parameter(value.as_json().text, i);
+      case Value::Kind::json: {
+        const JsonText& document = value.as_json();
+        // A checked document holds no NUL (the check proved it); an unchecked one travels as a
+        // C string too, so a NUL would cut it short.
+        if (!document.is_checked()) text::require_valid_parameter(document.text(), i);
         // Unknown type: json and jsonb columns both accept it.
-        out.add(oid::unknown, value.as_json().text.c_str(), 0, 0);
+        out.add(oid::unknown, document.text().c_str(), 0, 0);
         break;
+      }
     }
   }
   return out;
@@ -299,8 +303,9 @@ void append_copy_field(std::string& out, const Value& value, std::string_view fi
       out += value.as_timestamp().to_string();
       break;
     case Value::Kind::json:
-      text::require_valid_text(value.as_json().text, field);
-      append_copy_escaped(out, value.as_json().text);
+      // A checked document is valid UTF-8 without NUL (the check proved it).
+      if (!value.as_json().is_checked()) text::require_valid_text(value.as_json().text(), field);
+      append_copy_escaped(out, value.as_json().text());
       break;
   }
 }

@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "driver/sqlite/sqlite_errors.hpp"
+#include "driver/sqlite/sqlite_json_functions.hpp"
 
 namespace retort::driver::sqlite {
 namespace {
@@ -80,6 +81,12 @@ std::shared_ptr<SqliteDb> SqliteDb::open(const std::string& path,
   if (rc != SQLITE_OK) {
     const char* message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     throw_open_error(path, open_failure_reason(path, message));
+  }
+  // Per connection, not sqlite3_auto_extension: the program's own SQLite connections stay as
+  // SQLite made them.
+  if (int registered = register_json_functions(raw); registered != SQLITE_OK) {
+    throw_open_error(path, fmt::format("cannot register retort's JSON functions: {}",
+                                       sqlite3_errstr(registered)));
   }
   try {
     configure(*db, path == ":memory:", options);

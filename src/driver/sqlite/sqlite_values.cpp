@@ -59,7 +59,7 @@ int bind_value(sqlite3_stmt* stmt, int slot, const Value& value) {
     case Value::Kind::timestamp:
       return bind_timestamp(stmt, slot, value.as_timestamp());
     case Value::Kind::json:
-      return bind_text(stmt, slot, value.as_json().text, kStatic);
+      return bind_text(stmt, slot, value.as_json().text(), kStatic);
   }
   return SQLITE_MISUSE;  // unreachable: every kind is handled above
 }
@@ -124,7 +124,7 @@ void check_text_params(std::span<const Value> params) {
     if (value.kind() == Value::Kind::text) {
       text = value.as_text();
     } else if (value.kind() == Value::Kind::json) {
-      text = value.as_json().text;
+      text = value.as_json().text();
     } else {
       continue;
     }

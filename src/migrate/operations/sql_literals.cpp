@@ -97,7 +97,7 @@ std::string value_literal(const Value& value, Dialect dialect) {
     case Value::Kind::timestamp:
       return retort::ddl::string_literal(value.as_timestamp().to_string());
     case Value::Kind::json:
-      return retort::ddl::string_literal(value.as_json().text);
+      return retort::ddl::string_literal(value.as_json().text());
   }
   return "NULL";
 }

@@ -1,5 +1,5 @@
-// JSON comparisons with PostgreSQL jsonb semantics, for SQLite (application-defined functions)
-// and for checking documents before they are sent.
+// JSON comparisons with PostgreSQL jsonb semantics, for SQLite (application-defined functions).
+// (Checking a document before it is sent is core/json_check.hpp's.)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,16 +8,12 @@
 #include <string>
 #include <string_view>
 
-namespace retort::orm::json {
+namespace retort::json {
 
 using Json = nlohmann::json;
 
 // Parses text; on failure returns nullopt and sets *error (when given) to why.
 std::optional<Json> parse(std::string_view text, std::string* error = nullptr);
-
-// Why text would not be accepted as a jsonb document by PostgreSQL, or nullopt if it would be:
-// malformed JSON, or a \u0000 escape in a string or key (jsonb cannot hold NUL).
-std::optional<std::string> problem(std::string_view text);
 
 // jsonb's `doc @> pattern`: objects contain objects whose keys they have with contained
 // values; arrays contain arrays whose every element some element of theirs contains; scalars
@@ -27,4 +23,4 @@ bool contains(const Json& doc, const Json& pattern);
 // jsonb equality: numbers by value (1 == 1.0), objects by content, arrays in order.
 bool equal(const Json& a, const Json& b);
 
-}  // namespace retort::orm::json
+}  // namespace retort::json

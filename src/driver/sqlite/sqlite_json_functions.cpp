@@ -6,19 +6,18 @@
 //   retort_json_get(doc, step, ...)      the JSON text at the path (TEXT steps are object keys,
 //                                        INTEGER steps array indexes), NULL where there is none
 //   retort_json_equal(a, b)              1 if the documents are equal as jsonb values
-// They are registered on every SQLite connection through sqlite3_auto_extension, installed by a
-// static initializer of this file; the repository references install_sqlite_json_functions() so
-// the linker keeps the file (and its initializer) in every program that uses models.
-#include "orm/sqlite_json.hpp"
+// They are registered on each connection retort opens (SqliteDb::open), not for the whole
+// process: a program's other SQLite connections are left as SQLite made them.
+#include "driver/sqlite/sqlite_json_functions.hpp"
 
 #include <sqlite3.h>
 
 #include <memory>
 #include <string>
 
-#include "orm/json_semantics.hpp"
+#include "core/json_semantics.hpp"
 
-namespace retort::orm {
+namespace retort::driver::sqlite {
 namespace {
 
 using json::Json;
@@ -101,7 +100,9 @@ void json_get(sqlite3_context* context, int argc, sqlite3_value** argv) {
   }
 }
 
-int register_functions(sqlite3* db, const char**, const sqlite3_api_routines*) {
+}  // namespace
+
+int register_json_functions(sqlite3* db) noexcept {
   // Deterministic and innocuous: usable in indexes, CHECKs and views, like json_extract.
   constexpr int kFlags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   int rc = sqlite3_create_function_v2(db, "retort_json_contains", 2, kFlags, nullptr,
@@ -117,15 +118,4 @@ int register_functions(sqlite3* db, const char**, const sqlite3_api_routines*) {
   return rc;
 }
 
-// Installed before main(), so every connection the program opens has the functions.
-[[maybe_unused]] const bool kInstalled = (install_sqlite_json_functions(), true);
-
-}  // namespace
-
-void install_sqlite_json_functions() noexcept {
-  // The one signature sqlite3_auto_extension takes; SQLite calls it with the real one.
-  // Registering the same entry point twice is a no-op.
-  sqlite3_auto_extension(reinterpret_cast<void (*)()>(&register_functions));
-}
-
-}  // namespace retort::orm
+}  // namespace retort::driver::sqlite

@@ -1,16 +1,10 @@
 // jsonb containment and equality, written after PostgreSQL's JsonbDeepContains
 // (src/backend/utils/adt/jsonb_util.c) so SQLite gives the same answers.
-#include "orm/json_semantics.hpp"
-
-#include <simdjson.h>
+#include "core/json_semantics.hpp"
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
-#include "core/text.hpp"
-
-namespace retort::orm::json {
+namespace retort::json {
 namespace {
 
 bool is_container(const Json& j) {
@@ -65,27 +59,6 @@ std::optional<Json> parse(std::string_view text, std::string* error) {
   }
 }
 
-std::optional<std::string> problem(std::string_view text) {
-  // simdjson answers the common case (valid) several times faster than building a DOM; only
-  // when it refuses does nlohmann decide and explain (it also takes numbers simdjson cannot
-  // represent, which PostgreSQL's numeric can).
-  // The depth first, by a byte scan, before a parser builds anything (memory stays
-  // proportional to the text); shorter text than the limit cannot be nested deeper.
-  if (text.size() > text::kMaxJsonDepth) {
-    if (auto at = text::find_excess_json_nesting(text)) {
-      return fmt::format("JSON nested deeper than {} levels (byte {})", text::kMaxJsonDepth, *at);
-    }
-  }
-  thread_local simdjson::dom::parser parser;
-  if (parser.parse(text.data(), text.size()).error() != simdjson::SUCCESS) {
-    std::string error;
-    if (!parse(text, &error)) return "not valid JSON (" + error + ")";
-  }
-  if (text::find_json_nul_escape(text))
-    return "JSON text holds \\u0000, which PostgreSQL's jsonb cannot store";
-  return std::nullopt;
-}
-
 bool contains(const Json& doc, const Json& pattern) {
   // jsonb stores a top-level scalar as a one-element "raw scalar" array; an object is never
   // compared with anything but an object.
@@ -115,4 +88,4 @@ bool equal(const Json& a, const Json& b) {
   return scalar_equal(a, b);
 }
 
-}  // namespace retort::orm::json
+}  // namespace retort::json
