@@ -169,12 +169,14 @@ medians() {
 }
 
 # hf DIR RUNS WARMUP CMD...: one hyperfine invocation (-N, in DIR) of every CMD, RUNS runs each
-# after WARMUP warm-ups; prints "median-seconds<TAB>command" for each, in the order given.
+# after WARMUP warm-ups; prints "median-seconds<TAB>command<TAB>mean user+system seconds" for
+# each, in the order given (CPU time: less disturbed than elapsed time by other work on the
+# machine, which delays a process more than it lengthens it).
 hf() {
   local dir=$1 runs=$2 warmup=$3
   shift 3
   (cd "$dir" && hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$WORK/h.json" "$@" >/dev/null 2>&1)
-  $PY -c 'import json,sys; [print("%r\t%s" % (r["median"], r["command"])) for r in json.load(open(sys.argv[1]))["results"]]' "$WORK/h.json"
+  $PY -c 'import json,sys; [print("%r\t%s\t%r" % (r["median"], r["command"], r["user"] + r["system"])) for r in json.load(open(sys.argv[1]))["results"]]' "$WORK/h.json"
 }
 median_of() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 spread_of() { printf '%s–%s' "$(printf '%s\n' "$@" | sort -g | head -n1)" "$(printf '%s\n' "$@" | sort -g | tail -n1)"; }
@@ -221,16 +223,17 @@ if want startup; then
   "${cxx:-c++}" -std=c++20 ${cxxflags:--O3 -DNDEBUG} -o "$WORK/hello" "$WORK/hello.cpp"
   cmds=("$WORK/hello" /bin/true "$RETORT --version")
   declare -A times=()
-  ratios=() true_ratios=()
+  ratios=() true_ratios=() cpu_ratios=()
   for ((i = 0; i < REPEAT; i++)); do
     k=$((i % 3))
     order=("${cmds[@]:k}" "${cmds[@]:0:k}")
-    declare -A round=()
-    while IFS=$'\t' read -r med cmd; do round[$cmd]=$med; done < <(hf "$WORK" "$RUNS" 10 "${order[@]}")
+    declare -A round=() cpu=()
+    while IFS=$'\t' read -r med cmd c; do round[$cmd]=$med cpu[$cmd]=$c; done < <(hf "$WORK" "$RUNS" 10 "${order[@]}")
     for c in "${cmds[@]}"; do times[$c]+="${round[$c]} "; done
     ratios+=("$(ratio "${round[${cmds[2]}]}" "${round[${cmds[0]}]}")")
     true_ratios+=("$(ratio "${round[/bin/true]}" "${round[${cmds[0]}]}")")
-    unset round
+    cpu_ratios+=("$(ratio "${cpu[${cmds[2]}]}" "${cpu[${cmds[0]}]}")")
+    unset round cpu
   done
   # shellcheck disable=SC2086 # the lists are words
   {
@@ -243,7 +246,8 @@ if want startup; then
   [[ $ok == yes ]] || MISSED=1
   row "--version vs C++ hello-world (x hello)" "$(printf %.5f "$t_retort")" "$(printf %.5f "$t_hello")" "$r" "<= 1.5" "$ok"
   row "  (/bin/true vs the hello-world)" "" "$(printf %.5f "$t_true")" "$(printf %.3f "$(median_of "${true_ratios[@]}")")" "" ""
-  echo "  per-round ratios (retort/hello): ${ratios[*]}"
+  row "  (CPU time, user+system, x hello)" "" "" "$(printf %.3f "$(median_of "${cpu_ratios[@]}")")" "" ""
+  echo "  per-round ratios (retort/hello): ${ratios[*]}; CPU time: ${cpu_ratios[*]}"
 fi
 
 if want current; then
