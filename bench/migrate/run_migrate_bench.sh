@@ -3,20 +3,28 @@
 # one run. Prints a table of times and ratios and checks the issue's targets.
 #
 #   bench/migrate/run_migrate_bench.sh --url URL [--retort PATH] [--repeat R] [--only LIST]
-#                                      [--out FILE] [--keep]
+#                                      [--runs RUNS] [--out FILE] [--keep]
 #
 #   URL      a libpq URL of a server we may create schemas on (default: $RETORT_TEST_PG_URL;
 #            `./dev pg bench/migrate/run_migrate_bench.sh` gives a throwaway cluster)
 #   PATH     the retort binary (default: build/retort, a release build: ./dev build)
-#   LIST     current,heads,upgrade,downgrade (default: all)
+#   LIST     startup,current,sqlite,heads,upgrade,downgrade (default: all; startup, sqlite and
+#            heads need no server, and no --url when only they are chosen)
 #
 # Projects are generated side by side: Alembic's by /work/shared/anchors/alembic/gen_chain.py
 # (N revisions r00000.., each op.create_table of one table), retort's by gen_retort_chain.py (the
 # same ids, the same DDL as Alembic emits). Each tool works in a schema of its own.
 #
-#   current    `current` with the version table at the head of 500 revisions; hyperfine medians.
-#              target: retort <= 1/30 of Alembic
-#   heads      `heads` on 3,000 and 5,000 revisions (no database); target: <= 1/50 of Alembic
+#   startup    `retort --version` against a C++ hello-world built here with the same compiler and
+#              flags (linked to the shared libstdc++), and /bin/true: R rounds, each one hyperfine
+#              invocation running all three (-N, RUNS runs each, the order rotating); the ratio is
+#              the median of the rounds' median ratios. target: retort <= 1.5x the hello-world
+#   current    `current` with the version table at the head of 500 revisions (PostgreSQL);
+#              hyperfine medians. target: retort <= 1/30 of Alembic
+#   sqlite     `current` on a 500-revision project with a SQLite database, stamped at the head,
+#              R paired rounds (RUNS runs of retort, 3 of Alembic). target: <= 1/50 of Alembic
+#   heads      `heads` on 3,000 and 5,000 revisions (no database), paired rounds as sqlite.
+#              target: <= 1/50 of Alembic
 #   upgrade    `upgrade head` of 500 table-creating revisions on a fresh schema, against psql -f of
 #              the SQL retort prints with `upgrade head --sql` (the same statements: SET, BEGIN,
 #              CREATE TABLE, version-table change, history insert, COMMIT per revision) in one
@@ -35,14 +43,15 @@ ROOT=$(cd -- "$HERE/../.." && pwd)
 URL=${RETORT_TEST_PG_URL:-}
 RETORT=$ROOT/build/retort
 REPEAT=5
-ONLY=current,heads,upgrade,downgrade
+RUNS=100
+ONLY=startup,current,sqlite,heads,upgrade,downgrade
 OUT=
 KEEP=0
 PY=/usr/bin/python3
 GEN_CHAIN=${GEN_CHAIN:-/work/shared/anchors/alembic/gen_chain.py}
 
 usage() {
-  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -51,6 +60,7 @@ while (($#)); do
     --url) URL=$2; shift ;;
     --retort) RETORT=$2; shift ;;
     --repeat) REPEAT=$2; shift ;;
+    --runs) RUNS=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --out) OUT=$2; shift ;;
     --keep) KEEP=1 ;;
@@ -60,7 +70,11 @@ while (($#)); do
   shift
 done
 
-[[ -n $URL ]] || { echo "run_migrate_bench: --url (or RETORT_TEST_PG_URL) is required" >&2; exit 2; }
+want() { [[ ,$ONLY, == *,$1,* ]]; }
+needs_server() { want current || want upgrade || want downgrade; }
+if needs_server; then
+  [[ -n $URL ]] || { echo "run_migrate_bench: --url (or RETORT_TEST_PG_URL) is required" >&2; exit 2; }
+fi
 [[ -x $RETORT ]] || { echo "run_migrate_bench: $RETORT is not executable (./dev build)" >&2; exit 2; }
 [[ -f $GEN_CHAIN ]] || { echo "run_migrate_bench: $GEN_CHAIN not found" >&2; exit 2; }
 $PY -c 'import alembic, psycopg2' 2>/dev/null ||
@@ -76,7 +90,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-want() { [[ ,$ONLY, == *,$1,* ]]; }
 now_ns() { date +%s%N; }
 secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -155,9 +168,87 @@ medians() {
   median_in "$3" "$4"
 }
 
-echo "retort migrate benchmark: $("$RETORT" --version) vs Alembic $($PY -c 'import alembic; print(alembic.__version__)'), $(psql "$URL" -AtqX -c 'SHOW server_version' | sed 's/^/PostgreSQL /'), repeat $REPEAT"
+# hf DIR RUNS WARMUP CMD...: one hyperfine invocation (-N, in DIR) of every CMD, RUNS runs each
+# after WARMUP warm-ups; prints "median-seconds<TAB>command<TAB>mean user+system seconds" for
+# each, in the order given (CPU time: less disturbed than elapsed time by other work on the
+# machine, which delays a process more than it lengthens it).
+hf() {
+  local dir=$1 runs=$2 warmup=$3
+  shift 3
+  (cd "$dir" && hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$WORK/h.json" "$@" >/dev/null 2>&1)
+  $PY -c 'import json,sys; [print("%r\t%s\t%r" % (r["median"], r["command"], r["user"] + r["system"])) for r in json.load(open(sys.argv[1]))["results"]]' "$WORK/h.json"
+}
+median_of() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+spread_of() { printf '%s–%s' "$(printf '%s\n' "$@" | sort -g | head -n1)" "$(printf '%s\n' "$@" | sort -g | tail -n1)"; }
+
+# paired DIR RETORT_COMMAND ANCHOR_COMMAND: REPEAT rounds, the side going first alternating;
+# a round is RUNS runs of retort and 3 of the anchor (after a warm-up each), in DIR. Sets
+# P_RETORT and P_ANCHOR (the medians of the rounds' medians, seconds), P_RATIO (the median of
+# the rounds' ratios) and P_SPREAD (their range). The project is two seconds old before it is
+# timed (the header cache's "racy git" rule: see medians).
+paired() {
+  local dir=$1 rcmd=$2 acmd=$3 i r a rs=() as=() ratios=()
+  sleep 2.1
+  for ((i = 0; i < REPEAT; i++)); do
+    if ((i % 2)); then
+      a=$(hf "$dir" 3 1 "$acmd" | cut -f1)
+      r=$(hf "$dir" "$RUNS" 5 "$rcmd" | cut -f1)
+    else
+      r=$(hf "$dir" "$RUNS" 5 "$rcmd" | cut -f1)
+      a=$(hf "$dir" 3 1 "$acmd" | cut -f1)
+    fi
+    rs+=("$r") as+=("$a") ratios+=("$(ratio "$r" "$a")")
+  done
+  P_RETORT=$(median_of "${rs[@]}")
+  P_ANCHOR=$(median_of "${as[@]}")
+  P_RATIO=$(printf %.4f "$(median_of "${ratios[@]}")")
+  P_SPREAD=$(spread_of "${ratios[@]}")
+}
+
+server="no server"
+needs_server && server=$(psql "$URL" -AtqX -c 'SHOW server_version' | sed 's/^/PostgreSQL /')
+echo "retort migrate benchmark: $("$RETORT" --version) vs Alembic $($PY -c 'import alembic; print(alembic.__version__)'), $server, repeat $REPEAT, runs $RUNS"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (at the start)"
 row "what" "retort s" "anchor s" "ratio" "target" "ok"
 row "----" "---" "---" "---" "---" "---"
+
+if want startup; then
+  # The anchor: a C++ hello-world from the compiler and release flags that built retort,
+  # linked to the shared libstdc++ as C++ programs are by default.
+  cache=$(dirname -- "$RETORT")/CMakeCache.txt
+  cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$cache" 2>/dev/null || true)
+  cxxflags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:[A-Z]*=//p' "$cache" 2>/dev/null || true)
+  printf '#include <iostream>\nint main() { std::cout << "hello\\n"; }\n' >"$WORK/hello.cpp"
+  # shellcheck disable=SC2086 # the flags are words
+  "${cxx:-c++}" -std=c++20 ${cxxflags:--O3 -DNDEBUG} -o "$WORK/hello" "$WORK/hello.cpp"
+  cmds=("$WORK/hello" /bin/true "$RETORT --version")
+  declare -A times=()
+  ratios=() true_ratios=() cpu_ratios=()
+  for ((i = 0; i < REPEAT; i++)); do
+    k=$((i % 3))
+    order=("${cmds[@]:k}" "${cmds[@]:0:k}")
+    declare -A round=() cpu=()
+    while IFS=$'\t' read -r med cmd c; do round[$cmd]=$med cpu[$cmd]=$c; done < <(hf "$WORK" "$RUNS" 10 "${order[@]}")
+    for c in "${cmds[@]}"; do times[$c]+="${round[$c]} "; done
+    ratios+=("$(ratio "${round[${cmds[2]}]}" "${round[${cmds[0]}]}")")
+    true_ratios+=("$(ratio "${round[/bin/true]}" "${round[${cmds[0]}]}")")
+    cpu_ratios+=("$(ratio "${cpu[${cmds[2]}]}" "${cpu[${cmds[0]}]}")")
+    unset round cpu
+  done
+  # shellcheck disable=SC2086 # the lists are words
+  {
+    t_hello=$(median_of ${times[${cmds[0]}]})
+    t_true=$(median_of ${times[/bin/true]})
+    t_retort=$(median_of ${times[${cmds[2]}]})
+  }
+  r=$(printf %.3f "$(median_of "${ratios[@]}")")
+  ok=$(awk -v r="$r" 'BEGIN { print (r <= 1.5) ? "yes" : "NO" }')
+  [[ $ok == yes ]] || MISSED=1
+  row "--version vs C++ hello-world (x hello)" "$(printf %.5f "$t_retort")" "$(printf %.5f "$t_hello")" "$r" "<= 1.5" "$ok"
+  row "  (/bin/true vs the hello-world)" "" "$(printf %.5f "$t_true")" "$(printf %.3f "$(median_of "${true_ratios[@]}")")" "" ""
+  row "  (CPU time, user+system, x hello)" "" "" "$(printf %.3f "$(median_of "${cpu_ratios[@]}")")" "" ""
+  echo "  per-round ratios (retort/hello): ${ratios[*]}; CPU time: ${cpu_ratios[*]}"
+fi
 
 if want current; then
   rs=$(new_schema cur_r)
@@ -179,15 +270,30 @@ if want current; then
   row "  (retort over the floor)" "" "" "$(ratio "${m[0]}" "$floor")" "" ""
 fi
 
+if want sqlite; then
+  # The same 500 revisions on SQLite, each tool's database stamped at the head.
+  rdir=$(retort_project 500)
+  adir=$WORK/alembic_sqlite_500
+  $PY "$GEN_CHAIN" "$adir" 500 "sqlite:///$adir/alembic.db" >/dev/null
+  rurl="sqlite:///$WORK/retort_sqlite.db"
+  (cd "$rdir" && "$RETORT" -q --url "$rurl" stamp head >/dev/null)
+  alembic "$adir" stamp head >/dev/null 2>&1
+  paired "$rdir" "$RETORT --url $rurl current" "$PY -m alembic -c $adir/alembic.ini current"
+  ok=$(awk -v r="$P_RATIO" 'BEGIN { print (r <= 1/50) ? "yes" : "NO" }')
+  [[ $ok == yes ]] || MISSED=1
+  row "current, 500 revisions (SQLite)" "$(printf %.4f "$P_RETORT")" "$(printf %.4f "$P_ANCHOR")" "$P_RATIO" "<= 0.02" "$ok"
+  echo "  rounds' ratios: $P_SPREAD"
+fi
+
 if want heads; then
   for n in 3000 5000; do
     rdir=$(retort_project "$n")
     adir=$(alembic_project "$n" unused)
-    mapfile -t m < <(medians "$rdir" "$RETORT heads" "$adir" "$PY -m alembic -c $adir/alembic.ini heads")
-    r=$(ratio "${m[0]}" "${m[1]}")
-    ok=$(awk -v r="$r" 'BEGIN { print (r <= 1/50) ? "yes" : "NO" }')
+    paired "$rdir" "$RETORT heads" "$PY -m alembic -c $adir/alembic.ini heads"
+    ok=$(awk -v r="$P_RATIO" 'BEGIN { print (r <= 1/50) ? "yes" : "NO" }')
     [[ $ok == yes ]] || MISSED=1
-    row "heads, $n revisions" "$(printf %.4f "${m[0]}")" "$(printf %.4f "${m[1]}")" "$r" "<= 0.02" "$ok"
+    row "heads, $n revisions" "$(printf %.4f "$P_RETORT")" "$(printf %.4f "$P_ANCHOR")" "$P_RATIO" "<= 0.02" "$ok"
+    echo "  rounds' ratios: $P_SPREAD"
   done
 fi
 

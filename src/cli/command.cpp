@@ -1,6 +1,7 @@
 // retort::cli::main: the command line, for the stock binary and for users' own migration tools.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -11,6 +12,7 @@
 
 #include "cli/context.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/migrate_cli.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "migrate/script/environment.hpp"
@@ -155,6 +157,86 @@ int usage_error(const CLI::App& app, const std::string& what) {
   return kUsage;
 }
 
+// The top-level subcommands, in the order --help lists them, with the function that adds each
+// group. Building the whole tree (about fifty commands and their options, validators and help
+// text) took about a third of retort's start-up (docs/benchmarks.md "Start-up"), so run_cli
+// adds only the group of the command on the command line.
+struct CommandGroup {
+  std::initializer_list<std::string_view> names;
+  void (*add)(CLI::App& app, Context& context, Command& run);
+};
+const std::initializer_list<CommandGroup> kCommandGroups = {
+    {{"settings"}, add_settings_command},
+    {{"ping"}, add_ping_command},
+    {{"sql"}, add_sql_command},
+    {{"demo"}, add_demo_command},
+    {{"init", "revision", "merge", "upgrade", "downgrade", "stamp"}, add_migrate_commands},
+    {{"current", "history", "heads", "branches", "show", "edit", "verify", "list_templates",
+      "graph"},
+     add_migrate_info_commands},
+    {{"check"}, add_check_command},
+    {{"events"}, add_events_command},
+    {{"grants"}, add_grants_command},
+    {{"internal-crash-check"}, add_crash_check_command},
+    {{"completion", "__complete-revisions"}, add_completion_command},
+    {{"import"}, add_import_command},
+};
+
+// The subcommand named on the command line: the first argument that is neither an option nor
+// the value of one of app's (global) options. Empty when there is none.
+std::string_view chosen_command(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") return {};
+    if (arg.empty() || arg.front() != '-' || arg == "-") return arg;
+    if (arg.find('=') != std::string_view::npos) continue;  // --url=VALUE
+    const CLI::Option* option = app.get_option_no_throw(std::string(arg));
+    if (option != nullptr && option->get_type_size() > 0) ++i;  // its value follows
+  }
+  return {};
+}
+
+bool has_subcommand(CLI::App& app, std::string_view name) {
+  return !app.get_subcommands([name](CLI::App* c) { return c->check_name(std::string(name)); })
+              .empty();
+}
+
+bool asks_for_version_only(int argc, char** argv) {
+  bool version = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "-h" || arg == "--help" || arg == "--help-all") return false;
+    version = version || arg == "--version";
+  }
+  return version;
+}
+
+// Adds the group of the chosen command; every group when the command line names none (--help
+// lists them all), when it names one no group has (CLI11 then reports it as before), and for
+// `completion`, which is generated from the whole tree. `--version` alone needs none.
+void add_commands(CLI::App& app, Context& context, Command& run, int argc, char** argv) {
+  const std::string_view chosen = chosen_command(app, argc, argv);
+  if (chosen.empty() && asks_for_version_only(argc, argv)) return;
+  const bool everything = chosen.empty() || chosen == "completion";
+  bool added = false;
+  if (!everything) {
+    for (const CommandGroup& group : kCommandGroups) {
+      if (std::find(group.names.begin(), group.names.end(), chosen) == group.names.end()) continue;
+      group.add(app, context, run);
+      added = has_subcommand(app, chosen);
+      break;
+    }
+  }
+  if (added) return;
+  for (const CommandGroup& group : kCommandGroups) {
+    if (!everything &&
+        std::find(group.names.begin(), group.names.end(), chosen) != group.names.end()) {
+      continue;  // added above, without the command: the table is out of date; add the rest
+    }
+    group.add(app, context, run);
+  }
+}
+
 int run_cli(int argc, char** argv, const Tool& tool) {
   CLI::App app{
       "retort: schema migrations, a typed data layer and an event store for PostgreSQL and "
@@ -182,16 +264,7 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   app.fallthrough();
 
   Command run;
-  add_settings_command(app, context, run);
-  add_ping_command(app, context, run);
-  add_sql_command(app, context, run);
-  add_demo_command(app, context, run);
-  add_migrate_commands(app, context, run);
-  add_events_command(app, context, run);
-  add_grants_command(app, context, run);
-  add_crash_check_command(app, context, run);
-  add_completion_command(app, context, run);
-  add_import_command(app, context, run);
+  add_commands(app, context, run, argc, argv);
 
   // Before parsing: a password in any argument is known even when parsing fails.
   for (int i = 1; i < argc; ++i) redact::register_secrets_in(argv[i]);

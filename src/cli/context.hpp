@@ -63,7 +63,9 @@ void add_settings_command(CLI::App& app, Context& context, Command& run);
 void add_ping_command(CLI::App& app, Context& context, Command& run);
 void add_sql_command(CLI::App& app, Context& context, Command& run);
 void add_demo_command(CLI::App& app, Context& context, Command& run);
-void add_migrate_commands(CLI::App& app, Context& context, Command& run);  // migrate_commands.cpp
+// init, revision, merge, upgrade, downgrade, stamp (migrate_commands.cpp); current, heads,
+// history... are add_migrate_info_commands (migrate_cli.hpp).
+void add_migrate_commands(CLI::App& app, Context& context, Command& run);
 void add_check_command(CLI::App& app, Context& context, Command& run);  // autogenerate_commands.cpp
 void add_events_command(CLI::App& app, Context& context, Command& run);  // events_command.cpp
 // `events work|stats|retry|patch|backfill` under the events group (processing_commands.cpp).

@@ -325,8 +325,6 @@ void add_migrate_commands(CLI::App& app, Context& context, Command& run) {
   add_upgrade(app, context, run, true);
   add_upgrade(app, context, run, false);
   add_stamp(app, context, run);
-  add_migrate_info_commands(app, context, run);
-  add_check_command(app, context, run);
 }
 
 }  // namespace retort::cli

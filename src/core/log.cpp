@@ -1,8 +1,5 @@
 #include "core/log.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -22,35 +19,6 @@ std::atomic<Format> g_format{Format::text};
 std::mutex g_sink_mutex;
 Sink g_sink;
 
-spdlog::logger& logger() {
-  // stderr, so stdout stays clean for command output (JSON Lines, SQL).
-  static std::shared_ptr<spdlog::logger> instance = [] {
-    auto l = spdlog::stderr_color_mt("retort", stderr_is_colour_terminal()
-                                                   ? spdlog::color_mode::automatic
-                                                   : spdlog::color_mode::never);
-    l->set_pattern("%^%l%$ %v");
-    l->set_level(spdlog::level::trace);
-    return l;
-  }();
-  return *instance;
-}
-
-spdlog::level::level_enum to_spdlog(Level level) {
-  switch (level) {
-    case Level::debug:
-      return spdlog::level::debug;
-    case Level::info:
-      return spdlog::level::info;
-    case Level::warn:
-      return spdlog::level::warn;
-    case Level::error:
-      return spdlog::level::err;
-    case Level::off:
-      break;
-  }
-  return spdlog::level::off;
-}
-
 const char* level_name(Level level) {
   switch (level) {
     case Level::debug:
@@ -65,6 +33,37 @@ const char* level_name(Level level) {
       break;
   }
   return "off";
+}
+
+// The text format's line: the level's name, coloured on a colour terminal, then the message.
+// Written directly rather than through a logging library: linking one cost every retort
+// process a shared object and about 1,200 symbol look-ups at start-up (docs/benchmarks.md).
+const char* level_colour(Level level) {
+  switch (level) {
+    case Level::debug:
+      return "\033[36m";  // cyan
+    case Level::info:
+      return "\033[32m";  // green
+    case Level::warn:
+      return "\033[33m\033[1m";  // bold yellow
+    case Level::error:
+      return "\033[31m\033[1m";  // bold red
+    case Level::off:
+      break;
+  }
+  return "";
+}
+
+std::string text_line(Level level, std::string_view message, bool colour) {
+  std::string out;
+  out.reserve(message.size() + 24);
+  if (colour) out += level_colour(level);
+  out += level_name(level);
+  if (colour) out += "\033[m";
+  out.push_back(' ');
+  out += message;
+  out.push_back('\n');
+  return out;
 }
 
 // A JSON string: quotes, backslashes and control characters escaped (the message is UTF-8
@@ -141,14 +140,14 @@ void write(Level at, std::string_view message) {
       g_sink(at, line);
       return;
     }
-    if (g_format.load() == Format::json) {
-      const std::string json = json_line(at, line);
-      std::fwrite(json.data(), 1, json.size(), stderr);
-      std::fflush(stderr);
-      return;
-    }
+    // stderr, so stdout stays clean for command output (JSON Lines, SQL); one write per line,
+    // under the lock, so lines from several threads do not interleave.
+    static const bool colour = stderr_is_colour_terminal();
+    const std::string out =
+        g_format.load() == Format::json ? json_line(at, line) : text_line(at, line, colour);
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fflush(stderr);
   }
-  logger().log(to_spdlog(at), "{}", line);
 }
 
 }  // namespace retort::log

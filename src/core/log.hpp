@@ -1,4 +1,4 @@
-// The process logger: spdlog on stderr, every line scrubbed of registered secrets.
+// The process logger: lines on stderr, every line scrubbed of registered secrets.
 #pragma once
 
 #include <fmt/format.h>

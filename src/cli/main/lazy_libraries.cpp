@@ -1,0 +1,188 @@
+// The stock `retort` binary loads libpq and libcrypto on first use instead of linking them.
+//
+// Why: linked, libpq brings 21 shared objects into every process (libssl, libcrypto, Kerberos,
+// LDAP, SASL, GnuTLS, p11-kit, ...), about 36,000 relocations; the dynamic loader spent about
+// three quarters of `retort --version`'s 15 ms mapping and relocating them (perf, see
+// docs/benchmarks.md "Start-up"). Most runs never touch PostgreSQL: `--help`, every command on
+// SQLite, `heads`, `history`, `revision`. libcrypto serves only the event ingest ledger's SHA-256.
+//
+// How: this file defines, with C linkage, every libpq and libcrypto function the library calls,
+// each forwarding to the real one, looked up (dlopen + dlsym) the first time any of them is
+// called. The executable is linked with --as-needed, so with these definitions present libpq.so
+// and libcrypto.so are left out of its DT_NEEDED list (tests/cli checks that). Both PostgreSQL
+// drivers, the blocking one (src/driver/postgres) and the asynchronous one (src/async), call
+// the same functions, so this is the one loader for both. The library itself still links libpq
+// normally: a program embedding retort loads it as any libpq client does.
+//
+// A function the library starts to call that is missing here still works (libpq stays linked,
+// and the start-up cost comes back); the DT_NEEDED test says so.
+#include <dlfcn.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include <bit>
+#include <string>
+
+#include "retort/error.hpp"
+
+namespace {
+
+struct Library {
+  const char* soname;
+  const char* needed_for;
+  const char* debian_package;
+};
+
+constexpr Library kLibpq{"libpq.so.5", "PostgreSQL connections", "libpq5"};
+constexpr Library kLibcrypto{"libcrypto.so.3", "the ingest ledger's SHA-256", "libssl3"};
+
+struct Loaded {
+  void* handle;
+  const Library* library;
+};
+
+Loaded open_library(const Library& library) {
+  // Never closed: libpq and OpenSSL keep global state for the life of the process.
+  void* handle = ::dlopen(library.soname, RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    throw retort::ConfigError(std::string(library.needed_for) + " need " + library.soname +
+                              ", which could not be loaded (" + (why ? why : "unknown error") +
+                              "); install it with `apt-get install " + library.debian_package +
+                              "`");
+  }
+  return {handle, &library};
+}
+
+// Loaded once; a failed load throws here and is retried by the next call.
+const Loaded& libpq() {
+  static const Loaded loaded = open_library(kLibpq);
+  return loaded;
+}
+const Loaded& libcrypto() {
+  static const Loaded loaded = open_library(kLibcrypto);
+  return loaded;
+}
+
+template <class Function>
+Function resolve(const Loaded& loaded, const char* name) {
+  void* address = ::dlsym(loaded.handle, name);
+  if (address == nullptr) {
+    throw retort::ConfigError(std::string("cannot use ") + loaded.library->soname + ": it has no " +
+                              name);
+  }
+  return std::bit_cast<Function>(address);
+}
+
+}  // namespace
+
+// RETORT_FORWARD(library, return type, name, (parameters), (arguments)): the definition of
+// `name` with libpq-fe.h's (or evp.h's) declaration, which the compiler checks it against: a
+// C-linkage function cannot be overloaded, so a wrong parameter list does not compile.
+#define RETORT_FORWARD(library, ret, name, params, args)                   \
+  extern "C" ret name params {                                             \
+    static const auto real = resolve<decltype(&::name)>(library(), #name); \
+    return real args;                                                      \
+  }
+
+// clang-format off
+// Connecting and the connection string.
+RETORT_FORWARD(libpq, PGconn*, PQconnectdbParams,
+               (const char* const* keywords, const char* const* values, int expand_dbname),
+               (keywords, values, expand_dbname))
+RETORT_FORWARD(libpq, PGconn*, PQconnectStartParams,
+               (const char* const* keywords, const char* const* values, int expand_dbname),
+               (keywords, values, expand_dbname))
+RETORT_FORWARD(libpq, PostgresPollingStatusType, PQconnectPoll, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, PQconninfoOption*, PQconninfoParse, (const char* conninfo, char** errmsg),
+               (conninfo, errmsg))
+RETORT_FORWARD(libpq, PQconninfoOption*, PQconndefaults, (void), ())
+RETORT_FORWARD(libpq, void, PQconninfoFree, (PQconninfoOption* options), (options))
+RETORT_FORWARD(libpq, void, PQfinish, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, ConnStatusType, PQstatus, (const PGconn* conn), (conn))
+RETORT_FORWARD(libpq, PGTransactionStatusType, PQtransactionStatus, (const PGconn* conn), (conn))
+RETORT_FORWARD(libpq, char*, PQerrorMessage, (const PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQsocket, (const PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQsetnonblocking, (PGconn* conn, int arg), (conn, arg))
+RETORT_FORWARD(libpq, PQnoticeReceiver, PQsetNoticeReceiver,
+               (PGconn* conn, PQnoticeReceiver proc, void* arg), (conn, proc, arg))
+RETORT_FORWARD(libpq, void, PQfreemem, (void* ptr), (ptr))
+
+// Cancelling.
+RETORT_FORWARD(libpq, PGcancel*, PQgetCancel, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, void, PQfreeCancel, (PGcancel* cancel), (cancel))
+RETORT_FORWARD(libpq, int, PQcancel, (PGcancel* cancel, char* errbuf, int errbufsize),
+               (cancel, errbuf, errbufsize))
+
+// Statements, blocking and asynchronous, and pipelines.
+RETORT_FORWARD(libpq, PGresult*, PQexec, (PGconn* conn, const char* query), (conn, query))
+RETORT_FORWARD(libpq, PGresult*, PQexecParams,
+               (PGconn* conn, const char* command, int nParams, const Oid* paramTypes,
+                const char* const* paramValues, const int* paramLengths, const int* paramFormats,
+                int resultFormat),
+               (conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats,
+                resultFormat))
+RETORT_FORWARD(libpq, PGresult*, PQexecPrepared,
+               (PGconn* conn, const char* stmtName, int nParams, const char* const* paramValues,
+                const int* paramLengths, const int* paramFormats, int resultFormat),
+               (conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat))
+RETORT_FORWARD(libpq, int, PQsendQuery, (PGconn* conn, const char* query), (conn, query))
+RETORT_FORWARD(libpq, int, PQsendQueryParams,
+               (PGconn* conn, const char* command, int nParams, const Oid* paramTypes,
+                const char* const* paramValues, const int* paramLengths, const int* paramFormats,
+                int resultFormat),
+               (conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats,
+                resultFormat))
+RETORT_FORWARD(libpq, int, PQsendPrepare,
+               (PGconn* conn, const char* stmtName, const char* query, int nParams,
+                const Oid* paramTypes),
+               (conn, stmtName, query, nParams, paramTypes))
+RETORT_FORWARD(libpq, int, PQsendQueryPrepared,
+               (PGconn* conn, const char* stmtName, int nParams, const char* const* paramValues,
+                const int* paramLengths, const int* paramFormats, int resultFormat),
+               (conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat))
+RETORT_FORWARD(libpq, int, PQsetSingleRowMode, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, PGresult*, PQgetResult, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQisBusy, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQconsumeInput, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQflush, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQenterPipelineMode, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQexitPipelineMode, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, int, PQpipelineSync, (PGconn* conn), (conn))
+RETORT_FORWARD(libpq, PGnotify*, PQnotifies, (PGconn* conn), (conn))
+
+// COPY.
+RETORT_FORWARD(libpq, int, PQputCopyData, (PGconn* conn, const char* buffer, int nbytes),
+               (conn, buffer, nbytes))
+RETORT_FORWARD(libpq, int, PQputCopyEnd, (PGconn* conn, const char* errormsg), (conn, errormsg))
+RETORT_FORWARD(libpq, int, PQgetCopyData, (PGconn* conn, char** buffer, int async),
+               (conn, buffer, async))
+
+// Results.
+RETORT_FORWARD(libpq, ExecStatusType, PQresultStatus, (const PGresult* res), (res))
+RETORT_FORWARD(libpq, char*, PQresultErrorMessage, (const PGresult* res), (res))
+RETORT_FORWARD(libpq, char*, PQresultErrorField, (const PGresult* res, int fieldcode),
+               (res, fieldcode))
+RETORT_FORWARD(libpq, int, PQntuples, (const PGresult* res), (res))
+RETORT_FORWARD(libpq, int, PQnfields, (const PGresult* res), (res))
+RETORT_FORWARD(libpq, char*, PQfname, (const PGresult* res, int field_num), (res, field_num))
+RETORT_FORWARD(libpq, Oid, PQftype, (const PGresult* res, int field_num), (res, field_num))
+RETORT_FORWARD(libpq, char*, PQgetvalue, (const PGresult* res, int tup_num, int field_num),
+               (res, tup_num, field_num))
+RETORT_FORWARD(libpq, int, PQgetlength, (const PGresult* res, int tup_num, int field_num),
+               (res, tup_num, field_num))
+RETORT_FORWARD(libpq, int, PQgetisnull, (const PGresult* res, int tup_num, int field_num),
+               (res, tup_num, field_num))
+RETORT_FORWARD(libpq, char*, PQcmdStatus, (PGresult* res), (res))
+RETORT_FORWARD(libpq, char*, PQcmdTuples, (PGresult* res), (res))
+RETORT_FORWARD(libpq, void, PQclear, (PGresult* res), (res))
+RETORT_FORWARD(libpq, unsigned char*, PQunescapeBytea,
+               (const unsigned char* strtext, size_t* retbuflen), (strtext, retbuflen))
+
+// libcrypto: the ingest ledger's file identity (src/events/ingest_ledger.cpp).
+RETORT_FORWARD(libcrypto, int, EVP_Digest,
+               (const void* data, size_t count, unsigned char* md, unsigned int* size,
+                const EVP_MD* type, ENGINE* impl),
+               (data, count, md, size, type, impl))
+RETORT_FORWARD(libcrypto, const EVP_MD*, EVP_sha256, (void), ())
+// clang-format on
