@@ -77,9 +77,8 @@ SqlBuilder update_statement(const ModelData& data, Dialect dialect, const Column
   return b;
 }
 
-// The copy_in table argument: the driver quotes each dot-separated part.
-std::string copy_target(const schema::Table& table) {
-  return table.schema.empty() ? table.name : table.schema + "." + table.name;
+QualifiedName copy_target(const schema::Table& table) {
+  return QualifiedName(table.schema, table.name);
 }
 
 }  // namespace
