@@ -173,7 +173,11 @@ class BatchWriter {
         Session s = db_->session();
         std::optional<IngestLedgerEntry> entry = ledger_->read(s);
         s.commit();
-        const bool stored = entry && entry->last_line >= static_cast<std::int64_t>(batch.last_line);
+        // The final batch may add no line (its update only marks the file complete): then only
+        // the complete flag tells whether it committed.
+        const bool stored = entry &&
+                            entry->last_line >= static_cast<std::int64_t>(batch.last_line) &&
+                            (!batch.final || entry->complete);
         log::info("ingest: COMMIT of lines {}..{} interrupted; the ledger says it {}",
                   report_->committed_line + 1, batch.last_line,
                   stored ? "committed" : "did not commit");

@@ -5,6 +5,8 @@
 // out, processing without faults finishes every event with exactly its one result.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include <map>
@@ -177,6 +179,8 @@ TEST_P(ProcessingFaultsTest, EveryStepFailsInTurnNothingIsHalfAppliedAndProcessi
   for (const auto& [n, status] : expect_consistent()) ASSERT_EQ(status, "done") << n;
   const std::vector<std::string> trace = faults_.trace();
   ASSERT_GE(trace.size(), 6u);
+  RecordProperty("fault_points", static_cast<int>(trace.size()));
+  std::printf("%zu fault points\n", trace.size());
   for (std::size_t n = 1; n <= trace.size(); ++n) {
     SCOPED_TRACE(fmt::format("{} at {}", fault_name(fault()), trace[n - 1]));
     store_events();

@@ -122,7 +122,8 @@ class FaultConnection final : public Connection {
     run(StepKind::stream, sql, [&] { live().stream(sql, params, on_row); });
   }
   std::vector<Result> pipeline(std::span<const Statement> statements) override {
-    const std::string_view first = statements.empty() ? "" : statements.front().sql;
+    const std::string_view first =
+        statements.empty() ? std::string_view() : std::string_view(statements.front().sql);
     const std::string head = fmt::format("{} statements, first {}", statements.size(), first);
     return run(StepKind::pipeline, head, [&] { return live().pipeline(statements); });
   }

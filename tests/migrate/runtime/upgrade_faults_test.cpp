@@ -4,6 +4,8 @@
 // says whether it was rolled back, and an upgrade without faults completes.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <tuple>
 
 #include "migrate/runtime/runner_support.hpp"
@@ -126,6 +128,8 @@ class UpgradeFaultsTest : public ::testing::TestWithParam<std::tuple<Dialect, Fa
 TEST_P(UpgradeFaultsTest, EveryStepFailsInTurnNothingIsHalfAppliedAndTheRerunCompletes) {
   const std::vector<std::string> trace = clean_run();
   ASSERT_GE(trace.size(), static_cast<std::size_t>(4 * kRevisions));
+  RecordProperty("fault_points", static_cast<int>(trace.size()));
+  std::printf("%zu fault points\n", trace.size());
   for (std::size_t n = 1; n <= trace.size(); ++n) {
     SCOPED_TRACE(fmt::format("{} at {}", fault_name(fault()), trace[n - 1]));
     TestDatabase test_db(dialect());
