@@ -134,7 +134,8 @@ class Connection : public ExecuteForms<Connection> {
   // server in chunks without blocking. Returns the number stored. Empty columns: all of the
   // table's, in order. Inside a transaction it joins it; outside it is atomic. Throws what the
   // blocking copy throws (UsageError for a row of the wrong width, the server's error class).
-  virtual asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
+  virtual asio::awaitable<std::int64_t> copy_in(QualifiedName table,
+                                                std::vector<std::string> columns,
                                                 std::vector<std::vector<Value>> rows) = 0;
 
   // Transactions, as on the blocking Connection: begin() is deferred to the first statement;
@@ -253,7 +254,7 @@ class Transaction : public ExecuteForms<Transaction> {
   asio::awaitable<void> stream(std::string sql, std::vector<Value> params, RowCallback on_row) {
     return connection_->stream(std::move(sql), std::move(params), std::move(on_row));
   }
-  asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
+  asio::awaitable<std::int64_t> copy_in(QualifiedName table, std::vector<std::string> columns,
                                         std::vector<std::vector<Value>> rows) {
     return connection_->copy_in(std::move(table), std::move(columns), std::move(rows));
   }

@@ -106,6 +106,32 @@ struct TransactionOptions {
   bool autocommit = false;
 };
 
+// A table's name, with the schema it lives in when that is not the default one (a PostgreSQL
+// schema; on SQLite an attached database such as "main"). Each part is one identifier, quoted
+// once by the driver: a dot inside a part is part of the name, never a separator.
+//
+//   c.copy_in("events", columns);                        // the default schema
+//   c.copy_in(QualifiedName("audit", "events"), columns); // "audit"."events"
+struct QualifiedName {
+  std::string schema{};  // empty: the default (PostgreSQL's search_path, SQLite's main)
+  std::string name{};
+
+  QualifiedName() = default;
+  // An unqualified name (implicit, so that a table name reads as itself).
+  QualifiedName(std::string table)
+      : name(std::move(table)) {}                    // NOLINT(google-explicit-constructor)
+  QualifiedName(const char* table) : name(table) {}  // NOLINT(google-explicit-constructor)
+  QualifiedName(std::string schema_name, std::string table)
+      : schema(std::move(schema_name)), name(std::move(table)) {}
+
+  // "schema"."name", or "name" without a schema, each part through quote_identifier (InvalidInput
+  // for a NUL byte).
+  std::string quoted() const;
+  // schema.name or name, unquoted, for messages.
+  std::string display() const { return schema.empty() ? name : schema + "." + name; }
+  bool operator==(const QualifiedName&) const = default;
+};
+
 // Bulk writer: COPY ... FROM STDIN on PostgreSQL, one prepared INSERT on SQLite.
 // finish() must be called; destroying an unfinished writer abandons the copy (nothing stored).
 class CopyWriter {
@@ -179,11 +205,12 @@ class Connection {
   // the first failure is thrown and nothing of the batch is kept.
   virtual std::vector<Result> pipeline(std::span<const Statement> statements) = 0;
 
-  // Starts a bulk write into table(columns).
-  virtual std::unique_ptr<CopyWriter> copy_in(std::string_view table,
+  // Starts a bulk write into table(columns) (all of the table's columns, in order, when columns
+  // is empty; SQLite needs them named). Throws the server's error class (UndefinedTable, ...).
+  virtual std::unique_ptr<CopyWriter> copy_in(const QualifiedName& table,
                                               std::span<const std::string> columns,
                                               const CopyOptions& options) = 0;
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table,
+  std::unique_ptr<CopyWriter> copy_in(const QualifiedName& table,
                                       std::span<const std::string> columns) {
     return copy_in(table, columns, CopyOptions{});
   }

@@ -28,6 +28,9 @@ struct DatabaseOptions {
 };
 
 class Session;
+namespace driver {
+struct DatabaseAccess;  // the library's own back door (private header driver/database_access.hpp)
+}
 
 // A nested scope inside a session: a SAVEPOINT, released by commit(), rolled back to if
 // destroyed without commit().
@@ -82,7 +85,8 @@ class Session {
   // Independent statements in one round trip (PostgreSQL pipeline mode); one Result each.
   std::vector<Result> pipeline(std::span<const Statement> statements);
   // A bulk writer into table(columns) (COPY on PostgreSQL); call its finish() before commit().
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
+  std::unique_ptr<CopyWriter> copy_in(const QualifiedName& table,
+                                      std::span<const std::string> columns,
                                       const CopyOptions& options = {});
 
   // Ends the transaction. After either, the session accepts no more statements. (An autocommit
@@ -137,7 +141,9 @@ class Database {
   PooledConnection connection();
 
  private:
+  friend struct driver::DatabaseAccess;
   struct State;
+  explicit Database(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
 

@@ -37,7 +37,7 @@ class PgAsyncConnection final : public Connection {
   asio::awaitable<void> stream(std::string sql, std::vector<Value> params,
                                RowCallback on_row) override;
   asio::awaitable<Notification> next_notification() override;
-  asio::awaitable<std::int64_t> copy_in(std::string table, std::vector<std::string> columns,
+  asio::awaitable<std::int64_t> copy_in(QualifiedName table, std::vector<std::string> columns,
                                         std::vector<std::vector<Value>> rows) override;
   void begin(const TransactionOptions& options) override;
   asio::awaitable<void> commit() override;

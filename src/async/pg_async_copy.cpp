@@ -22,7 +22,7 @@ constexpr const char* kAborted = "retort: the asynchronous copy was aborted by t
 
 }  // namespace
 
-asio::awaitable<std::int64_t> PgAsyncConnection::copy_in(std::string table,
+asio::awaitable<std::int64_t> PgAsyncConnection::copy_in(QualifiedName table,
                                                          std::vector<std::string> columns,
                                                          std::vector<std::vector<Value>> rows) {
   ensure_idle();

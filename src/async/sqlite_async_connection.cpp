@@ -161,7 +161,7 @@ asio::awaitable<Notification> SqliteAsyncConnection::next_notification() {
   co_return Notification{};  // makes this a coroutine: the error is thrown where it is awaited
 }
 
-asio::awaitable<std::int64_t> SqliteAsyncConnection::copy_in(std::string table,
+asio::awaitable<std::int64_t> SqliteAsyncConnection::copy_in(QualifiedName table,
                                                              std::vector<std::string> columns,
                                                              std::vector<std::vector<Value>> rows) {
   Work work = [table = std::move(table), columns = std::move(columns),

@@ -80,6 +80,11 @@ std::string Connection::quote_identifier(std::string_view name) {
   return out;
 }
 
+std::string QualifiedName::quoted() const {
+  if (schema.empty()) return Connection::quote_identifier(name);
+  return Connection::quote_identifier(schema) + "." + Connection::quote_identifier(name);
+}
+
 std::unique_ptr<Connection> connect(const DatabaseUrl& url, const ConnectionOptions& options) {
   if (url.dialect() == Dialect::postgresql) return driver::connect_postgresql(url, options);
   return driver::connect_sqlite(url, options);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "driver/database_access.hpp"
 #include "retort/error.hpp"
 
 namespace retort {
@@ -91,7 +92,7 @@ std::vector<Result> Session::pipeline(std::span<const Statement> statements) {
   return connection_->pipeline(statements);
 }
 
-std::unique_ptr<CopyWriter> Session::copy_in(std::string_view table,
+std::unique_ptr<CopyWriter> Session::copy_in(const QualifiedName& table,
                                              std::span<const std::string> columns,
                                              const CopyOptions& options) {
   require_open();
@@ -134,11 +135,19 @@ Connection& Session::connection() {
 struct Database::State {
   DatabaseUrl url;
   DatabaseOptions options;
+  driver::ConnectionWrapper wrap;  // empty: connections are used as opened
   std::unique_ptr<Pool> pool;
+
+  std::unique_ptr<Connection> open(const ConnectionOptions& connection) const {
+    std::unique_ptr<Connection> c = retort::connect(url, connection);
+    return wrap ? wrap(std::move(c)) : std::move(c);
+  }
 };
 
 Database::Database(DatabaseUrl url, DatabaseOptions options)
-    : state_(std::make_unique<State>(State{std::move(url), std::move(options), nullptr})) {
+    : Database(std::make_unique<State>(State{std::move(url), std::move(options), {}, nullptr})) {}
+
+Database::Database(std::unique_ptr<State> state) : state_(std::move(state)) {
   PoolOptions pool_options = state_->options.pool;
   if (state_->url.is_memory() && pool_options.max_size > 1) {
     // Every SQLite connection to ":memory:" is a separate, empty database; sharing one
@@ -153,9 +162,9 @@ Database::Database(DatabaseUrl url, DatabaseOptions options)
     pool_options.max_idle = std::chrono::milliseconds(0);
     pool_options.min_size = 1;
   }
-  State* state = state_.get();
+  const State* shared = state_.get();
   state_->pool = std::make_unique<Pool>(
-      [state] { return retort::connect(state->url, state->options.connection); }, pool_options);
+      [shared] { return shared->open(shared->options.connection); }, pool_options);
 }
 
 Database Database::open(std::string_view url, DatabaseOptions options) {
@@ -184,4 +193,18 @@ PooledConnection Database::connection() {
   return state_->pool->acquire();
 }
 
+namespace driver {
+
+Database DatabaseAccess::open_wrapped(DatabaseUrl url, DatabaseOptions options,
+                                      ConnectionWrapper wrap) {
+  return Database(std::make_unique<Database::State>(
+      Database::State{std::move(url), std::move(options), std::move(wrap), nullptr}));
+}
+
+std::unique_ptr<Connection> DatabaseAccess::open_connection(const Database& db,
+                                                            const ConnectionOptions& options) {
+  return db.state_->open(options);
+}
+
+}  // namespace driver
 }  // namespace retort

@@ -86,7 +86,7 @@ asio::awaitable<std::vector<Event>> EventRepository::record_many(
   }
   std::vector<std::string> names;
   for (std::size_t index : columns) names.push_back(m.table().columns[index].name);
-  std::string table = retort::detail::copy_target(m.table());
+  QualifiedName table = retort::detail::copy_target(m.table());
   Borrowed b = co_await borrow();
   try {
     co_await b.connection->copy_in(std::move(table), std::move(names), std::move(rows));

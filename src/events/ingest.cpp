@@ -178,7 +178,11 @@ class BatchWriter {
         Session s = db_->session();
         std::optional<IngestLedgerEntry> entry = ledger_->read(s);
         s.commit();
-        const bool stored = entry && entry->last_line >= static_cast<std::int64_t>(batch.last_line);
+        // The final batch may add no line (its update only marks the file complete): then only
+        // the complete flag tells whether it committed.
+        const bool stored = entry &&
+                            entry->last_line >= static_cast<std::int64_t>(batch.last_line) &&
+                            (!batch.final || entry->complete);
         log::info("ingest: COMMIT of lines {}..{} interrupted; the ledger says it {}",
                   report_->committed_line + 1, batch.last_line,
                   stored ? "committed" : "did not commit");
@@ -292,6 +296,27 @@ IngestReport ingest_strict(Database& db, std::istream& in, const IngestOptions& 
   return report;
 }
 
+// Which lines the failure left unstored and which are stored, so that the caller knows what a
+// rerun with --resume will do. A batch is flushed when its last line is read: the failed one is
+// committed_line + 1 .. lines.
+std::string stopped_message(const IngestReport& report, const IngestOptions& options,
+                            const Error& e) {
+  const std::string input = options.source ? options.source->path : "the input";
+  const std::size_t stored = report.committed_line;
+  const std::string kept =
+      stored == 0 ? "no line is stored" : fmt::format("lines 1..{} are stored", stored);
+  const std::string rerun =
+      options.source ? fmt::format(": rerun with --resume to continue after line {}", stored)
+                     : std::string();
+  if (stored >= report.lines) {
+    return fmt::format(
+        "ingest of {} stopped while marking it complete in the ingest ledger: {}; {}{}", input,
+        e.what(), kept, rerun);
+  }
+  return fmt::format("ingest of {} stopped: lines {}..{} were not stored: {}; {}{}", input,
+                     stored + 1, report.lines, e.what(), kept, rerun);
+}
+
 }  // namespace
 
 IngestReport EventRepository::record_lines(std::istream& in, const IngestOptions& options) {
@@ -316,7 +341,17 @@ IngestReport ingest(Database& db, std::istream& in, const IngestOptions& options
   IngestReport report;
   if (options.source) {
     ledger.emplace(*options.source);
-    std::optional<std::size_t> start = starting_line(db, *ledger, options, report);
+    std::optional<std::size_t> start;
+    try {
+      start = starting_line(db, *ledger, options, report);
+    } catch (const IngestError&) {
+      throw;
+    } catch (const DatabaseError& e) {
+      throw IngestError(fmt::format("ingest of {} did not start: reading its ingest ledger "
+                                    "failed: {}; nothing of this run was stored",
+                                    options.source->path, e.what()),
+                        report, std::current_exception());
+    }
     if (!start) return report;
     skip_through = *start;
   } else {
@@ -336,9 +371,7 @@ IngestReport ingest(Database& db, std::istream& in, const IngestOptions& options
   } catch (const IngestError&) {
     throw;
   } catch (const Error& e) {
-    throw IngestError(fmt::format("ingest stopped after line {} of {}: {}", report.lines,
-                                  options.source ? options.source->path : "the input", e.what()),
-                      report, std::current_exception());
+    throw IngestError(stopped_message(report, options, e), report, std::current_exception());
   }
   return report;
 }

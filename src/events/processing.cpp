@@ -49,6 +49,35 @@ JsonText json_of(const Value& v) {
   return JsonText{v.as_text()};
 }
 
+// Runs work; a DatabaseError it throws is thrown again, of the same class and SQLSTATE, with
+// what was being done in front of the server's message (which events, which worker), so that
+// a failed claim or completion in a log says what it was about.
+template <class F>
+decltype(auto) saying(const std::string& what, F&& work) {
+  try {
+    return work();
+  } catch (const DatabaseError& e) {
+    ErrorInfo info = e.info();
+    info.message = fmt::format("{}: {}", what, info.message);
+    if (dynamic_cast<const ConnectionError*>(&e) != nullptr) throw ConnectionError(std::move(info));
+    throw_database_error(std::move(info));
+  }
+}
+
+// "event ID (attempt N)" or "3 events: ID (attempt N), ...", the first few named.
+template <class Item>
+std::string events_named(std::span<const Item> items) {
+  constexpr std::size_t kNamed = 5;
+  std::string text = items.size() == 1 ? "event " : fmt::format("{} events: ", items.size());
+  for (std::size_t i = 0; i < items.size() && i < kNamed; ++i) {
+    if (items[i].event == nullptr) continue;
+    text += fmt::format("{}{} (attempt {})", i > 0 ? ", " : "", items[i].event->id.to_string(),
+                        items[i].event->attempt);
+  }
+  if (items.size() > kNamed) text += ", ...";
+  return text;
+}
+
 ClaimedEvent decode_claim(const Row& row) {
   ClaimedEvent e;
   e.id = row[0].as_uuid();
@@ -173,21 +202,26 @@ std::vector<ClaimedEvent> Processor::claim(std::size_t limit) {
     params.emplace_back(Timestamp(now.time_point() + options_.lease));
   }
   if (options_.workflow) params.emplace_back(*options_.workflow);
-  return db_->transaction(
-      [&](Session& s) {
-        const Result r = s.execute(sql, params);
-        std::vector<ClaimedEvent> out;
-        out.reserve(r.size());
-        for (const Row& row : r) {
-          // dead: an expired lease on the last attempt, settled by the claim and not handed out.
-          if (row[7].as_text() == "running") out.push_back(decode_claim(row));
-        }
-        // SQLite's RETURNING has no order; PostgreSQL's follows the CTE. Oldest first for both.
-        std::stable_sort(out.begin(), out.end(),
-                         [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
-        return out;
-      },
-      one_statement_unit(dialect));
+  const std::string what =
+      fmt::format("claiming up to {} events for worker {}", limit, options_.worker_id);
+  return saying(what, [&] {
+    return db_->transaction(
+        [&](Session& s) {
+          const Result r = s.execute(sql, params);
+          std::vector<ClaimedEvent> out;
+          out.reserve(r.size());
+          for (const Row& row : r) {
+            // dead: an expired lease on the last attempt, settled by the claim and not handed out.
+            if (row[7].as_text() == "running") out.push_back(decode_claim(row));
+          }
+          // SQLite's RETURNING has no order; PostgreSQL's follows the CTE. Oldest first for both.
+          std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+            return a.created_at < b.created_at;
+          });
+          return out;
+        },
+        one_statement_unit(dialect));
+  });
 }
 
 Outcome Processor::complete(const ClaimedEvent& event, std::string_view task_context,
@@ -209,7 +243,9 @@ std::vector<Outcome> Processor::complete_many(std::span<const Completion> comple
     if (partitioned()) st.params.emplace_back(c.event->created_at);
     statements.push_back(std::move(st));
   }
-  return write_fenced(*db_, statements);
+  return saying(
+      fmt::format("completing {} for worker {}", events_named(completions), options_.worker_id),
+      [&] { return write_fenced(*db_, statements); });
 }
 
 Outcome Processor::fail(const ClaimedEvent& event, std::string_view error) {
@@ -238,7 +274,9 @@ std::vector<Outcome> Processor::fail_many(std::span<const Failure> failures) {
     if (partitioned()) st.params.emplace_back(f.event->created_at);
     statements.push_back(std::move(st));
   }
-  return write_fenced(*db_, statements);
+  return saying(fmt::format("recording the failure of {} for worker {}", events_named(failures),
+                            options_.worker_id),
+                [&] { return write_fenced(*db_, statements); });
 }
 
 std::size_t Processor::fenced_each(std::span<const ClaimedEvent> events, const std::string& sql,

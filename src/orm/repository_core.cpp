@@ -58,8 +58,8 @@ SqlBuilder select_statement(const ModelData& data, Dialect dialect, const QueryS
   return b;
 }
 
-std::string copy_target(const schema::Table& table) {
-  return table.schema.empty() ? table.name : table.schema + "." + table.name;
+QualifiedName copy_target(const schema::Table& table) {
+  return QualifiedName(table.schema, table.name);
 }
 
 void decode_row(const ModelBase& model, const Row& row, void* object) {

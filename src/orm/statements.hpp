@@ -25,8 +25,8 @@ SqlBuilder key_select_statement(const ModelData& data, Dialect dialect,
 // SELECT every column with spec's conditions, total order and window.
 SqlBuilder select_statement(const ModelData& data, Dialect dialect, const QuerySpec& spec);
 
-// The copy_in table argument: the driver quotes each dot-separated part.
-std::string copy_target(const schema::Table& table);
+// The copy_in table argument: the table's schema and name, each quoted once by the driver.
+QualifiedName copy_target(const schema::Table& table);
 
 // Sets every member of *object from a row selected with the model's column list.
 void decode_row(const ModelBase& model, const Row& row, void* object);

@@ -206,12 +206,25 @@ TEST_F(PgCopy, ServerErrorSurfacesAtFinish) {
 
 TEST_F(PgCopy, SchemaQualifiedTableAndAllColumns) {
   db_->execute("CREATE TABLE \"Odd \"\"Name\" (a int, b text)");
-  auto writer = db_->copy_in(schema_.name() + ".Odd \"Name", {});
+  auto writer = db_->copy_in(QualifiedName(schema_.name(), "Odd \"Name"), {});
   writer->write_row(std::vector<Value>{1, "one"});
   EXPECT_EQ(writer->finish(), 1);
   EXPECT_EQ(db_->execute("SELECT b FROM \"Odd \"\"Name\"").at(0)[0].as_text(), "one");
   EXPECT_THROW(db_->copy_in("missing", {}), UndefinedTable);
   EXPECT_EQ(db_->execute("SELECT 1").at(0)[0].as_int64(), 1);
+}
+
+// Regression: the table was a "schema.table" string the driver split at every dot, so a table
+// whose own name holds a dot could not be written (COPY "a"."b" instead of COPY "a.b").
+TEST_F(PgCopy, ADotInsideATableNameIsPartOfTheName) {
+  db_->execute("CREATE TABLE \"v1.readings\" (a int)");
+  auto writer = db_->copy_in("v1.readings", std::vector<std::string>{"a"});
+  writer->write_row(std::vector<Value>{7});
+  EXPECT_EQ(writer->finish(), 1);
+  auto qualified = db_->copy_in(QualifiedName(schema_.name(), "v1.readings"), {});
+  qualified->write_row(std::vector<Value>{8});
+  EXPECT_EQ(qualified->finish(), 1);
+  EXPECT_EQ(count_rows("\"v1.readings\""), 2);
 }
 
 TEST_F(PgCopy, CopyStatementsOutsideCopyInAreRefusedWithoutHanging) {

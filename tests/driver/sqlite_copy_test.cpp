@@ -127,10 +127,21 @@ TEST_F(SqliteCopy, RowWidthMustMatchTheColumns) {
 TEST_F(SqliteCopy, SchemaQualifiedAndOddlyNamedTables) {
   conn->execute_script(R"(CREATE TABLE "we""ird t" ("a b" TEXT))");
   std::vector<std::string> columns{"a b"};
-  auto writer = conn->copy_in("main.we\"ird t", columns);
+  auto writer = conn->copy_in(QualifiedName("main", "we\"ird t"), columns);
   writer->write_row(std::vector<Value>{"x"});
   EXPECT_EQ(writer->finish(), 1);
   EXPECT_EQ(count_rows(*conn, R"("we""ird t")"), 1);
+}
+
+// Regression: the table was a "schema.table" string split at every dot, so a table whose own
+// name holds a dot could not be written ("v1"."readings" instead of "v1.readings").
+TEST_F(SqliteCopy, ADotInsideATableNameIsPartOfTheName) {
+  conn->execute_script(R"(CREATE TABLE "v1.readings" (a INTEGER))");
+  std::vector<std::string> columns{"a"};
+  auto writer = conn->copy_in("v1.readings", columns);
+  writer->write_row(std::vector<Value>{7});
+  EXPECT_EQ(writer->finish(), 1);
+  EXPECT_EQ(count_rows(*conn, R"("v1.readings")"), 1);
 }
 
 TEST_F(SqliteCopy, MissingTableFailsAtTheStart) {

@@ -83,7 +83,8 @@ class PgConnection final : public Connection {
               const RowCallback& on_row) override;
   std::vector<Result> pipeline(std::span<const Statement> statements) override;
   using Connection::copy_in;
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
+  std::unique_ptr<CopyWriter> copy_in(const QualifiedName& table,
+                                      std::span<const std::string> columns,
                                       const CopyOptions& options) override;
   void begin(const TransactionOptions& options) override;
   void commit() override;

@@ -17,16 +17,8 @@ constexpr const char* kAbandoned = "retort: CopyWriter destroyed before finish()
 
 }  // namespace
 
-std::string copy_statement(std::string_view table, std::span<const std::string> columns) {
-  std::string sql = "COPY ";
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t dot = table.find('.', start);
-    sql += Connection::quote_identifier(table.substr(start, dot - start));
-    if (dot == std::string_view::npos) break;
-    sql += '.';
-    start = dot + 1;
-  }
+std::string copy_statement(const QualifiedName& table, std::span<const std::string> columns) {
+  std::string sql = "COPY " + table.quoted();
   if (!columns.empty()) {
     sql += " (";
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -40,7 +32,7 @@ std::string copy_statement(std::string_view table, std::span<const std::string> 
 }
 
 // options.checks_verified changes nothing here: COPY always evaluates CHECK constraints.
-std::unique_ptr<CopyWriter> PgConnection::copy_in(std::string_view table,
+std::unique_ptr<CopyWriter> PgConnection::copy_in(const QualifiedName& table,
                                                   std::span<const std::string> columns,
                                                   const CopyOptions& /*options*/) {
   ensure_usable();

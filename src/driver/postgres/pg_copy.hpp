@@ -39,6 +39,6 @@ class PgCopyWriter final : public CopyWriter {
 };
 
 // "COPY "schema"."table" ("a", "b") FROM STDIN": each dot-separated part of table is quoted.
-std::string copy_statement(std::string_view table, std::span<const std::string> columns);
+std::string copy_statement(const QualifiedName& table, std::span<const std::string> columns);
 
 }  // namespace retort::driver::pg

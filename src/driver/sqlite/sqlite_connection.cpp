@@ -193,7 +193,7 @@ std::vector<Result> SqliteConnection::pipeline(std::span<const Statement> statem
   }
 }
 
-std::unique_ptr<CopyWriter> SqliteConnection::copy_in(std::string_view table,
+std::unique_ptr<CopyWriter> SqliteConnection::copy_in(const QualifiedName& table,
                                                       std::span<const std::string> columns,
                                                       const CopyOptions& options) {
   refuse_during_unchecked_copy("copy_in");

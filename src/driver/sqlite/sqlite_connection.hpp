@@ -26,7 +26,8 @@ class SqliteConnection final : public Connection {
               const RowCallback& on_row) override;
   std::vector<Result> pipeline(std::span<const Statement> statements) override;
   using Connection::copy_in;
-  std::unique_ptr<CopyWriter> copy_in(std::string_view table, std::span<const std::string> columns,
+  std::unique_ptr<CopyWriter> copy_in(const QualifiedName& table,
+                                      std::span<const std::string> columns,
                                       const CopyOptions& options) override;
 
   void begin(const TransactionOptions& options) override;
@@ -65,7 +66,8 @@ class SqliteConnection final : public Connection {
 };
 
 // The CopyWriter behind SqliteConnection::copy_in (sqlite_copy.cpp).
-std::unique_ptr<CopyWriter> make_copy_writer(std::shared_ptr<SqliteDb> db, std::string_view table,
+std::unique_ptr<CopyWriter> make_copy_writer(std::shared_ptr<SqliteDb> db,
+                                             const QualifiedName& table,
                                              std::span<const std::string> columns,
                                              const CopyOptions& options);
 

@@ -17,21 +17,8 @@
 namespace retort::driver::sqlite {
 namespace {
 
-// "main.t" -> "main"."t": each part quoted on its own so schema-qualified names work.
-std::string quote_table(std::string_view table) {
-  std::string quoted;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = table.find('.', start);
-    quoted += Connection::quote_identifier(table.substr(start, dot - start));
-    if (dot == std::string_view::npos) return quoted;
-    quoted += '.';
-    start = dot + 1;
-  }
-}
-
-std::string insert_sql(std::string_view table, std::span<const std::string> columns) {
-  std::string sql = fmt::format("INSERT INTO {} (", quote_table(table));
+std::string insert_sql(const QualifiedName& table, std::span<const std::string> columns) {
+  std::string sql = fmt::format("INSERT INTO {} (", table.quoted());
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += Connection::quote_identifier(columns[i]);
@@ -46,10 +33,10 @@ std::string insert_sql(std::string_view table, std::span<const std::string> colu
 
 class SqliteCopyWriter final : public CopyWriter {
  public:
-  SqliteCopyWriter(std::shared_ptr<SqliteDb> db, std::string_view table,
+  SqliteCopyWriter(std::shared_ptr<SqliteDb> db, const QualifiedName& table,
                    std::span<const std::string> columns, const CopyOptions& options)
       : db_(std::move(db)),
-        table_(table),
+        table_(table.display()),
         columns_(columns.begin(), columns.end()),
         sql_(insert_sql(table, columns)) {
     if (columns_.empty()) throw UsageError("copy_in needs at least one column");
@@ -186,7 +173,8 @@ class SqliteCopyWriter final : public CopyWriter {
 
 }  // namespace
 
-std::unique_ptr<CopyWriter> make_copy_writer(std::shared_ptr<SqliteDb> db, std::string_view table,
+std::unique_ptr<CopyWriter> make_copy_writer(std::shared_ptr<SqliteDb> db,
+                                             const QualifiedName& table,
                                              std::span<const std::string> columns,
                                              const CopyOptions& options) {
   return std::make_unique<SqliteCopyWriter>(std::move(db), table, columns, options);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "driver/database_access.hpp"
 #include "migrate/command/project.hpp"
 #include "migrate/graph/plan.hpp"
 #include "migrate/operations/cpp_revisions.hpp"
@@ -37,7 +38,7 @@ class MigrationConnection {
     if (db.dialect() == Dialect::postgresql) {
       ConnectionOptions options;
       options.application_name = "retort migrate";
-      own_ = connect(db.url(), options);
+      own_ = driver::DatabaseAccess::open_connection(db, options);
       own_->execute_script(fmt::format("SET lock_timeout = {}; SET statement_timeout = {}",
                                        settings.lock_timeout.count(),
                                        settings.statement_timeout.count()));

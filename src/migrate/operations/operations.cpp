@@ -204,7 +204,8 @@ void Operations::bulk_insert(std::string_view table, const std::vector<std::stri
   }
   context_->current_sql = fmt::format("(bulk_insert of {} rows into {})", rows.size(), table);
   context_->current_where = where;
-  std::unique_ptr<CopyWriter> writer = context_->connection->copy_in(table, columns);
+  std::unique_ptr<CopyWriter> writer =
+      context_->connection->copy_in(QualifiedName(std::string(table)), columns);
   for (const std::vector<Value>& row : rows) writer->write_row(row);
   writer->finish();
   context_->current_sql.clear();

@@ -456,6 +456,42 @@ void Runner::check_foreign_keys(const Revision& rev, const Step& step) {
   statement_failed(rev, step, 0, "PRAGMA foreign_key_check", cause, true, "");
 }
 
+// A transactional revision: its statements and its version-table update in one transaction
+// (the run's, in whole-run mode). A failure of any of its steps names the revision: BEGIN, the
+// bookkeeping and the COMMIT as well as its own statements.
+void Runner::run_transactional(const Revision& rev, const Step& step,
+                               const std::vector<std::string>& rows_after) {
+  try {
+    begin();
+  } catch (const DatabaseError& e) {
+    rollback_quietly();
+    statement_failed(rev, step, 0, "BEGIN", e, true, "");
+  }
+  const auto t0 = Clock::now();
+  run_statements(rev, step);
+  try {
+    bookkeeping(step, std::chrono::duration<double, std::milli>(Clock::now() - t0).count(), false);
+  } catch (const DatabaseError& e) {
+    rollback_quietly();
+    statement_failed(rev, step, 0, "(recording the revision in the version table)", e, true, "");
+  }
+  if (!settings_.transaction_per_migration) return;
+  try {
+    commit(rows_after);
+  } catch (const ConnectionError& e) {
+    // COMMIT went out and no answer came back: the server may have committed. The version table
+    // is updated in the same transaction, so it tells which.
+    failed_at(rev, step, rev.path, 0, "COMMIT", e, false,
+              fmt::format("the connection broke during COMMIT, so whether revision {} was applied "
+                          "is unknown until the version table is read (`retort current`: its "
+                          "update commits with the revision's statements, so it tells the truth); "
+                          "the database stays at {}, or at {} if the COMMIT went through",
+                          rev.id, rows_text(committed_), rows_text(rows_after)));
+  } catch (const DatabaseError& e) {
+    statement_failed(rev, step, 0, "COMMIT", e, true, "");
+  }
+}
+
 std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
   std::vector<std::string> descriptions;
   committed_ = plan.initial_rows;
@@ -494,18 +530,7 @@ std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
           rows = std::move(after);
           continue;
         }
-        begin();
-        const auto t0 = Clock::now();
-        run_statements(rev, step);
-        bookkeeping(step, std::chrono::duration<double, std::milli>(Clock::now() - t0).count(),
-                    false);
-        if (per_migration) {
-          try {
-            commit(after);
-          } catch (const DatabaseError& e) {
-            statement_failed(rev, step, 0, "COMMIT", e, true, "");
-          }
-        }
+        run_transactional(rev, step, after);
         rows = std::move(after);
         continue;
       } else {

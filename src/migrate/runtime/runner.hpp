@@ -60,6 +60,8 @@ class Runner {
   void refuse_new_invalid_indexes(const Revision& rev, const Step& step,
                                   const std::vector<PlannedStatement>& statements,
                                   const std::vector<std::string>& invalid_before);
+  void run_transactional(const Revision& rev, const Step& step,
+                         const std::vector<std::string>& rows_after);
   void run_without_foreign_keys(const Revision& rev, const Step& step,
                                 const std::vector<std::string>& rows_after);
   void check_foreign_keys(const Revision& rev, const Step& step);
