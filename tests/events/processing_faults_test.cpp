@@ -35,11 +35,11 @@ std::string result_for(std::int64_t n) {
 }
 
 std::string json_text(const Value& v) {
-  return v.kind() == Value::Kind::json ? v.as_json().text : v.as_text();
+  return v.kind() == Value::Kind::json ? v.as_json().text() : v.as_text();
 }
 
 std::int64_t marker(const ClaimedEvent& e) {
-  return Json::parse(e.data.text)["n"].get<std::int64_t>();
+  return Json::parse(e.data.text())["n"].get<std::int64_t>();
 }
 
 class ProcessingFaultsTest : public ::testing::TestWithParam<std::tuple<Dialect, Fault>> {
