@@ -101,7 +101,9 @@ TEST(Text, FindsTheFirstUnprintableByteWithItsOffsetAndKind) {
   EXPECT_EQ(esc->offset, 2u);
   EXPECT_EQ(esc->description, "the control character U+001B");
   // A C1 control (U+009B, which some terminals read as ESC [) is caught in its UTF-8 form.
-  const auto c1 = text::find_unprintable("x\xC2\x9B" "2J");
+  const auto c1 = text::find_unprintable(
+      "x\xC2\x9B"
+      "2J");
   ASSERT_TRUE(c1.has_value());
   EXPECT_EQ(c1->offset, 1u);
   EXPECT_EQ(c1->description, "the control character U+009B");
