@@ -176,6 +176,7 @@ class PooledConnection {
   Connection* operator->() const noexcept { return connection_.get(); }
   explicit operator bool() const noexcept { return connection_ != nullptr; }
   // Gives the connection back now (also done by the destructor).
+  // NOLINTNEXTLINE(bugprone-exception-escape): the pool hand-over is noexcept (src/async/pool.cpp)
   void release() noexcept { connection_.reset(); }
 
  private:
@@ -184,6 +185,7 @@ class PooledConnection {
   struct GiveBack {
     std::shared_ptr<detail::PoolState> pool;
     std::chrono::steady_clock::time_point created;
+    // NOLINTNEXTLINE(bugprone-exception-escape): see release()
     void operator()(Connection* connection) const noexcept;
   };
   PooledConnection(std::shared_ptr<detail::PoolState> pool, std::unique_ptr<Connection> connection,
