@@ -34,14 +34,14 @@ struct Hostile {
 
 const std::vector<Hostile>& refused_names() {
   static const std::vector<Hostile> names = {
-      {"app\nDROP TABLE events; --", "U+000A) at byte 3"},
-      {"app\rDROP TABLE events; --", "U+000D) at byte 3"},
-      {std::string("app\0DROP", 8), "U+0000) at byte 3"},
-      {"app\x1b]0;pwned\x07", "U+001B) at byte 3"},
-      {"a\x7f", "U+007F) at byte 1"},
+      {"app\nDROP TABLE events; --", "U+000A at byte 3"},
+      {"app\rDROP TABLE events; --", "U+000D at byte 3"},
+      {std::string("app\0DROP", 8), "U+0000 at byte 3"},
+      {"app\x1b]0;pwned\x07", "U+001B at byte 3"},
+      {"a\x7f", "U+007F at byte 1"},
       {"a\xc2\x9b"
        "31m",
-       "U+009B) at byte 1"},  // C1 CSI
+       "U+009B at byte 1"},  // C1 CSI
       {"ab\xff", "invalid UTF-8 at byte 2"},
       {"ab\xc3", "invalid UTF-8 at byte 2"},
   };
