@@ -38,7 +38,7 @@ std::string input_text() {
   return text;
 }
 
-class IngestFaultsTest : public ::testing::TestWithParam<std::tuple<Dialect, Fault>> {
+class IngestFaultsTest : public ::testing::TestWithParam<retort::testing::FaultCase> {
  protected:
   IngestFaultsTest() : test_db_(std::get<0>(GetParam())), db_(faults_.open(test_db_.url())) {
     Database plain(test_db_.url());
@@ -176,16 +176,8 @@ TEST_P(IngestFaultsTest, EveryStepFailsInTurnTheLedgerAgreesAndResumeCompletes) 
   }
 }
 
-std::string case_name(const ::testing::TestParamInfo<std::tuple<Dialect, Fault>>& info) {
-  return fmt::format("{}_{}", dialect_name(std::get<0>(info.param)),
-                     fault_name(std::get<1>(info.param)));
-}
-
-INSTANTIATE_TEST_SUITE_P(Faults, IngestFaultsTest,
-                         ::testing::Combine(::testing::Values(Dialect::sqlite, Dialect::postgresql),
-                                            ::testing::Values(Fault::error, Fault::broken_link,
-                                                              Fault::lost_reply)),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Faults, IngestFaultsTest, retort::testing::every_fault_case(),
+                         retort::testing::FaultCaseName());
 
 }  // namespace
 }  // namespace retort::events

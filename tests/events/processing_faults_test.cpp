@@ -42,7 +42,7 @@ std::int64_t marker(const ClaimedEvent& e) {
   return Json::parse(e.data.text())["n"].get<std::int64_t>();
 }
 
-class ProcessingFaultsTest : public ::testing::TestWithParam<std::tuple<Dialect, Fault>> {
+class ProcessingFaultsTest : public ::testing::TestWithParam<retort::testing::FaultCase> {
  protected:
   ProcessingFaultsTest()
       : test_db_(std::get<0>(GetParam())),
@@ -198,16 +198,8 @@ TEST_P(ProcessingFaultsTest, EveryStepFailsInTurnNothingIsHalfAppliedAndProcessi
   }
 }
 
-std::string case_name(const ::testing::TestParamInfo<std::tuple<Dialect, Fault>>& info) {
-  return fmt::format("{}_{}", dialect_name(std::get<0>(info.param)),
-                     fault_name(std::get<1>(info.param)));
-}
-
-INSTANTIATE_TEST_SUITE_P(Faults, ProcessingFaultsTest,
-                         ::testing::Combine(::testing::Values(Dialect::sqlite, Dialect::postgresql),
-                                            ::testing::Values(Fault::error, Fault::broken_link,
-                                                              Fault::lost_reply)),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Faults, ProcessingFaultsTest, retort::testing::every_fault_case(),
+                         retort::testing::FaultCaseName());
 
 }  // namespace
 }  // namespace retort::events

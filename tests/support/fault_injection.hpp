@@ -25,7 +25,10 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "retort/database.hpp"
 
@@ -48,6 +51,24 @@ enum class Fault {
 
 const char* fault_name(Fault fault);
 const char* step_name(StepKind kind);
+
+// A fault test's parameter: the dialect and the fault injected at every step in turn.
+using FaultCase = std::tuple<Dialect, Fault>;
+
+// Both dialects with each fault, for INSTANTIATE_TEST_SUITE_P(Faults, Suite, every_fault_case(),
+// FaultCaseName()).
+inline auto every_fault_case() {
+  return ::testing::Combine(::testing::Values(Dialect::sqlite, Dialect::postgresql),
+                            ::testing::Values(Fault::error, Fault::broken_link, Fault::lost_reply));
+}
+
+// "sqlite_broken_link": the case's name in test output.
+struct FaultCaseName {
+  std::string operator()(const ::testing::TestParamInfo<FaultCase>& info) const {
+    return std::string(dialect_name(std::get<0>(info.param))) + "_" +
+           fault_name(std::get<1>(info.param));
+  }
+};
 
 class FaultInjector {
  public:

@@ -78,7 +78,7 @@ std::string rows_text(int applied) {
   return applied == 0 ? "base" : id_of(applied - 1);
 }
 
-class UpgradeFaultsTest : public ::testing::TestWithParam<std::tuple<Dialect, Fault>> {
+class UpgradeFaultsTest : public ::testing::TestWithParam<retort::testing::FaultCase> {
  protected:
   UpgradeFaultsTest() { write_chain(env_); }
   Dialect dialect() const { return std::get<0>(GetParam()); }
@@ -153,16 +153,8 @@ TEST_P(UpgradeFaultsTest, EveryStepFailsInTurnNothingIsHalfAppliedAndTheRerunCom
   }
 }
 
-std::string case_name(const ::testing::TestParamInfo<std::tuple<Dialect, Fault>>& info) {
-  return fmt::format("{}_{}", dialect_name(std::get<0>(info.param)),
-                     fault_name(std::get<1>(info.param)));
-}
-
-INSTANTIATE_TEST_SUITE_P(Faults, UpgradeFaultsTest,
-                         ::testing::Combine(::testing::Values(Dialect::sqlite, Dialect::postgresql),
-                                            ::testing::Values(Fault::error, Fault::broken_link,
-                                                              Fault::lost_reply)),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Faults, UpgradeFaultsTest, retort::testing::every_fault_case(),
+                         retort::testing::FaultCaseName());
 
 }  // namespace
 }  // namespace retort::migrate::runner_testing
