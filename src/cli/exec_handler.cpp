@@ -231,19 +231,32 @@ struct ExecState {
   std::map<std::thread::id, std::unique_ptr<Child>> children;  // streaming mode: one per slot
   Clock::time_point stop_deadline = Clock::time_point::max();  // copied per exchange
 
+  // The event's deadline: the timeout, plus the start-up allowance for a process just started.
+  Clock::time_point deadline(bool fresh_process) const {
+    return Clock::now() + options.timeout +
+           (fresh_process ? options.start_allowance : std::chrono::milliseconds(0));
+  }
+
+  std::string timeout_message(bool fresh_process) const {
+    if (!fresh_process || options.start_allowance.count() == 0) {
+      return fmt::format("the handler took longer than {} ms (killed)", options.timeout.count());
+    }
+    return fmt::format(
+        "the handler took longer than {} ms, {} ms of them allowed for its start-up "
+        "(killed)",
+        (options.timeout + options.start_allowance).count(), options.start_allowance.count());
+  }
+
   std::unique_ptr<Child> start() {
     auto child = std::make_unique<Child>(options.command);
-    child->set_limits(
-        fmt::format("the handler took longer than {} ms (killed)", options.timeout.count()),
-        options.grace);
+    child->set_limits(timeout_message(true), options.grace);
     return child;
   }
 
   events::HandlerResult per_event(const events::ClaimedEvent& e) {
     std::unique_ptr<Child> child = start();
     Clock::time_point stop = stop_deadline;
-    const std::string out =
-        child->exchange(event_line(e), true, false, Clock::now() + options.timeout, &stop);
+    const std::string out = child->exchange(event_line(e), true, false, deadline(true), &stop);
     const int status = child->finish(options.timeout);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       throw std::runtime_error(describe_status(status) + child->stderr_tail());
@@ -257,11 +270,13 @@ struct ExecState {
       std::lock_guard lock(mutex);
       child = std::move(children[std::this_thread::get_id()]);
     }
-    if (!child) child = start();
+    const bool fresh = !child;
+    if (fresh) child = start();
     Clock::time_point stop = stop_deadline;
     // When the exchange throws, the child is dead or was killed: the next event starts anew.
     const std::string line =
-        child->exchange(event_line(e) + "\n", false, true, Clock::now() + options.timeout, &stop);
+        child->exchange(event_line(e) + "\n", false, true, deadline(fresh), &stop);
+    if (fresh) child->set_limits(timeout_message(false), options.grace);  // it has started
     events::HandlerResult result;
     try {
       result = interpret(line);

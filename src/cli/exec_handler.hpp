@@ -7,6 +7,10 @@
 // its stderr) and is started again for the next event.
 // Per event (--per-event): `sh -c CMD` runs once per event, the event on stdin; its whole stdout
 // is the result; an exit status other than 0 fails the attempt.
+// A handler process that was just started gets start_allowance on top of the timeout for its
+// first event: its start-up (an interpreter, its imports) is not the event's handling, and a
+// loaded machine must not turn a slow start into failed attempts. Per event, every process is
+// new, so every event gets it.
 #pragma once
 
 #include <chrono>
@@ -20,8 +24,9 @@ namespace retort::cli {
 struct ExecOptions {
   std::string command;
   bool per_event = false;
-  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // per event
-  std::chrono::milliseconds grace{std::chrono::seconds(10)};    // after a stop request
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};          // per event
+  std::chrono::milliseconds start_allowance{std::chrono::seconds(10)};  // a new process's first
+  std::chrono::milliseconds grace{std::chrono::seconds(10)};            // after a stop request
 };
 
 // The JSON line sent for an event: id, workflow, attempt, data, task_context.

@@ -41,11 +41,17 @@ void require_processing_schema(Database& db) {
   }
 }
 
-std::chrono::milliseconds duration_option(const std::string& option, const std::string& text) {
+enum class ZeroDuration { refused, allowed };
+
+std::chrono::milliseconds duration_option(const std::string& option, const std::string& text,
+                                          ZeroDuration zero = ZeroDuration::refused) {
   const auto parsed = config::parse_duration(text, config::BareNumber::seconds);
-  if (!parsed || parsed->count() <= 0) {
-    throw ConfigError(fmt::format("{}: '{}' is not a positive duration (e.g. 500ms, 30s, 5min, 1h)",
-                                  option, text));
+  const bool in_range =
+      parsed && (parsed->count() > 0 || (zero == ZeroDuration::allowed && parsed->count() == 0));
+  if (!in_range) {
+    throw ConfigError(fmt::format("{}: '{}' is not a {} duration (e.g. 500ms, 30s, 5min, 1h)",
+                                  option, text,
+                                  zero == ZeroDuration::allowed ? "non-negative" : "positive"));
   }
   return *parsed;
 }
@@ -62,6 +68,7 @@ struct WorkCliOptions {
   std::size_t batch_size = 10;
   std::string lease = "30s";
   std::string timeout = "30s";
+  std::string start_timeout = "10s";
   std::string grace = "10s";
   std::string poll = "1s";
   int max_attempts = 5;
@@ -85,6 +92,7 @@ int run_work(Context& context, const WorkCliOptions& o) {
   exec.command = o.exec;
   exec.per_event = o.per_event;
   exec.timeout = duration_option("--timeout", o.timeout);
+  exec.start_allowance = duration_option("--start-timeout", o.start_timeout, ZeroDuration::allowed);
   exec.grace = duration_option("--grace", o.grace);
   // No rule ties --timeout to --lease: the worker extends the leases of events in hand every
   // third of the lease while their handlers run.
@@ -133,6 +141,9 @@ void add_work(CLI::App& group, Context& context, Command& run) {
   cmd->add_option("--lease", o->lease, "How long a claim holds an event (default 30s)");
   cmd->add_option("--timeout", o->timeout,
                   "Longest a handler may take for one event before it is killed (default 30s)");
+  cmd->add_option("--start-timeout", o->start_timeout,
+                  "Extra time a newly started handler process gets for its first event: its "
+                  "start-up, not counted in --timeout (default 10s; 0 for none)");
   cmd->add_option("--grace", o->grace,
                   "On SIGTERM/SIGINT: how long running handlers may finish (default 10s)");
   cmd->add_option("--poll-interval", o->poll,
