@@ -20,21 +20,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string_view direction_name(const Step& step) {
-  return step.kind == StepKind::upgrade ? kUpgrade : kDowngrade;
-}
-
 // The first line of a statement, shortened, for messages.
 std::string excerpt(const std::string& sql) {
   std::string first = sql.substr(0, sql.find('\n'));
   if (first.size() > 200) first = first.substr(0, 200);
   if (first.size() < sql.size()) first += " ...";
   return first;
-}
-
-// Chained checksum of the first k statements: h_k = sha256(h_{k-1} + "\n" + sql_k).
-std::string chain(const std::string& previous, const std::string& sql) {
-  return Sha256::hex(previous + "\n" + sql);
 }
 
 // The seeds' rule "no sensitive data in migrations", enforced: revision files are committed,
@@ -50,6 +41,14 @@ void refuse_secrets(const Revision& rev, const std::string& where, const SqlStat
 }
 
 }  // namespace
+
+std::string_view direction_name(const Step& step) {
+  return step.kind == StepKind::upgrade ? kUpgrade : kDowngrade;
+}
+
+std::string progress_checksum(const std::string& previous, const std::string& sql) {
+  return Sha256::hex(previous + "\n" + sql);
+}
 
 std::vector<PlannedStatement> revision_statements(const Revision& rev, Direction direction,
                                                   Dialect dialect) {
@@ -265,158 +264,6 @@ void Runner::run_code(const Revision& rev, const Step& step, bool transactional)
   }
 }
 
-void Runner::run_code_nontransactional(const Revision& rev, const Step& step,
-                                       const std::vector<std::string>& rows_after) {
-  const auto t0 = Clock::now();
-  run_code(rev, step, false);  // autocommit: each statement commits on its own
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  begin();
-  try {
-    bookkeeping(step, ms, false);
-    commit(rows_after);
-  } catch (...) {
-    rollback_quietly();
-    throw;
-  }
-}
-
-// An index this statement creates CONCURRENTLY that an interrupted earlier run left INVALID:
-// dropped (CONCURRENTLY, so writes go on) so the statement builds it again instead of letting
-// IF NOT EXISTS skip it.
-void Runner::drop_leftover_index(const Revision& rev, const PlannedStatement& statement) {
-  const std::optional<ConcurrentIndex> index = concurrent_index_of(statement.sql);
-  if (!index) return;
-  const std::optional<std::string> leftover = find_invalid_index(c_, *index);
-  if (!leftover) return;
-  if (log_) {
-    log_(
-        fmt::format("Dropping index {}, left INVALID by an interrupted run of {} (line {}), to "
-                    "build it again",
-                    *leftover, rev.id, statement.line));
-  }
-  c_.execute_script("DROP INDEX CONCURRENTLY IF EXISTS " + *leftover);
-}
-
-// After the statements: an index that became invalid while the revision ran (or one it creates
-// that is invalid) means its work is not done. The revision is not recorded as applied, and
-// its progress goes back to the first statement that creates such an index, so the next run
-// drops and builds it again.
-void Runner::refuse_new_invalid_indexes(const Revision& rev, const Step& step,
-                                        const std::vector<PlannedStatement>& statements,
-                                        const std::vector<std::string>& invalid_before) {
-  std::vector<std::string> invalid = invalid_indexes(c_);
-  std::erase_if(invalid, [&](const std::string& name) {
-    return std::find(invalid_before.begin(), invalid_before.end(), name) != invalid_before.end();
-  });
-  std::optional<std::size_t> rerun_from;
-  for (std::size_t i = 0; i < statements.size(); ++i) {
-    const std::optional<ConcurrentIndex> index = concurrent_index_of(statements[i].sql);
-    if (!index) continue;
-    if (std::optional<std::string> bad = find_invalid_index(c_, *index)) {
-      if (!rerun_from) rerun_from = i;
-      if (std::find(invalid.begin(), invalid.end(), *bad) == invalid.end()) invalid.push_back(*bad);
-    }
-  }
-  if (invalid.empty()) return;
-  const std::string_view dname = direction_name(step);
-  std::string checksum = "v1:";
-  for (std::size_t i = 0; rerun_from && i < *rerun_from; ++i)
-    checksum = chain(checksum, statements[i].sql);
-  if (rerun_from) {
-    const Statement save =
-        store_.save_progress(rev.id, dname, Progress{static_cast<int>(*rerun_from), checksum});
-    c_.execute(save.sql, save.params);
-  }
-  MigrationError::Details d;
-  d.revision = rev.id;
-  d.file = rev.path;
-  d.stays_at = rows_text(committed_);
-  d.rolled_back = false;
-  std::string names;
-  for (const std::string& name : invalid) names += (names.empty() ? "" : ", ") + name;
-  throw MigrationError(
-      fmt::format("non-transactional revision {} ({}) left index{} {} INVALID "
-                  "(pg_index.indisvalid = false: a concurrent build failed or was interrupted); "
-                  "it is not recorded as applied. {}",
-                  rev.id, rev.path, invalid.size() == 1 ? "" : "es", names,
-                  rerun_from ? fmt::format("Run the upgrade again: retort drops the invalid index "
-                                           "and builds it again from statement {} (line {})",
-                                           *rerun_from + 1, statements[*rerun_from].line)
-                             : "Drop or REINDEX it by hand (DROP INDEX CONCURRENTLY), then run "
-                               "the upgrade again"),
-      std::move(d));
-}
-
-void Runner::run_nontransactional(const Revision& rev, const Step& step,
-                                  const std::vector<std::string>& rows_after) {
-  const Direction dir = step.kind == StepKind::upgrade ? Direction::upgrade : Direction::downgrade;
-  const std::string_view dname = direction_name(step);
-  const std::vector<PlannedStatement> statements = revision_statements(rev, dir, dialect_);
-  std::vector<std::string> checksums(statements.size() + 1);
-  checksums[0] = "v1:";
-  for (std::size_t i = 0; i < statements.size(); ++i)
-    checksums[i + 1] = chain(checksums[i], statements[i].sql);
-
-  std::size_t start = 0;
-  if (std::optional<Progress> p = store_.read_progress(c_, rev.id, dname)) {
-    const auto done = static_cast<std::size_t>(std::max(p->statement_index, 0));
-    if (done > statements.size() || checksums[done] != p->checksum) {
-      MigrationError::Details d;
-      d.revision = rev.id;
-      d.file = rev.path;
-      d.stays_at = rows_text(committed_);
-      d.rolled_back = false;
-      throw MigrationError(
-          fmt::format("non-transactional revision {} ({}) was interrupted after its statement {}, "
-                      "and the first {} "
-                      "statements of its {} sections have changed since; retort cannot tell what "
-                      "is applied. Bring "
-                      "the database in line with the file by hand, then delete its row from {} "
-                      "(revision = '{}', "
-                      "direction = '{}') to run it from the start",
-                      rev.id, rev.path, done, done, dname, settings_.progress_table, rev.id, dname),
-          std::move(d));
-    }
-    start = done;
-    if (log_ && start > 0) {
-      log_(fmt::format(
-          "Resuming non-transactional revision {} at statement {} of {}{}", rev.id, start + 1,
-          statements.size(),
-          start < statements.size() ? fmt::format(" (line {})", statements[start].line) : ""));
-    }
-  }
-  const bool postgresql = dialect_ == Dialect::postgresql;
-  const std::vector<std::string> invalid_before =
-      postgresql ? invalid_indexes(c_) : std::vector<std::string>{};
-  const auto t0 = Clock::now();
-  for (std::size_t i = start; i < statements.size(); ++i) {
-    try {
-      if (postgresql) drop_leftover_index(rev, statements[i]);
-      c_.execute_script(statements[i].sql);
-    } catch (const Error& e) {
-      const std::string extra = fmt::format(
-          "non-transactional revision: {} of its {} statements are applied and stay; fix the file "
-          "and run again to "
-          "resume at statement {} (line {}); the version table stays at {}",
-          i, statements.size(), i + 1, statements[i].line, rows_text(committed_));
-      statement_failed(rev, step, statements[i].line, statements[i].sql, e, false, extra);
-    }
-    const Statement save =
-        store_.save_progress(rev.id, dname, Progress{static_cast<int>(i + 1), checksums[i + 1]});
-    c_.execute(save.sql, save.params);
-  }
-  if (postgresql) refuse_new_invalid_indexes(rev, step, statements, invalid_before);
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  begin();
-  try {
-    bookkeeping(step, ms, true);
-    commit(rows_after);
-  } catch (...) {
-    rollback_quietly();
-    throw;
-  }
-}
-
 // SQLite ignores PRAGMA foreign_keys inside a transaction, so the revision gets a transaction of
 // its own with enforcement switched off around it; PRAGMA foreign_key_check then stands in for
 // the checks that did not run, before anything commits.
@@ -492,6 +339,33 @@ void Runner::run_transactional(const Revision& rev, const Step& step,
   }
 }
 
+void Runner::commit_run(const Plan& plan, const std::vector<std::string>& rows) {
+  if (!open_) {
+    commit(rows);
+    return;
+  }
+  // The revision whose statements were the last in the transaction: the one the error names.
+  const auto last = std::find_if(plan.steps.rbegin(), plan.steps.rend(),
+                                 [](const Step& s) { return s.kind != StepKind::stamp; });
+  try {
+    commit(rows);
+  } catch (const ConnectionError& e) {
+    if (last == plan.steps.rend()) throw;
+    failed_at(map_.revision(last->revision), *last, map_.revision(last->revision).path, 0, "COMMIT",
+              e, false,
+              fmt::format("the connection broke during the run's COMMIT, so whether the run was "
+                          "applied is unknown until the version table is read (`retort current`: "
+                          "it commits with the revisions' statements, so it tells the truth); the "
+                          "database stays at {}, or at {} if the COMMIT went through",
+                          rows_text(committed_), rows_text(rows)));
+  } catch (const DatabaseError& e) {
+    if (last == plan.steps.rend()) throw;
+    rollback_quietly();
+    failed_at(map_.revision(last->revision), *last, map_.revision(last->revision).path, 0, "COMMIT",
+              e, true, "");
+  }
+}
+
 std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
   std::vector<std::string> descriptions;
   committed_ = plan.initial_rows;
@@ -540,7 +414,7 @@ std::vector<std::string> Runner::execute(const Plan& plan, bool purge) {
       rows = std::move(after);
       if (per_migration) commit(rows);
     }
-    commit(rows);
+    commit_run(plan, rows);
   } catch (...) {
     rollback_quietly();
     throw;

@@ -68,6 +68,20 @@ class Runner {
   void run_code(const Revision& rev, const Step& step, bool transactional);
   void run_code_nontransactional(const Revision& rev, const Step& step,
                                  const std::vector<std::string>& rows_after);
+  // The version change, history record and progress removal that end a non-transactional
+  // revision, in one transaction; `next_run` says what a run after a failure here does.
+  void record_nontransactional(const Revision& rev, const Step& step, double duration_ms,
+                               bool clear_progress, const std::vector<std::string>& rows_after,
+                               const std::string& next_run);
+  // A failure of a non-transactional revision's own bookkeeping (its progress row, the index
+  // check, its recording): MigrationError naming the revision, not rolled back, with `state`
+  // (what of it is applied and what the next run does).
+  [[noreturn]] void nontransactional_failed(const Revision& rev, const Step& step,
+                                            const std::string& what, const std::exception& cause,
+                                            const std::string& state);
+  // The whole run's COMMIT (transaction_per_migration = false): a failure names the last
+  // revision and says the run was rolled back, or that its outcome is unknown.
+  void commit_run(const Plan& plan, const std::vector<std::string>& rows);
   [[noreturn]] void statement_failed(const Revision& rev, const Step& step, int line,
                                      const std::string& sql, const std::exception& cause,
                                      bool rolled_back, const std::string& extra);
@@ -99,5 +113,12 @@ void apply_ops(std::vector<std::string>& rows, const std::vector<VersionOp>& ops
 
 // "a1, b2", or "base" when empty.
 std::string rows_text(const std::vector<std::string>& rows);
+
+// "upgrade" or "downgrade": the step's direction as the version and progress tables write it.
+std::string_view direction_name(const Step& step);
+
+// The progress table's chained checksum of a revision's first k statements:
+// h_k = sha256(h_{k-1} + "\n" + sql_k), h_0 = "v1:".
+std::string progress_checksum(const std::string& previous, const std::string& sql);
 
 }  // namespace retort::migrate
