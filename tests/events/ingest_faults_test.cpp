@@ -1,7 +1,9 @@
 // events ingest with the ledger, with a fault at every step in turn (tests/support/
 // fault_injection.hpp): after each, the ledger and the stored rows agree (every line up to the
 // ledger's last_line stored once, none after it), the error names the file and the lines that
-// were not stored, and a rerun with IngestMode::resume stores the rest without duplicates.
+// were not stored, and a rerun with IngestMode::resume stores the rest without duplicates. The
+// same with retries on (a broken link is mended without duplicates) and in strict mode (all or
+// nothing).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -28,11 +30,14 @@ using retort::testing::FaultInjector;
 constexpr std::size_t kLines = 9;
 constexpr std::size_t kBadLine = 5;
 
-// Lines 1..9, each {"n": i}, except line 5, which is not JSON.
-std::string input_text() {
+enum class Input { with_bad_line, all_good };
+
+// Lines 1..9, each {"n": i}, except line 5, which is not JSON (with_bad_line).
+std::string input_text(Input input) {
   std::string text;
   for (std::size_t i = 1; i <= kLines; ++i) {
-    text += i == kBadLine ? "not json" : fmt::format(R"({{"n": {}}})", i);
+    text += i == kBadLine && input == Input::with_bad_line ? "not json"
+                                                           : fmt::format(R"({{"n": {}}})", i);
     text += '\n';
   }
   return text;
@@ -43,7 +48,11 @@ class IngestFaultsTest : public ::testing::TestWithParam<retort::testing::FaultC
   IngestFaultsTest() : test_db_(std::get<0>(GetParam())), db_(faults_.open(test_db_.url())) {
     Database plain(test_db_.url());
     testing::upgrade_events_schema(plain);
-    std::ofstream(dir_ / "in.jsonl", std::ios::binary) << input_text();
+    write_input(Input::with_bad_line);
+  }
+  void write_input(Input input) {
+    input_ = input;
+    std::ofstream(dir_ / "in.jsonl", std::ios::binary | std::ios::trunc) << input_text(input);
     source_ = identify_ingest_source((dir_ / "in.jsonl").string());
   }
   Fault fault() const { return std::get<1>(GetParam()); }
@@ -53,7 +62,8 @@ class IngestFaultsTest : public ::testing::TestWithParam<retort::testing::FaultC
     o.batch_size = 2;  // batches end at lines 2, 4, 7 and 9, then the final ledger update
     o.source = source_;
     o.mode = mode;
-    o.max_retries = 0;  // a broken link stops the ingest: the rerun resumes it
+    o.max_retries = max_retries_;  // 0: a broken link stops the ingest: the rerun resumes it
+    o.strict = strict_;
     o.on_retry = [](std::size_t, const std::string&) {};
     return o;
   }
@@ -92,12 +102,13 @@ class IngestFaultsTest : public ::testing::TestWithParam<retort::testing::FaultC
       ++stored[nlohmann::json::parse(row[0].as_text())["n"].get<std::int64_t>()];
     }
     std::map<std::int64_t, int> expected;
+    const bool has_bad_line = input_ == Input::with_bad_line;
     for (std::size_t i = 1; i <= last_line; ++i) {
-      if (i != kBadLine) expected[static_cast<std::int64_t>(i)] = 1;
+      if (i != kBadLine || !has_bad_line) expected[static_cast<std::int64_t>(i)] = 1;
     }
     EXPECT_EQ(stored, expected) << "ledger at line " << last_line;
     EXPECT_EQ(accepted, static_cast<std::int64_t>(expected.size()));
-    EXPECT_EQ(rejected, last_line >= kBadLine ? 1 : 0);
+    EXPECT_EQ(rejected, has_bad_line && last_line >= kBadLine ? 1 : 0);
     if (complete) {
       EXPECT_EQ(last_line, kLines);
     }
@@ -130,6 +141,20 @@ class IngestFaultsTest : public ::testing::TestWithParam<retort::testing::FaultC
         << text;
   }
 
+  // The steps of a clean run, counted.
+  std::vector<std::string> clean_trace() {
+    faults_.count();
+    const IngestReport clean = run(IngestMode::fresh);
+    EXPECT_TRUE(clean.complete);
+    EXPECT_EQ(expect_consistent(), kLines);
+    RecordProperty("fault_points", static_cast<int>(faults_.trace().size()));
+    std::printf("%zu fault points\n", faults_.trace().size());
+    return faults_.trace();
+  }
+
+  std::size_t max_retries_ = 0;
+  bool strict_ = false;
+  Input input_ = Input::with_bad_line;
   testing::TestDatabase test_db_;
   FaultInjector faults_;
   Database db_;
@@ -138,14 +163,8 @@ class IngestFaultsTest : public ::testing::TestWithParam<retort::testing::FaultC
 };
 
 TEST_P(IngestFaultsTest, EveryStepFailsInTurnTheLedgerAgreesAndResumeCompletes) {
-  faults_.count();
-  const IngestReport clean = run(IngestMode::fresh);
-  ASSERT_TRUE(clean.complete);
-  ASSERT_EQ(expect_consistent(), kLines);
-  const std::vector<std::string> trace = faults_.trace();
+  const std::vector<std::string> trace = clean_trace();
   ASSERT_GE(trace.size(), 15u);
-  RecordProperty("fault_points", static_cast<int>(trace.size()));
-  std::printf("%zu fault points\n", trace.size());
   for (std::size_t n = 1; n <= trace.size(); ++n) {
     SCOPED_TRACE(fmt::format("{} at {}", fault_name(fault()), trace[n - 1]));
     clear();
@@ -172,6 +191,73 @@ TEST_P(IngestFaultsTest, EveryStepFailsInTurnTheLedgerAgreesAndResumeCompletes) 
     // Without faults, --resume stores the rest, each line once.
     const IngestReport resumed = run(IngestMode::resume);
     EXPECT_TRUE(resumed.complete);
+    EXPECT_EQ(expect_consistent(), kLines);
+  }
+}
+
+// With retries (the default is 3): a broken link or a lost reply during a batch is mended on a
+// fresh connection, and the ledger decides whether a batch whose COMMIT reply was lost is stored,
+// so the run completes with every line once. A refusal by the server is not retried, and nothing
+// is retried before the run has begun (reading the ledger).
+TEST_P(IngestFaultsTest, RetriesMendABrokenLinkWithoutStoringALineTwice) {
+  max_retries_ = 3;
+  const std::vector<std::string> trace = clean_trace();
+  ASSERT_GE(trace.size(), 15u);
+  std::size_t mended = 0;
+  for (std::size_t n = 1; n <= trace.size(); ++n) {
+    SCOPED_TRACE(fmt::format("{} at {}", fault_name(fault()), trace[n - 1]));
+    clear();
+    faults_.arm(n, fault());
+    try {
+      const IngestReport report = run(IngestMode::fresh);
+      EXPECT_TRUE(report.complete);
+      EXPECT_EQ(expect_consistent(), kLines);
+      EXPECT_TRUE(ledger_complete());
+      if (report.retries > 0) ++mended;
+      EXPECT_LE(report.retries, 1u) << "one fault, one retry at most";
+    } catch (const IngestError& e) {
+      ASSERT_TRUE(faults_.fired()) << e.what();
+      expect_error_says_what_happened(e, expect_consistent());
+      if (fault() != Fault::error) {
+        EXPECT_EQ(e.report().lines, 0u)
+            << "a broken link after the start was not mended: " << e.what();
+      }
+    }
+    const IngestReport resumed = run(IngestMode::resume);
+    EXPECT_TRUE(resumed.complete);
+    EXPECT_EQ(expect_consistent(), kLines);
+  }
+  if (fault() != Fault::error) {
+    EXPECT_GT(mended, 0u) << "no fault was mended by a retry";
+  }
+}
+
+// Strict: one transaction. After a fault the file is stored whole or not at all (a reply lost
+// on the COMMIT: the ledger, read on a new connection, says it was stored), and a fresh run then
+// completes.
+TEST_P(IngestFaultsTest, StrictStoresTheWholeFileOrNothing) {
+  strict_ = true;
+  write_input(Input::all_good);
+  const std::vector<std::string> trace = clean_trace();
+  ASSERT_GE(trace.size(), 3u);
+  for (std::size_t n = 1; n <= trace.size(); ++n) {
+    SCOPED_TRACE(fmt::format("{} at {}", fault_name(fault()), trace[n - 1]));
+    clear();
+    faults_.arm(n, fault());
+    try {
+      const IngestReport report = run(IngestMode::fresh);
+      EXPECT_EQ(fault(), Fault::lost_reply) << "only a lost COMMIT reply can end in success";
+      EXPECT_TRUE(report.complete);
+      EXPECT_EQ(expect_consistent(), kLines);
+      EXPECT_TRUE(ledger_complete());
+    } catch (const IngestError& e) {
+      ASSERT_TRUE(faults_.fired()) << e.what();
+      EXPECT_EQ(expect_consistent(), 0u)
+          << "a strict ingest that failed stored lines: " << e.what();
+      EXPECT_NE(std::string(e.what()).find("nothing of this run was stored"), std::string::npos)
+          << e.what();
+      EXPECT_EQ(run(IngestMode::fresh).accepted, kLines);
+    }
     EXPECT_EQ(expect_consistent(), kLines);
   }
 }
