@@ -141,10 +141,11 @@ class Processor {
   bool partitioned() const {
     return options_.partitioned.value_or(false) && db_->dialect() == Dialect::postgresql;
   }
-  // Runs one fenced statement per event (sql_for: its text; extra: parameters after the fence)
-  // in one transaction; returns how many matched.
-  std::size_t fenced_each(std::span<const ClaimedEvent> events, const std::string& sql,
-                          const std::vector<Value>& extra);
+  // Runs one fenced statement per event (sql: its text; extra: parameters after the fence) in
+  // one transaction; returns how many matched. A DatabaseError says what it was `doing`, to
+  // which events, for which worker.
+  std::size_t fenced_each(std::string_view doing, std::span<const ClaimedEvent> events,
+                          const std::string& sql, const std::vector<Value>& extra);
 
   Database* db_;
   ProcessorOptions options_;

@@ -64,15 +64,25 @@ decltype(auto) saying(const std::string& what, F&& work) {
   }
 }
 
+// The claimed event a completion, a failure or a claimed event itself is about.
+const ClaimedEvent* event_of(const ClaimedEvent& event) {
+  return &event;
+}
+template <class Item>
+const ClaimedEvent* event_of(const Item& item) {
+  return item.event;
+}
+
 // "event ID (attempt N)" or "3 events: ID (attempt N), ...", the first few named.
 template <class Item>
 std::string events_named(std::span<const Item> items) {
   constexpr std::size_t kNamed = 5;
   std::string text = items.size() == 1 ? "event " : fmt::format("{} events: ", items.size());
   for (std::size_t i = 0; i < items.size() && i < kNamed; ++i) {
-    if (items[i].event == nullptr) continue;
-    text += fmt::format("{}{} (attempt {})", i > 0 ? ", " : "", items[i].event->id.to_string(),
-                        items[i].event->attempt);
+    const ClaimedEvent* event = event_of(items[i]);
+    if (event == nullptr) continue;
+    text +=
+        fmt::format("{}{} (attempt {})", i > 0 ? ", " : "", event->id.to_string(), event->attempt);
   }
   if (items.size() > kNamed) text += ", ...";
   return text;
@@ -279,8 +289,8 @@ std::vector<Outcome> Processor::fail_many(std::span<const Failure> failures) {
                 [&] { return write_fenced(*db_, statements); });
 }
 
-std::size_t Processor::fenced_each(std::span<const ClaimedEvent> events, const std::string& sql,
-                                   const std::vector<Value>& extra) {
+std::size_t Processor::fenced_each(std::string_view doing, std::span<const ClaimedEvent> events,
+                                   const std::string& sql, const std::vector<Value>& extra) {
   if (events.empty()) return 0;
   std::vector<Statement> statements;
   statements.reserve(events.size());
@@ -290,11 +300,16 @@ std::size_t Processor::fenced_each(std::span<const ClaimedEvent> events, const s
     if (partitioned()) st.params.emplace_back(e.created_at);
     statements.push_back(std::move(st));
   }
-  return db_->transaction([&](Session& s) {
-    std::size_t held = 0;
-    for (const Result& r : s.pipeline(statements)) held += r.affected_rows() > 0 ? 1 : 0;
-    return held;
-  });
+  return saying(fmt::format("{} {} for worker {}", doing, events_named(events), options_.worker_id),
+                [&] {
+                  return db_->transaction([&](Session& s) {
+                    std::size_t held = 0;
+                    for (const Result& r : s.pipeline(statements)) {
+                      held += r.affected_rows() > 0 ? 1 : 0;
+                    }
+                    return held;
+                  });
+                });
 }
 
 std::size_t Processor::heartbeat(std::span<const ClaimedEvent> events) {
@@ -302,14 +317,15 @@ std::size_t Processor::heartbeat(std::span<const ClaimedEvent> events) {
   const Value until = dialect == Dialect::postgresql
                           ? Value(millis(options_.lease))
                           : Value(Timestamp(Timestamp::now().time_point() + options_.lease));
-  return fenced_each(events, sql::heartbeat(dialect, partitioned()), {until});
+  return fenced_each("extending the leases of", events, sql::heartbeat(dialect, partitioned()),
+                     {until});
 }
 
 std::size_t Processor::release(std::span<const ClaimedEvent> events) {
   const Dialect dialect = db_->dialect();
   const Value now =
       dialect == Dialect::postgresql ? Value(std::int64_t{0}) : Value(Timestamp::now());
-  return fenced_each(events, sql::release(dialect, partitioned()), {now});
+  return fenced_each("giving back", events, sql::release(dialect, partitioned()), {now});
 }
 
 }  // namespace retort::events

@@ -1,8 +1,8 @@
-// Processing (claim, complete, fail, retry) with a fault at every step in turn (tests/support/
-// fault_injection.hpp). After each: every event's status, attempts, lease and task_context agree
-// with one another (nothing half-applied, a batch of completions all or nothing), the error
-// names the worker or the events it was about, and once the leases a lost claim left behind run
-// out, processing without faults finishes every event with exactly its one result.
+// Processing (claim, heartbeat, complete, fail, retry, release) with a fault at every step in turn
+// (tests/support/ fault_injection.hpp). After each: every event's status, attempts, lease and
+// task_context agree with one another (nothing half-applied, a batch of completions all or
+// nothing), the error names the worker or the events it was about, and once the leases a lost claim
+// left behind run out, processing without faults finishes every event with exactly its one result.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -62,14 +62,19 @@ class ProcessingFaultsTest : public ::testing::TestWithParam<retort::testing::Fa
     });
   }
 
-  // The path under test: claim all, complete two in one batch, fail the third, requeue it by
-  // id, claim it again and complete it. `stage` says which call is running.
+  // The path under test: claim all, extend their leases, complete two in one batch, fail the
+  // third, requeue it by id, claim it again, give it back unstarted, claim it once more and
+  // complete it. `stage` says which call is running.
   void run_path(std::string& stage, std::vector<std::string>& ids_in_stage) {
     stage = "claim";
     std::vector<ClaimedEvent> claimed = processor_.claim(kEvents);
     if (claimed.size() != static_cast<std::size_t>(kEvents)) throw Error("claimed too few");
     std::map<std::int64_t, const ClaimedEvent*> by_n;
     for (const ClaimedEvent& e : claimed) by_n[marker(e)] = &e;
+    stage = "heartbeat";
+    ids_in_stage.clear();
+    for (const ClaimedEvent& e : claimed) ids_in_stage.push_back(e.id.to_string());
+    EXPECT_EQ(processor_.heartbeat(claimed), static_cast<std::size_t>(kEvents));
     stage = "complete";
     ids_in_stage = {by_n[1]->id.to_string(), by_n[2]->id.to_string()};
     const std::vector<Completion> batch{{by_n[1], result_for(1)}, {by_n[2], result_for(2)}};
@@ -82,6 +87,12 @@ class ProcessingFaultsTest : public ::testing::TestWithParam<retort::testing::Fa
     stage = "claim";
     std::vector<ClaimedEvent> again = processor_.claim(1);
     if (again.size() != 1) throw Error("the retried event was not claimed again");
+    stage = "release";
+    ids_in_stage = {again.front().id.to_string()};
+    EXPECT_EQ(processor_.release(again), 1u);
+    stage = "claim";
+    again = processor_.claim(1);
+    if (again.size() != 1) throw Error("the released event was not claimed again");
     stage = "complete";
     ids_in_stage = {again.front().id.to_string()};
     EXPECT_EQ(processor_.complete(again.front(), result_for(3)), Outcome::done);
@@ -138,7 +149,8 @@ class ProcessingFaultsTest : public ::testing::TestWithParam<retort::testing::Fa
     if (stage == "claim") {
       EXPECT_NE(text.find("claim"), std::string::npos) << text;
       EXPECT_NE(text.find(kWorker), std::string::npos) << text;
-    } else if (stage == "complete" || stage == "fail") {
+    } else if (stage == "complete" || stage == "fail" || stage == "heartbeat" ||
+               stage == "release") {
       for (const std::string& id : ids) EXPECT_NE(text.find(id), std::string::npos) << text;
     }
   }
