@@ -1,6 +1,8 @@
 // The schema the built-in revisions produce, as models: the Event model's table with the
-// processing columns of revision b5f0c3e8d217, and retort_workers. `retort check` compares a
-// database with this, so after `retort upgrade head` it finds nothing to do.
+// processing columns of revision b5f0c3e8d217 (on SQLite with the status predicates of
+// e93712f478ad), and retort_workers. `retort check` compares a database with this, so after
+// `retort upgrade head` it finds nothing to do.
+#include "events/processing_sql.hpp"
 #include "retort/events.hpp"
 #include "retort/model.hpp"
 #include "retort/processing.hpp"
@@ -10,7 +12,9 @@ namespace {
 
 namespace types = schema::types;
 
-constexpr const char* kClaimable = "status IN ('pending', 'failed', 'running')";
+schema::DialectSql claimable() {
+  return {sql::kPgClaimable, sql::kLiteClaimable};
+}
 
 schema::Column column(std::string name, schema::ColumnType type, bool nullable,
                       std::optional<schema::DialectSql> server_default = std::nullopt,
@@ -53,19 +57,19 @@ void add_processing(schema::Table& events) {
                                   "retort routing key; NULL: data->>'type' (added by revision "
                                   "b5f0c3e8d217)"));
   events.check_constraints.push_back(
-      {"ck_events_status", "status IN ('pending', 'running', 'done', 'failed', 'dead')"});
+      {"ck_events_status", schema::DialectSql(sql::kPgStatusValues, sql::kLiteStatusValues)});
   events.check_constraints.push_back({"ck_events_max_attempts", "max_attempts > 0"});
   schema::Index claim;
   claim.name = "ix_events_claim";
   claim.elements = {element("run_after"), element("created_at")};
-  claim.where = kClaimable;
+  claim.where = claimable();
   schema::Index by_workflow;
   by_workflow.name = "ix_events_claim_workflow";
   by_workflow.elements = {
       expression(schema::DialectSql("COALESCE(workflow_type, data ->> 'type')",
                                     "COALESCE(workflow_type, json_extract(data, '$.type'))")),
       element("run_after"), element("created_at")};
-  by_workflow.where = kClaimable;
+  by_workflow.where = claimable();
   events.indexes.push_back(std::move(claim));
   events.indexes.push_back(std::move(by_workflow));
 }

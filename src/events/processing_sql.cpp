@@ -7,7 +7,6 @@
 namespace retort::events::sql {
 namespace {
 
-constexpr const char* kClaimable = "status IN ('pending', 'failed', 'running')";
 constexpr const char* kPgRoute = "COALESCE(workflow_type, data ->> 'type')";
 constexpr const char* kLiteRoute = "COALESCE(workflow_type, json_extract(data, '$.type'))";
 // The claim that holds the event: locked_by is set by a claim and cleared by every way out of
@@ -47,11 +46,14 @@ std::string pg_claim(bool by_workflow) {
       " FROM picked AS p WHERE e.id = p.id AND e.created_at = p.created_at"
       " RETURNING e.id, e.data, e.task_context, COALESCE(e.workflow_type, e.data ->> 'type'),"
       " e.attempts, COALESCE(e.max_attempts, $3), e.created_at, e.status",
-      kClaimable, by_workflow ? fmt::format(" AND {} = $5", kPgRoute) : std::string());
+      kPgClaimable, by_workflow ? fmt::format(" AND {} = $5", kPgRoute) : std::string());
 }
 
 std::string sqlite_claim(bool by_workflow) {
-  // SQLite evaluates every SET expression on the old row, as PostgreSQL does.
+  // SQLite evaluates every SET expression on the old row, as PostgreSQL does. It uses a partial
+  // index only when a term of the WHERE matches the index's predicate as written, so the claim
+  // names both spellings: the IN list of b5f0c3e8d217's claim indexes and the OR chain of
+  // e93712f478ad's. A database at either revision claims through its index.
   constexpr const char* expired = "(status = 'running' AND attempts >= COALESCE(max_attempts, $3))";
   return fmt::format(
       "UPDATE events SET"
@@ -62,12 +64,12 @@ std::string sqlite_claim(bool by_workflow) {
       " run_after = CASE WHEN {0} THEN run_after ELSE $5 END,"
       " finished_at = CASE WHEN {0} THEN $4 END,"
       " last_error = CASE WHEN {0} THEN 'lease expired on the last attempt' ELSE last_error END"
-      " WHERE id IN (SELECT id FROM events WHERE {1} AND run_after <= $4{2}"
+      " WHERE id IN (SELECT id FROM events WHERE {1} AND ({2}) AND run_after <= $4{3}"
       " ORDER BY run_after, created_at LIMIT $1)"
-      " RETURNING id, data, task_context, {3}, attempts, COALESCE(max_attempts, $3), created_at,"
+      " RETURNING id, data, task_context, {4}, attempts, COALESCE(max_attempts, $3), created_at,"
       " status",
-      expired, kClaimable, by_workflow ? fmt::format(" AND {} = $6", kLiteRoute) : std::string(),
-      kLiteRoute);
+      expired, kPgClaimable, kLiteClaimable,
+      by_workflow ? fmt::format(" AND {} = $6", kLiteRoute) : std::string(), kLiteRoute);
 }
 
 std::string complete_sql(Dialect dialect, bool merge_patch, bool partitioned) {

@@ -11,6 +11,19 @@
 
 namespace retort::events::sql {
 
+// The status predicates of the CHECK ck_events_status and of the partial claim indexes
+// (ix_events_claim, ix_events_claim_workflow). PostgreSQL keeps the IN lists of revision
+// b5f0c3e8d217. On SQLite, revision e93712f478ad spells them as OR chains: SQLite fills an
+// ephemeral B-tree for a constant IN list on every inserted row, once per predicate.
+inline constexpr const char* kPgStatusValues =
+    "status IN ('pending', 'running', 'done', 'failed', 'dead')";
+inline constexpr const char* kLiteStatusValues =
+    "status = 'pending' OR status = 'running' OR status = 'done' OR status = 'failed' OR "
+    "status = 'dead'";
+inline constexpr const char* kPgClaimable = "status IN ('pending', 'failed', 'running')";
+inline constexpr const char* kLiteClaimable =
+    "status = 'pending' OR status = 'failed' OR status = 'running'";
+
 // The claim joins the picked rows back by (id, created_at) on both table shapes.
 // $1 limit, $2 worker id, $3 default max attempts; PostgreSQL: $4 lease in ms; SQLite: $4 now,
 // $5 end of the lease; then (by_workflow) the routing key. Returns id, data, task_context,

@@ -83,7 +83,7 @@ TEST_P(AutogenerateCli, CheckSaysWhenTheDatabaseIsNotAtHead) {
   EXPECT_EQ(behind.exit_code, 4) << behind.output;
   EXPECT_TRUE(contains(behind.output,
                        "the database is not at head (database: 4f3c2a1b9d07; head: "
-                       "b5f0c3e8d217)"))
+                       "e93712f478ad)"))
       << behind.output;
   EXPECT_TRUE(contains(behind.output, "retort upgrade head")) << behind.output;
   ASSERT_EQ(run("upgrade head").exit_code, 0);

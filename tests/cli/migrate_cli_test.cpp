@@ -269,7 +269,8 @@ TEST_F(MigrateCli, WithoutConfigUpgradeAppliesTheBuiltInEventsSchema) {
   EXPECT_TRUE(contains(r.output, "Running upgrade 4f3c2a1b9d07 -> 7c2d9e4b1a60")) << r.output;
   EXPECT_TRUE(contains(r.output, "Running upgrade 7c2d9e4b1a60 -> a1e7d4c90b3f")) << r.output;
   EXPECT_TRUE(contains(r.output, "Running upgrade a1e7d4c90b3f -> b5f0c3e8d217")) << r.output;
-  EXPECT_EQ(run("current").out, "b5f0c3e8d217 (head)\n");
+  EXPECT_TRUE(contains(r.output, "Running upgrade b5f0c3e8d217 -> e93712f478ad")) << r.output;
+  EXPECT_EQ(run("current").out, "e93712f478ad (head)\n");
   Database db = Database::open("sqlite:///" + (dir() / "retort.db").string());
   EXPECT_NO_THROW(db.connection()->execute(
       "SELECT id, data, task_context, created_at, updated_at FROM events"));
@@ -278,7 +279,23 @@ TEST_F(MigrateCli, WithoutConfigUpgradeAppliesTheBuiltInEventsSchema) {
   const CliRun init = run("init app -t events");
   ASSERT_EQ(init.exit_code, 0) << init.output;
   EXPECT_TRUE(fs::exists(dir() / "app" / "versions" / "4f3c2a1b9d07_create_events_table.sql"));
-  EXPECT_EQ(run("heads").out, "b5f0c3e8d217 (head)\n");
+  EXPECT_EQ(run("heads").out, "e93712f478ad (head)\n");
+}
+
+// The partitioned template: the opt-in e2c7b9a4f610 and the built-in e93712f478ad both follow
+// b5f0c3e8d217, and the template's merge revision makes them one head again.
+TEST_F(MigrateCli, PartitionedTemplateHasOneHead) {
+  const CliRun init = run("init app -t events-partitioned");
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  for (const char* file : {"e2c7b9a4f610_events_partitioned_by_created_at.sql",
+                           "e93712f478ad_events_sqlite_status_without_in_lists.sql",
+                           "507adfb914b5_merge_events_partitioned_and_builtin.sql"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir() / "app" / "versions" / file)) << file;
+  }
+  EXPECT_EQ(run("heads").out, "507adfb914b5 (events_partitioned) (head)\n");
+  const CliRun up = run("upgrade head");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_EQ(run("current").out, "507adfb914b5 (head) (mergepoint)\n");
 }
 
 TEST_F(MigrateCli, AlembicVersionTableByConfig) {

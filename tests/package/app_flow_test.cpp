@@ -115,7 +115,7 @@ TEST(InstalledPackage, ExampleAppRunsTheSeedsExtendingTheDatabaseFlow) {
                   "ls lib*/cmake/retort/retortConfig.cmake lib*/pkgconfig/retort.pc "
                   "lib*/libretort.a lib*/libretort_command.a")
                    .empty());
-  EXPECT_TRUE(contains(ok(prefix, "bin/retort heads"), "b5f0c3e8d217 (head)"));
+  EXPECT_TRUE(contains(ok(prefix, "bin/retort heads"), "e93712f478ad (head)"));
 
   // The example application, built against the installed package.
   fs::copy(fs::path(RETORT_SOURCE_DIR) / "examples" / "app", app, fs::copy_options::recursive);
@@ -130,14 +130,14 @@ TEST(InstalledPackage, ExampleAppRunsTheSeedsExtendingTheDatabaseFlow) {
   ok(app, "./build/app_migrate init -t events migrations");
   EXPECT_TRUE(contains(ok(app, "./build/app_migrate heads"), "9b1e4c7d2a30 (head)"));
   EXPECT_TRUE(contains(ok(app, "./build/app_migrate history"),
-                       "b5f0c3e8d217 -> 9b1e4c7d2a30 (head), import demo events"));
+                       "e93712f478ad -> 9b1e4c7d2a30 (head), import demo events"));
 
   auto flow = [&](const std::string& env, const std::string& label) {
     SCOPED_TRACE(label);
     // migrate.sh: to head; the application works on the schema; check is clean.
     const std::string first = ok(app, env + " ./migrate.sh");
     EXPECT_TRUE(contains(first,
-                         "Running upgrade b5f0c3e8d217 -> 9b1e4c7d2a30, import demo "
+                         "Running upgrade e93712f478ad -> 9b1e4c7d2a30, import demo "
                          "events"))
         << first;
     EXPECT_TRUE(contains(ok(app, env + " ./build/app"), "1 events stored"));

@@ -19,7 +19,7 @@ void import_demo_events(retort::migrate::Operations& op) {
 
 static const retort::cli::Registration import_demo = retort::cli::register_revision({
     .id = "9b1e4c7d2a30",
-    .down_revisions = {"b5f0c3e8d217"},  // the last revision of `init -t events`
+    .down_revisions = {"e93712f478ad"},  // the last revision of `init -t events`
     .message = "import demo events",
     .upgrade = import_demo_events,
     // One way: the rows stay in events.

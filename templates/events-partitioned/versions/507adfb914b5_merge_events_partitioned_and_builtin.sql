@@ -1,0 +1,1 @@
+../../../migrations/partitioned/507adfb914b5_merge_events_partitioned_and_builtin.sql

@@ -1,0 +1,1 @@
+../../../migrations/versions/e93712f478ad_events_sqlite_status_without_in_lists.sql
