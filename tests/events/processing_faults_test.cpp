@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "events/processing_fixture.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/processing.hpp"
-#include "support/events_schema.hpp"
 #include "support/fault_injection.hpp"
 #include "support/test_db.hpp"
 
@@ -25,7 +25,6 @@ namespace {
 
 using retort::testing::Fault;
 using retort::testing::FaultInjector;
-using Json = nlohmann::json;
 
 constexpr const char* kWorker = "faults:1:0";
 constexpr int kEvents = 3;
@@ -34,22 +33,24 @@ std::string result_for(std::int64_t n) {
   return Json{{"result", n}}.dump();
 }
 
-std::string json_text(const Value& v) {
-  return v.kind() == Value::Kind::json ? v.as_json().text() : v.as_text();
-}
-
 std::int64_t marker(const ClaimedEvent& e) {
   return Json::parse(e.data.text())["n"].get<std::int64_t>();
 }
 
-class ProcessingFaultsTest : public ::testing::TestWithParam<retort::testing::FaultCase> {
+// The events table's shape (SQLite, PostgreSQL, PostgreSQL partitioned by created_at) and the
+// fault injected at every step in turn.
+using ShapeFault = std::tuple<TableShape, Fault>;
+
+class ProcessingFaultsTest : public ::testing::TestWithParam<ShapeFault> {
  protected:
   ProcessingFaultsTest()
-      : test_db_(std::get<0>(GetParam())),
+      : test_db_(dialect_of(std::get<0>(GetParam()))),
         plain_(test_db_.url()),
         db_(faults_.open(test_db_.url())),
-        processor_(db_, {.worker_id = kWorker, .backoff = {.jitter = 0}, .partitioned = false}) {
-    testing::upgrade_events_schema(plain_);
+        processor_(db_, {.worker_id = kWorker,
+                         .backoff = {.jitter = 0},
+                         .partitioned = std::get<0>(GetParam()) == TableShape::partitioned}) {
+    upgrade_to(plain_, std::get<0>(GetParam()));
   }
   Fault fault() const { return std::get<1>(GetParam()); }
 
@@ -210,8 +211,19 @@ TEST_P(ProcessingFaultsTest, EveryStepFailsInTurnNothingIsHalfAppliedAndProcessi
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Faults, ProcessingFaultsTest, retort::testing::every_fault_case(),
-                         retort::testing::FaultCaseName());
+struct ShapeFaultName {
+  std::string operator()(const ::testing::TestParamInfo<ShapeFault>& info) const {
+    const ::testing::TestParamInfo<TableShape> shape(std::get<0>(info.param), info.index);
+    return TableShapeName()(shape) + "_" + fault_name(std::get<1>(info.param));
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, ProcessingFaultsTest,
+    ::testing::Combine(::testing::Values(TableShape::sqlite, TableShape::postgresql,
+                                         TableShape::partitioned),
+                       ::testing::Values(Fault::error, Fault::broken_link, Fault::lost_reply)),
+    ShapeFaultName());
 
 }  // namespace
 }  // namespace retort::events
