@@ -61,7 +61,7 @@ bool used_by_objects(const schema::Table& table, const std::string& column) {
       if (e.column == column || (e.column.empty() && mentions(e.expression.postgresql, column)))
         return true;
     }
-    if (index.where && mentions(index.where->postgresql, column)) return true;
+    if (mentions(index.where.postgresql, column)) return true;
   }
   const auto has = [&](const std::vector<std::string>& columns) {
     return std::find(columns.begin(), columns.end(), column) != columns.end();
@@ -73,41 +73,6 @@ bool used_by_objects(const schema::Table& table, const std::string& column) {
   for (const auto& c : table.check_constraints)
     if (mentions(c.expression.postgresql, column)) return true;
   return false;
-}
-
-std::string backfill(const Operation& op, const std::string& key) {
-  const std::string table = qualified(op, op.table);
-  const std::string target = quote(new_column(op));
-  const std::string k = quote(key);
-  const std::string set = fmt::format("UPDATE {} SET {} = {} WHERE {} >= low", table, target,
-                                      converted(op, quote(op.column.name)), k);
-  // Rows already copied are skipped: a rerun after an interruption goes on where it stopped.
-  const std::string pending = fmt::format("{} IS NULL", target);
-  return fmt::format(
-      "DO $retort$\n"
-      "-- Copies {col} into {target}, {batch} rows at a time in key order, each batch committed\n"
-      "-- on its own (the trigger keeps rows written meanwhile in step).\n"
-      "DECLARE\n"
-      "  low {table_type}.{k}%TYPE;\n"
-      "  high {table_type}.{k}%TYPE;\n"
-      "BEGIN\n"
-      "  SELECT {k} INTO low FROM {table} ORDER BY {k} LIMIT 1;\n"
-      "  WHILE low IS NOT NULL LOOP\n"
-      "    SELECT {k} INTO high FROM {table} WHERE {k} >= low ORDER BY {k} OFFSET {batch} LIMIT "
-      "1;\n"
-      "    IF high IS NULL THEN\n"
-      "      {set} AND {pending};\n"
-      "    ELSE\n"
-      "      {set} AND {k} < high AND {pending};\n"
-      "    END IF;\n"
-      "    COMMIT;\n"
-      "    low := high;\n"
-      "  END LOOP;\n"
-      "END\n"
-      "$retort$",
-      fmt::arg("col", quote(op.column.name)), fmt::arg("target", target),
-      fmt::arg("batch", kBackfillBatchRows), fmt::arg("table_type", table), fmt::arg("k", k),
-      fmt::arg("table", table), fmt::arg("set", set), fmt::arg("pending", pending));
 }
 
 std::string swap(const Operation& op) {
@@ -170,8 +135,7 @@ bool swappable_type_change(const Operation& op, const schema::Table* before) {
   return !used_by_objects(*before, op.old_column.name);
 }
 
-TypeSwap type_swap(const Operation& op, const schema::Table& before,
-                   const std::vector<std::string>& downgrade_in_place) {
+TypeSwap type_swap(const Operation& op, const std::vector<std::string>& downgrade_in_place) {
   const schema::Table table = table_ref(op);
   const std::string t = qualified(op, op.table);
   const std::string fn = qualified(op, sync_name(op));
@@ -195,7 +159,6 @@ TypeSwap type_swap(const Operation& op, const schema::Table& before,
                   "FUNCTION {}()",
                   quote(sync_name(op)), quote(op.column.name), t, fn));
 
-  out.upgrade_online.push_back(backfill(op, before.primary_key.columns.front()));
   if (!op.column.nullable) {
     schema::CheckConstraint check;
     check.name = not_null_name(op);
@@ -214,6 +177,48 @@ TypeSwap type_swap(const Operation& op, const schema::Table& before,
   return out;
 }
 
+std::string backfill(const std::vector<const Operation*>& ops, const schema::Table& before) {
+  const Operation& first = *ops.front();
+  const std::string table = qualified(first, first.table);
+  const std::string k = quote(before.primary_key.columns.front());
+  std::string set, pending;
+  for (const Operation* op : ops) {
+    const std::string target = quote(new_column(*op));
+    set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", target,
+                       converted(*op, quote(op->column.name)));
+    // Rows already copied are skipped: a rerun after an interruption goes on where it stopped.
+    pending += fmt::format(
+        "{}{} IS NULL{}", pending.empty() ? "" : " OR ", target,
+        swap_fills_nulls(*op) ? "" : fmt::format(" AND {} IS NOT NULL", quote(op->column.name)));
+  }
+  const std::string update = fmt::format("UPDATE {} SET {} WHERE {} >= low", table, set, k);
+  pending = ops.size() > 1 ? "(" + pending + ")" : pending;
+  return fmt::format(
+      "DO $retort$\n"
+      "-- Copies the old columns into the new ones, {batch} rows at a time in key order, each\n"
+      "-- batch committed on its own (the triggers keep rows written meanwhile in step).\n"
+      "DECLARE\n"
+      "  low {table}.{k}%TYPE;\n"
+      "  high {table}.{k}%TYPE;\n"
+      "BEGIN\n"
+      "  SELECT {k} INTO low FROM {table} ORDER BY {k} LIMIT 1;\n"
+      "  WHILE low IS NOT NULL LOOP\n"
+      "    SELECT {k} INTO high FROM {table} WHERE {k} >= low ORDER BY {k} OFFSET {batch} LIMIT "
+      "1;\n"
+      "    IF high IS NULL THEN\n"
+      "      {update} AND {pending};\n"
+      "    ELSE\n"
+      "      {update} AND {k} < high AND {pending};\n"
+      "    END IF;\n"
+      "    COMMIT;\n"
+      "    low := high;\n"
+      "  END LOOP;\n"
+      "END\n"
+      "$retort$",
+      fmt::arg("batch", kBackfillBatchRows), fmt::arg("table", table), fmt::arg("k", k),
+      fmt::arg("update", update), fmt::arg("pending", pending));
+}
+
 std::string size_of(const Diff& diff, const std::string& table) {
   for (const autogenerate::TableSize& s : diff.sizes) {
     if (s.table != table) continue;
@@ -228,13 +233,20 @@ std::string size_of(const Diff& diff, const std::string& table) {
   return "size not known (compared without a database)";
 }
 
-std::vector<std::string> type_swap_warnings(const Operation& op, const Diff& diff) {
-  std::vector<std::string> out;
-  out.push_back(fmt::format(
-      "{}: {}: the backfill of {}.{} (json -> jsonb) rewrites every row, {} rows a transaction: "
+std::vector<std::string> backfill_warnings(const std::vector<const Operation*>& ops,
+                                           const Diff& diff) {
+  std::string columns;
+  for (const Operation* op : ops) columns += (columns.empty() ? "" : ", ") + op->column.name;
+  const std::string& table = ops.front()->table;
+  return {fmt::format(
+      "{}: {}: the backfill ({} json -> jsonb) rewrites every row once, {} rows a transaction: "
       "expect about the table's size again in WAL and in dead rows for VACUUM; the locks are "
-      "short: ACCESS EXCLUSIVE only to add the column and for the swap",
-      op.table, size_of(diff, op.table), op.table, op.column.name, kBackfillBatchRows));
+      "short: ACCESS EXCLUSIVE only to add the columns and for each swap",
+      table, size_of(diff, table), columns, kBackfillBatchRows)};
+}
+
+std::vector<std::string> type_swap_warnings(const Operation& op) {
+  std::vector<std::string> out;
   if (swap_fills_nulls(op)) {
     out.push_back(fmt::format(
         "rows whose {}.{} is NULL get the JSON document null (the column becomes NOT NULL); the "

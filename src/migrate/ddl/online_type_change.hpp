@@ -29,22 +29,31 @@ bool is_time_zone_change(const schema::ColumnType& from, const schema::ColumnTyp
 std::string utc_for_this_transaction();
 
 // The swap's statements. upgrade_main: the new column, the function and the trigger that keep
-// it in step (transactional, short). upgrade_online: the batched backfill, the NOT NULL check
-// (when the column becomes NOT NULL) and the swap. downgrade_online: the column converted back
-// in place; downgrade_main: what upgrade_main added, if it is still there.
+// it in step (transactional, short). upgrade_online: the NOT NULL check (when the column becomes
+// NOT NULL: added NOT VALID, then validated) and the swap; the backfill comes before them (see
+// backfill). downgrade_online: the column converted back in place; downgrade_main: what
+// upgrade_main added, if it is still there.
 struct TypeSwap {
   std::vector<std::string> upgrade_main, upgrade_online;
   std::vector<std::string> downgrade_online, downgrade_main;
 };
-TypeSwap type_swap(const Operation& op, const schema::Table& before,
-                   const std::vector<std::string>& downgrade_in_place);
+TypeSwap type_swap(const Operation& op, const std::vector<std::string>& downgrade_in_place);
+
+// One DO block copying every swapped column of one table (ops: its swappable alter_columns;
+// before: the table) into its new column, kBackfillBatchRows rows a transaction in primary-key
+// order: one pass, so each row gets one new version whatever the number of columns.
+std::string backfill(const std::vector<const Operation*>& ops, const schema::Table& before);
 
 // Whether the swap turns the SQL NULLs of the column into the JSON document null (when the
 // column becomes NOT NULL: a JSON column's NULL has no other value to become).
 bool swap_fills_nulls(const Operation& op);
 
-// The warnings of a swap, the table's size (from the comparison, when known) in them.
-std::vector<std::string> type_swap_warnings(const Operation& op, const Diff& diff);
+// The warning of a table's backfill (ops: its swaps), with its size from the comparison.
+std::vector<std::string> backfill_warnings(const std::vector<const Operation*>& ops,
+                                           const Diff& diff);
+
+// The warnings of one swap: NULLs made the JSON null, what the swap's DROP COLUMN may hit.
+std::vector<std::string> type_swap_warnings(const Operation& op);
 
 // "about 1200000 rows, 310 MB" or a sentence saying the size is not known.
 std::string size_of(const Diff& diff, const std::string& table);

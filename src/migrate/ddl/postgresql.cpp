@@ -108,6 +108,7 @@ class Renderer {
   void warn(const Operation& op, Placement placement);
   std::vector<std::string> alter_column(const Operation& op) const;
   std::vector<std::string> recreate_enum(const Operation& op, const MetaData& state) const;
+  std::vector<const Operation*> swaps_on(const std::string& table) const;
 
   const Diff& diff_;
   const RenderOptions& options_;
@@ -148,6 +149,17 @@ void Renderer::survey() {
     }
   }
   for (const Operation& op : diff_.operations) placements_.push_back(place(op));
+}
+
+// The column swaps of one table, in diff order (their backfill is one pass).
+std::vector<const Operation*> Renderer::swaps_on(const std::string& table) const {
+  std::vector<const Operation*> out;
+  for (std::size_t j = 0; j < diff_.operations.size(); ++j) {
+    if (placements_[j] == Placement::online_swap && diff_.operations[j].table == table) {
+      out.push_back(&diff_.operations[j]);
+    }
+  }
+  return out;
 }
 
 bool Renderer::is_foreign_key_target(const std::string& table,
@@ -262,8 +274,13 @@ void Renderer::forward(std::size_t k, MetaData& state) {
       break;
     }
     case Placement::online_swap: {
-      TypeSwap swap = type_swap(op, *diff_.before.find_table(op.table), {});
+      TypeSwap swap = type_swap(op, {});
       append(out_.main.up, std::move(swap.upgrade_main));
+      // The table's first swap backfills every swapped column of the table in one pass.
+      const std::vector<const Operation*> together = swaps_on(op.table);
+      if (together.front() == &op) {
+        out_.online.up.push_back(backfill(together, *diff_.before.find_table(op.table)));
+      }
       append(out_.online.up, std::move(swap.upgrade_online));
       break;
     }
@@ -303,7 +320,7 @@ void Renderer::backward(std::size_t k, MetaData& state) {
     }
     case Placement::online_swap: {
       // Back in place (a rewrite under the lock: the rare direction), then what main added.
-      TypeSwap swap = type_swap(op, *diff_.before.find_table(op.table), alter_column(inverse));
+      TypeSwap swap = type_swap(op, alter_column(inverse));
       append(out_.online.down, std::move(swap.downgrade_online));
       append(out_.main.down, std::move(swap.downgrade_main));
       break;
@@ -322,7 +339,10 @@ void Renderer::warn(const Operation& op, Placement placement) {
             "ALTER COLUMN {}.{} TYPE {} is made online: a new column kept in step by a trigger "
             "here, the backfill and the swap in the online revision",
             op.table, op.column.name, op.column.type.sql(kPg)));
-        append(out_.online_warnings, type_swap_warnings(op, diff_));
+        const std::vector<const Operation*> together = swaps_on(op.table);
+        if (together.front() == &op)
+          append(out_.online_warnings, backfill_warnings(together, diff_));
+        append(out_.online_warnings, type_swap_warnings(op));
       } else if (op.changes.type && options_.online &&
                  is_time_zone_change(op.old_column.type, op.column.type)) {
         w.push_back(fmt::format(
@@ -331,10 +351,13 @@ void Renderer::warn(const Operation& op, Placement placement) {
             "short ACCESS EXCLUSIVE lock; indexes on the column are rebuilt under it",
             op.table, op.column.name, op.column.type.sql(kPg)));
       } else if (op.changes.type && !is_safe_widening(op.old_column.type, op.column.type)) {
+        const bool sized = std::any_of(diff_.sizes.begin(), diff_.sizes.end(),
+                                       [&](const auto& s) { return s.table == op.table; });
         w.push_back(fmt::format(
             "ALTER COLUMN {}.{} TYPE {} rewrites the table and its indexes under an ACCESS "
-            "EXCLUSIVE lock ({}: {})",
-            op.table, op.column.name, op.column.type.sql(kPg), op.table, size_of(diff_, op.table)));
+            "EXCLUSIVE lock{}",
+            op.table, op.column.name, op.column.type.sql(kPg),
+            sized ? fmt::format(" ({}: {})", op.table, size_of(diff_, op.table)) : ""));
       }
       if (op.changes.nullable && !op.column.nullable && placement == Placement::main) {
         w.push_back(
