@@ -130,33 +130,42 @@ TEST_F(OnlineTypeChange, OriginalEventsTableUpgradesOnlineWhileInsertsContinue) 
   std::thread writer([&] {
     PooledConnection c = ws_.db().connection();
     while (!done) try {
-        const Clock::time_point t0 = Clock::now();
+        const Clock::time_point sent = Clock::now();
         c->execute(fmt::format(
             "INSERT INTO events (id, data, created_at, updated_at) VALUES (gen_random_uuid(), "
             "'{{\"live\": {}}}', now(), now())",
             inserted.load()));
         slowest_insert_ms =
             std::max(slowest_insert_ms,
-                     std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                     std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
         ++inserted;
       } catch (const Error& e) {
         writer_error = e.what();
+        writer_failed = true;
         return;
       }
   });
   LockWatch watch(ws_.db(), relation);
   while (inserted < 50 && !writer_failed) std::this_thread::yield();
-  const Clock::time_point t0 = Clock::now();
-  migrate::upgrade(ws_.db(), generated.revisions[0].id, ws_.env().options());
-  const Clock::time_point t1 = Clock::now();
-  ws_.upgrade();
-  const Clock::time_point t2 = Clock::now();
-  const int at_the_end = inserted;
-  while (inserted < at_the_end + 20 && !writer_failed) std::this_thread::yield();
+  // The threads are stopped whatever happens: an upgrade failure is reported after that.
+  std::string upgrade_error;
+  Clock::time_point t0, t1, t2;
+  try {
+    t0 = Clock::now();
+    migrate::upgrade(ws_.db(), generated.revisions[0].id, ws_.env().options());
+    t1 = Clock::now();
+    ws_.upgrade();
+    t2 = Clock::now();
+    const int at_the_end = inserted;
+    while (inserted < at_the_end + 20 && !writer_failed) std::this_thread::yield();
+  } catch (const std::exception& e) {
+    upgrade_error = e.what();
+  }
   done = true;
   writer.join();
   watch.stop();
   EXPECT_EQ(writer_error, "") << "an insert failed during the upgrade";
+  ASSERT_EQ(upgrade_error, "") << main << online;
 
   const double main_s = std::chrono::duration<double>(t1 - t0).count();
   const double online_s = std::chrono::duration<double>(t2 - t1).count();
