@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -121,12 +122,22 @@ struct CompareOptions {
   std::vector<std::string> renames;
 };
 
+// A table's size as PostgreSQL estimated it when the database was compared (pg_class.reltuples,
+// pg_total_relation_size): what the warnings of a rewrite or a backfill of it quote.
+struct TableSize {
+  std::string table;
+  std::int64_t rows = -1;  // estimated; -1: not estimated yet (the table was never analyzed)
+  std::int64_t bytes = 0;  // the table with its indexes and TOAST
+};
+
 struct Diff {
   std::vector<Operation> operations;  // in dependency order: apply front to back
   std::vector<RenameHint> renames;    // probable renames found (applied ones are operations)
   std::vector<std::string> notes;     // differences not turned into operations (why, where)
   schema::MetaData before;            // the database as compared (rendering replays ops on it)
   std::size_t catalog_queries = 0;    // queries the comparison sent (reflection and probes)
+  // PostgreSQL: the tables whose column types change (compare with a connection fills it).
+  std::vector<TableSize> sizes;
   bool empty() const noexcept { return operations.empty(); }
 };
 

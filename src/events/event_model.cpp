@@ -11,6 +11,8 @@ void retort::ModelTraits<retort::events::Event>::describe(ModelBuilder<events::E
   m.column("id", &Event::id, types::uuid()).primary_key().client_default([] {
     return Value(Uuid::v7());
   });
+  // NOT NULL here; on the original service's table, where it is nullable, a NULL reads as the
+  // JSON document null (a plain JsonText member: see ModelBase::set, and detail::data_of).
   m.column("data", &Event::data, types::jsonb()).comment("the event as received");
   m.column("task_context", &Event::task_context, types::jsonb())
       .comment("processing results; NULL until processed");

@@ -89,15 +89,21 @@ Statement merge_statement(Dialect dialect, const Uuid& id, std::string_view patc
 Event decode_event(const Row& row) {
   const ModelBase& m = model<Event>();
   Event e;
+  // The model's decoding: a NULL data reads as null_data() (see the Event model).
   for (std::size_t i = 0; i < m.table().columns.size(); ++i) {
-    const Value& v = row[m.table().columns[i].name];
-    if (v.is_null()) {
-      if (m.table().columns[i].name == "task_context") e.task_context.reset();
-      continue;
-    }
-    m.set(&e, i, v);
+    m.set(&e, i, row[m.table().columns[i].name]);
   }
   return e;
+}
+
+JsonText null_data() {
+  return JsonText::checked("null", "events.data");
+}
+
+JsonText data_of(const Value& value) {
+  if (value.is_null()) return null_data();
+  if (value.kind() == Value::Kind::json) return value.as_json();
+  return JsonText{value.as_text()};
 }
 
 }  // namespace retort::events::detail

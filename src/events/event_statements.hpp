@@ -35,4 +35,14 @@ Statement merge_statement(Dialect dialect, const Uuid& id, std::string_view patc
 // An event from a row of merge_statement.
 Event decode_event(const Row& row);
 
+// What a NULL `data` reads as where an event is decoded outside the model (claims): the JSON
+// document null, as the model reads it (a plain JsonText member: retort::ModelBase::set). The
+// original service's SQLAlchemy model leaves the column nullable and serialised Python's None as
+// null; reading NULL as null keeps Event::data a plain document, at the cost of the SQL NULL /
+// JSON null distinction (docs/events.md, "Rows whose data is NULL").
+JsonText null_data();
+
+// The data of a row: value itself, or null_data() when it is NULL.
+JsonText data_of(const Value& value);
+
 }  // namespace retort::events::detail

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 
+#include "events/event_statements.hpp"
 #include "events/processing_sql.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
@@ -91,7 +92,7 @@ std::string events_named(std::span<const Item> items) {
 ClaimedEvent decode_claim(const Row& row) {
   ClaimedEvent e;
   e.id = row[0].as_uuid();
-  e.data = json_of(row[1]);
+  e.data = detail::data_of(row[1]);  // a NULL data (the original table) reads as null
   if (!row[2].is_null()) e.task_context = json_of(row[2]);
   if (!row[3].is_null())
     e.workflow = row[3].kind() == Value::Kind::text ? row[3].as_text() : json_of(row[3]).text();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <typeinfo>
 
 #include "orm/model_data.hpp"
 #include "retort/error.hpp"
@@ -283,6 +284,12 @@ Value ModelBase::get(const void* object, std::size_t column) const {
 
 void ModelBase::set(void* object, std::size_t column, const Value& value) const {
   const detail::FieldInfo& field = data_->fields.at(column);
+  if (value.is_null() && !field.optional_member && *field.type->type == typeid(JsonText)) {
+    // A JSON column that another tool left nullable (the original service's events.data): SQL
+    // NULL reads as the JSON document null, as SQLAlchemy's JSON type reads both as None.
+    field.type->set(field.locate(object), Value(JsonText::checked("null")));
+    return;
+  }
   if (value.is_null() && !field.optional_member) {
     throw UsageError(fmt::format("{} is NULL but its member is not std::optional", field.label));
   }

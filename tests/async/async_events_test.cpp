@@ -227,6 +227,34 @@ TEST_P(AsyncEventsTest, RefusalsAreTheBlockingStoresAndStoreNothing) {
   EXPECT_FALSE(blocking_find({}).front().task_context);
 }
 
+// A NULL data (the original service's table allows it) reads as the JSON document null, as the
+// blocking store reads it, through get, find and merge_task_context.
+TEST_P(AsyncEventsTest, NullDataReadsAsTheJsonDocumentNull) {
+  // retort's table with data made nullable (merge_task_context needs retort_json_merge_patch,
+  // which the built-in migrations create); SQLite cannot drop a NOT NULL: the original's table.
+  if (GetParam() == Dialect::postgresql) {
+    blocking_.connection()->execute("ALTER TABLE events ALTER COLUMN data DROP NOT NULL");
+  } else {
+    blocking_.connection()->execute("DROP TABLE events");
+    blocking_.connection()->execute(nullable_data_events_table(GetParam()));
+  }
+  const Uuid id = blocking_.transaction(
+      [](Session& s) { return events::EventRepository(s).record(R"({"n": 1})").id; });
+  blocking_.connection()->execute("UPDATE events SET data = NULL WHERE id = $1", {Value(id)});
+  run([&]() -> asio::awaitable<void> {
+    async::EventRepository events(db_);
+    const std::optional<Event> got = co_await events.get(id);
+    EXPECT_TRUE(got && got->data.text() == "null");
+    const std::vector<Event> all = co_await events.find({});
+    EXPECT_TRUE(all.size() == 1 && all[0].data.text() == "null");
+    EventFilter by_path;
+    by_path.path = {"n"};
+    EXPECT_TRUE((co_await events.find(by_path)).empty());
+    const Event merged = co_await events.merge_task_context(id, R"({"seen": true})");
+    EXPECT_EQ(merged.data.text(), "null");
+  });
+}
+
 // Inside a transaction every call joins it: rolled back with it, committed with it.
 TEST_P(AsyncEventsTest, InsideATransactionCallsJoinIt) {
   run([&]() -> asio::awaitable<void> {

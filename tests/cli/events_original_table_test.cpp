@@ -1,7 +1,7 @@
 // `retort events` on the events table as the original service's SQLAlchemy model made it (json
 // rather than jsonb, timestamps without time zone, uuid1 ids), on the real PostgreSQL server:
-// every command works on it as it stands, with no DDL. (Rows whose data is NULL, which that model
-// allows, are not readable yet: Event::data is not optional.)
+// every command works on it as it stands, with no DDL, and a row whose data is NULL (which that
+// model allows) reads as the JSON document null.
 #include <gtest/gtest.h>
 
 #include "migrate_cli_support.hpp"
@@ -30,7 +30,9 @@ constexpr const char* kOriginalRows =
     "{\"id\": 7, \"tier\": \"pro\"}}', NULL, '2024-03-01 10:00:00', '2024-03-01 10:00:00'), "
     "('7a2d4f3b-9d4b-11ee-8c90-0242ac120002', '{\"type\": \"ticket.updated\"}', '{\"done\": "
     "true}', '2024-03-02 11:30:00', "
-    "'2024-03-02 11:30:00')";
+    "'2024-03-02 11:30:00'), "
+    "('8b3e5a4c-9d4b-11ee-8c90-0242ac120002', NULL, NULL, '2024-03-03 12:00:00', "
+    "'2024-03-03 12:00:00')";
 
 class EventsOnTheOriginalTable : public ::testing::Test {
  protected:
@@ -82,6 +84,22 @@ TEST_F(EventsOnTheOriginalTable, EveryEventsCommandWorksOnItAsItStands) {
   ASSERT_EQ(show.exit_code, 0) << show.output;
   EXPECT_TRUE(contains(show.out, "created_at:   2024-03-01T10:00:00.000000Z")) << show.out;
 
+  // The row whose data is NULL: the JSON document null in every output, matched by no JSON filter.
+  EXPECT_TRUE(contains(list.out, "\"data\":null,\"id\":\"8b3e5a4c-9d4b-11ee-8c90-0242ac120002\""))
+      << list.out;
+  const CliRun show_null = events("show 8b3e5a4c-9d4b-11ee-8c90-0242ac120002");
+  ASSERT_EQ(show_null.exit_code, 0) << show_null.output;
+  EXPECT_TRUE(contains(show_null.out, "data:\nnull\n")) << show_null.out;
+  const CliRun table = events("list");
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_TRUE(contains(table.out, "8b3e5a4c")) << table.out;
+  const CliRun contains_null = events("find --json --contains null");
+  ASSERT_EQ(contains_null.exit_code, 0) << contains_null.output;
+  EXPECT_FALSE(contains(contains_null.out, "8b3e5a4c")) << contains_null.out;
+  const CliRun unprocessed = events("find --json --unprocessed");
+  ASSERT_EQ(unprocessed.exit_code, 0) << unprocessed.output;
+  EXPECT_TRUE(contains(unprocessed.out, "8b3e5a4c")) << unprocessed.out;
+
   // Containment and paths on a json column (cast to jsonb for the comparison).
   const CliRun contains_pro = events("find --json --contains '{\"ticket\":{\"tier\":\"pro\"}}'");
   ASSERT_EQ(contains_pro.exit_code, 0) << contains_pro.output;
@@ -90,6 +108,7 @@ TEST_F(EventsOnTheOriginalTable, EveryEventsCommandWorksOnItAsItStands) {
   const CliRun by_path = events("find --json --path ticket.id=7");
   ASSERT_EQ(by_path.exit_code, 0) << by_path.output;
   EXPECT_TRUE(contains(by_path.out, "6f1c3e2a")) << by_path.out;
+  EXPECT_FALSE(contains(by_path.out, "8b3e5a4c")) << by_path.out;
 
   // Timestamps without time zone are UTC: the boundary falls between the two rows.
   const CliRun since = events("find --json --since 2024-03-02T11:00:00Z");

@@ -10,6 +10,7 @@
 
 #include "events/processing_fixture.hpp"
 #include "retort/processing.hpp"
+#include "retort/worker.hpp"
 
 namespace retort::events {
 namespace {
@@ -150,6 +151,39 @@ TEST_F(ProcessingOnTheOriginalTable, WorkflowTypeIsTheRoutingKeyAndResultsAreWri
             10);
   EXPECT_EQ(count("status = 'failed' AND last_error = 'no agent' AND run_after > now()"), 1);
   EXPECT_EQ(column_types(), kOriginalColumns);
+}
+
+// An event whose data is NULL (the original model allows it) is claimed with the JSON document
+// null as its data (what Worker hands its handler), routed by workflow_type, and completed.
+TEST_F(ProcessingOnTheOriginalTable, AnEventWhoseDataIsNullIsClaimedAsNull) {
+  upgrade_through_processing();
+  rows(
+      "INSERT INTO events (id, data, workflow_type, created_at) VALUES "
+      "('8b3e5a4c-9d4b-11ee-8c90-0242ac120002', NULL, 'nulls', TIMESTAMP '2024-03-05 09:00:00')");
+  // Inserted after the revision: pending from the start; the backfill requeues the old ones.
+  ASSERT_EQ(backfill_unprocessed(db_, 1000), 20);
+  ASSERT_EQ(count("data IS NULL AND status = 'pending'"), 1);
+  Processor nulls(db_, {.worker_id = "o:3:0", .workflow = "nulls"});
+  const std::vector<ClaimedEvent> claimed = nulls.claim(10);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id.to_string(), "8b3e5a4c-9d4b-11ee-8c90-0242ac120002");
+  EXPECT_EQ(claimed[0].data.text(), "null");
+  EXPECT_EQ(claimed[0].workflow, "nulls");
+  EXPECT_EQ(nulls.fail(claimed[0], "retry it through the worker"), Outcome::retry);
+  rows("UPDATE events SET run_after = now() WHERE data IS NULL");
+
+  // The Worker hands the same document to its handler and writes the result.
+  Worker w(db_, {.workflow = std::string("nulls"), .listen = false, .once = true});
+  std::vector<std::string> seen;
+  w.handle("nulls", [&](const ClaimedEvent& e) {
+    seen.push_back(e.data.text());
+    return HandlerResult{R"({"empty": true})"};
+  });
+  w.run();
+  EXPECT_EQ(seen, std::vector<std::string>{"null"});
+  EXPECT_EQ(count("data IS NULL AND status = 'done' AND task_context::jsonb = "
+                  "'{\"empty\": true}'"),
+            1);
 }
 
 }  // namespace

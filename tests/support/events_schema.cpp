@@ -19,4 +19,24 @@ void upgrade_events_schema(Database& db, std::string_view target) {
   migrate::upgrade(db, target, builtin_migrations());
 }
 
+std::string nullable_data_events_table(Dialect dialect) {
+  if (dialect == Dialect::postgresql) {
+    return R"(CREATE TABLE events (
+    id UUID NOT NULL,
+    data JSON,
+    task_context JSON,
+    created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL,
+    updated_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL,
+    PRIMARY KEY (id)
+))";
+  }
+  return R"(CREATE TABLE events (
+    id UUID NOT NULL PRIMARY KEY,
+    data JSON CHECK (data IS NULL OR json_valid(data)),
+    task_context JSON,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+))";
+}
+
 }  // namespace retort::testing

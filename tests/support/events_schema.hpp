@@ -2,6 +2,7 @@
 // migrations (migrations/versions), upgraded to head.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "retort/database.hpp"
@@ -16,5 +17,10 @@ migrate::MigrateOptions builtin_migrations();
 
 // migrate::upgrade(db, target) with builtin_migrations().
 void upgrade_events_schema(Database& db, std::string_view target = "head");
+
+// An events table whose data is nullable, as the original service's SQLAlchemy model declares
+// it. PostgreSQL: the table as Alembic renders that model (json, timestamps without time zone).
+// SQLite: retort's spellings (what its repository reads) with data nullable.
+std::string nullable_data_events_table(Dialect dialect);
 
 }  // namespace retort::testing

@@ -10,6 +10,7 @@
 #include "migrate/script/scaffold.hpp"
 #include "migrate/script/script_file.hpp"
 #include "retort/autogenerate.hpp"
+#include "retort/ddl.hpp"
 #include "retort/inspect.hpp"
 
 namespace retort::autogenerate {
@@ -37,6 +38,31 @@ void require_at_head(Database& db, const migrate::MigrateOptions& options) {
       current, heads);
 }
 
+// PostgreSQL's estimate of the size of each existing table whose column types change (what the
+// warnings of their rewrite or backfill quote): one catalog query, none when no type changes.
+void find_sizes_of_retyped_tables(Connection& connection, Diff& diff,
+                                  const std::string& schema_name) {
+  std::vector<std::string> names;
+  for (const Operation& op : diff.operations) {
+    if (op.kind != OpKind::alter_column || !op.changes.type) continue;
+    if (std::find(names.begin(), names.end(), op.table) == names.end()) names.push_back(op.table);
+  }
+  if (names.empty()) return;
+  std::string qualified;
+  for (const std::string& name : names) {
+    qualified += (qualified.empty() ? "" : "\n") + ddl::qualified_name(schema_name, name);
+  }
+  const Result rows = connection.execute(
+      "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+      "WHERE c.oid IN (SELECT to_regclass(n) FROM regexp_split_to_table($1, '\n') AS n)",
+      {Value(qualified)});
+  ++diff.catalog_queries;
+  for (const Row row : rows) {
+    diff.sizes.push_back(
+        {row.get<std::string>(0), row.get<std::int64_t>(1), row.get<std::int64_t>(2)});
+  }
+}
+
 std::string role_suffix(const RevisionBody& body) {
   if (body.role == "main") return "";
   return " (" + body.role + ")";
@@ -57,6 +83,7 @@ Diff compare(const schema::MetaData& models, Connection& connection,
   diff.catalog_queries = static_cast<std::size_t>(stats.catalog_queries);
   if (connection.dialect() == Dialect::postgresql) {
     diff.catalog_queries += detail::settle_with_server(connection, models, diff);
+    find_sizes_of_retyped_tables(connection, diff, options.schema);
   }
   return diff;
 }

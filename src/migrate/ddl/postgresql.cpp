@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "migrate/ddl/online_type_change.hpp"
 #include "migrate/ddl/render.hpp"
 #include "retort/ddl.hpp"
 
@@ -24,6 +25,7 @@ enum class Placement {
   online_unique,    // unique index CONCURRENTLY + ADD CONSTRAINT ... USING INDEX, online
   online_validate,  // ADD CONSTRAINT ... NOT VALID in main, VALIDATE online
   online_not_null,  // CHECK (c IS NOT NULL) NOT VALID in main; VALIDATE, SET NOT NULL online
+  online_swap,      // json -> jsonb: new column and trigger in main; backfill and swap online
 };
 
 // PostgreSQL's names are at most 63 bytes.
@@ -106,6 +108,7 @@ class Renderer {
   void warn(const Operation& op, Placement placement);
   std::vector<std::string> alter_column(const Operation& op) const;
   std::vector<std::string> recreate_enum(const Operation& op, const MetaData& state) const;
+  std::vector<const Operation*> swaps_on(const std::string& table) const;
 
   const Diff& diff_;
   const RenderOptions& options_;
@@ -148,6 +151,17 @@ void Renderer::survey() {
   for (const Operation& op : diff_.operations) placements_.push_back(place(op));
 }
 
+// The column swaps of one table, in diff order (their backfill is one pass).
+std::vector<const Operation*> Renderer::swaps_on(const std::string& table) const {
+  std::vector<const Operation*> out;
+  for (std::size_t j = 0; j < diff_.operations.size(); ++j) {
+    if (placements_[j] == Placement::online_swap && diff_.operations[j].table == table) {
+      out.push_back(&diff_.operations[j]);
+    }
+  }
+  return out;
+}
+
 bool Renderer::is_foreign_key_target(const std::string& table,
                                      std::vector<std::string> columns) const {
   std::sort(columns.begin(), columns.end());
@@ -185,6 +199,9 @@ Placement Renderer::place(const Operation& op) const {
     case OpKind::add_check:
       return Placement::online_validate;
     case OpKind::alter_column:
+      if (swappable_type_change(op, diff_.before.find_table(op.table))) {
+        return Placement::online_swap;
+      }
       return op.changes.nullable && !op.column.nullable ? Placement::online_not_null
                                                         : Placement::main;
     default:
@@ -256,6 +273,17 @@ void Renderer::forward(std::size_t k, MetaData& state) {
       out_.online.up.push_back(retort::ddl::drop_constraint(table, not_null_check_name(op)));
       break;
     }
+    case Placement::online_swap: {
+      TypeSwap swap = type_swap(op, {});
+      append(out_.main.up, std::move(swap.upgrade_main));
+      // The table's first swap backfills every swapped column of the table in one pass.
+      const std::vector<const Operation*> together = swaps_on(op.table);
+      if (together.front() == &op) {
+        out_.online.up.push_back(backfill(together, *diff_.before.find_table(op.table)));
+      }
+      append(out_.online.up, std::move(swap.upgrade_online));
+      break;
+    }
   }
   warn(op, placement);
   apply(state, op);
@@ -290,6 +318,13 @@ void Renderer::backward(std::size_t k, MetaData& state) {
       append(out_.main.down, alter_column(rest));
       break;
     }
+    case Placement::online_swap: {
+      // Back in place (a rewrite under the lock: the rare direction), then what main added.
+      TypeSwap swap = type_swap(op, alter_column(inverse));
+      append(out_.online.down, std::move(swap.downgrade_online));
+      append(out_.main.down, std::move(swap.downgrade_main));
+      break;
+    }
   }
   apply(state, inverse);
 }
@@ -299,11 +334,30 @@ void Renderer::warn(const Operation& op, Placement placement) {
   auto& w = out_.warnings;
   switch (op.kind) {
     case OpKind::alter_column:
-      if (op.changes.type && !is_safe_widening(op.old_column.type, op.column.type)) {
+      if (placement == Placement::online_swap) {
+        w.push_back(fmt::format(
+            "ALTER COLUMN {}.{} TYPE {} is made online: a new column kept in step by a trigger "
+            "here, the backfill and the swap in the online revision",
+            op.table, op.column.name, op.column.type.sql(kPg)));
+        const std::vector<const Operation*> together = swaps_on(op.table);
+        if (together.front() == &op)
+          append(out_.online_warnings, backfill_warnings(together, diff_));
+        append(out_.online_warnings, type_swap_warnings(op));
+      } else if (op.changes.type && options_.online &&
+                 is_time_zone_change(op.old_column.type, op.column.type)) {
+        w.push_back(fmt::format(
+            "ALTER COLUMN {}.{} TYPE {} runs after SET LOCAL timezone TO 'UTC': PostgreSQL 12+ "
+            "then changes only the catalog (no rewrite; the values are taken as UTC), under a "
+            "short ACCESS EXCLUSIVE lock; indexes on the column are rebuilt under it",
+            op.table, op.column.name, op.column.type.sql(kPg)));
+      } else if (op.changes.type && !is_safe_widening(op.old_column.type, op.column.type)) {
+        const bool sized = std::any_of(diff_.sizes.begin(), diff_.sizes.end(),
+                                       [&](const auto& s) { return s.table == op.table; });
         w.push_back(fmt::format(
             "ALTER COLUMN {}.{} TYPE {} rewrites the table and its indexes under an ACCESS "
-            "EXCLUSIVE lock",
-            op.table, op.column.name, op.column.type.sql(kPg)));
+            "EXCLUSIVE lock{}",
+            op.table, op.column.name, op.column.type.sql(kPg),
+            sized ? fmt::format(" ({}: {})", op.table, size_of(diff_, op.table)) : ""));
       }
       if (op.changes.nullable && !op.column.nullable && placement == Placement::main) {
         w.push_back(
@@ -358,6 +412,10 @@ void Renderer::warn(const Operation& op, Placement placement) {
 std::vector<std::string> Renderer::alter_column(const Operation& op) const {
   const schema::Table table = table_ref(op);
   std::vector<std::string> out;
+  if (op.changes.type && options_.online &&
+      is_time_zone_change(op.old_column.type, op.column.type)) {
+    out.push_back(utc_for_this_transaction());
+  }
   if (op.changes.type) {
     // A default of the old type may not cast to the new one: drop it around the change.
     if (has_default(op.old_column)) {

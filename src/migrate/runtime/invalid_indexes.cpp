@@ -48,8 +48,10 @@ std::optional<ConcurrentIndex> concurrent_index_of(std::string_view statement) {
   if (!keyword("on")) return std::nullopt;
   keyword("only");
   const std::size_t first = i;
-  while (i < t.size() && (t[i].is_identifier() || t[i].is('.'))) ++i;
-  if (i == first) return std::nullopt;
+  // name or schema.name; what follows (USING gin (...), the columns) is not part of it.
+  if (i >= t.size() || !t[i].is_identifier()) return std::nullopt;
+  ++i;
+  while (i + 1 < t.size() && t[i].is('.') && t[i + 1].is_identifier()) i += 2;
   index.table = std::string(slice(statement, t, first, i - 1));
   return index;
 }

@@ -10,6 +10,7 @@
 
 #include "migrate/autogenerate/autogenerate_support.hpp"
 #include "migrate/autogenerate/revision_text.hpp"
+#include "retort/events.hpp"
 
 namespace retort::autogenerate::testing {
 namespace {
@@ -84,6 +85,56 @@ TEST(AutogenerateRender, PostgresqlPlain) {
   ASSERT_EQ(rendered.revisions.size(), 1u);
   EXPECT_TRUE(rendered.revisions[0].transactional);
   expect_golden("autogenerate_plain.sql", files_of(live_changes(), plain));
+}
+
+// The events table as the original service's SQLAlchemy model made it (json, nullable data,
+// timestamps without time zone), as PostgreSQL reflects it, compared with retort's Event model,
+// with the size the comparison found.
+Diff original_events_table() {
+  MetaData db;
+  Table events;
+  events.name = "events";
+  events.columns = {
+      col("id", types::uuid(), false), col("data", types::json()),
+      col("task_context", types::json()),
+      with_default(col("created_at", types::timestamp(), false), schema::DialectSql("now()", "")),
+      with_default(col("updated_at", types::timestamp(), false), schema::DialectSql("now()", ""))};
+  events.primary_key = {"events_pkey", {"id"}};
+  db.tables.push_back(events);
+  Diff diff = compare(metadata<events::Event>(), db, postgresql());
+  diff.sizes.push_back({"events", 1250000, std::int64_t{734} * 1024 * 1024});
+  return diff;
+}
+
+// json -> jsonb as a column swap (trigger, batched backfill, short swap), timestamp ->
+// timestamptz under SET LOCAL timezone TO 'UTC', the indexes CONCURRENTLY after the swap.
+TEST(AutogenerateRender, PostgresqlOnlineTypeChangesOfTheOriginalEventsTable) {
+  const Diff diff = original_events_table();
+  const Rendered rendered = render(diff);
+  ASSERT_EQ(rendered.revisions.size(), 2u);
+  const std::vector<std::string>& main = rendered.revisions[0].upgrade_postgresql;
+  for (const std::string& statement : main) {
+    EXPECT_EQ(statement.find("\"data\" TYPE"), std::string::npos) << "rewrite: " << statement;
+  }
+  const std::string& warning = rendered.revisions[1].warnings.front();
+  EXPECT_NE(warning.find("events: about 1250000 rows, 734 MB: the backfill"), std::string::npos)
+      << warning;
+  expect_golden("autogenerate_online_type_change.sql", files_of(diff));
+}
+
+// --plain: the ALTER COLUMN ... TYPE of before, with the size in its warning.
+TEST(AutogenerateRender, PostgresqlPlainTypeChangesOfTheOriginalEventsTable) {
+  RenderOptions plain;
+  plain.online = false;
+  const Diff diff = original_events_table();
+  const Rendered rendered = render(diff, plain);
+  ASSERT_EQ(rendered.revisions.size(), 1u);
+  const std::vector<std::string>& up = rendered.revisions[0].upgrade_postgresql;
+  EXPECT_NE(std::find(up.begin(), up.end(),
+                      "ALTER TABLE \"events\" ALTER COLUMN \"data\" TYPE jsonb USING "
+                      "\"data\"::jsonb"),
+            up.end());
+  expect_golden("autogenerate_plain_type_change.sql", files_of(diff, plain));
 }
 
 TEST(AutogenerateRender, SqliteMoveAndCopy) {
