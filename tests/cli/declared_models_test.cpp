@@ -221,6 +221,30 @@ INSTANTIATE_TEST_SUITE_P(Dialects, DeclaredModels,
                          ::testing::Values(Dialect::sqlite, Dialect::postgresql),
                          retort::testing::DialectName());
 
+// PostgreSQL targets need the dev server: without dev_url, and with one that cannot be reached,
+// the error says which setting to fix.
+TEST(DeclaredModelsOnPostgresql, TheDevServerSettingIsNamedWhenMissingOrUnreachable) {
+  retort::testing::TempDir tmp;
+  const fs::path dir = tmp.path();
+  retort::testing::PgSchema schema;
+  const std::string url = "--url " + q(schema.url_text()) + " ";
+  ASSERT_EQ(retort(url + "init migrations", dir).exit_code, 0);
+  write(dir / "schema.sql", kTasks);
+  std::ofstream(dir / "retort.toml", std::ios::app) << "\n[models]\nschema = \"schema.sql\"\n";
+  const CliRun missing = retort(url + "check", dir);
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_TRUE(contains(missing.output, "set dev_url in [models]")) << missing.output;
+
+  std::ofstream(dir / "retort.toml", std::ios::app)
+      << "dev_url = \"postgresql://nobody@127.0.0.1:1/postgres?connect_timeout=2\"\n";
+  const CliRun unreachable = retort(url + "check", dir);
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.output;
+  EXPECT_TRUE(contains(unreachable.output, "models.dev_url (postgresql://nobody@127.0.0.1:1/"))
+      << unreachable.output;
+  EXPECT_TRUE(contains(unreachable.output, "cannot reach the development server"))
+      << unreachable.output;
+}
+
 // docs/adopting.md, "3. Autogenerate from the Python models", on examples/alembic_project with
 // Debian's /usr/bin/python3 and SQLAlchemy 1.4: the shipped dump_models.py for real.
 TEST(AdoptingGuide, AutogenerateFromThePythonModelsRunsAsWritten) {
