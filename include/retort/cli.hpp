@@ -63,8 +63,10 @@ struct Tool {
 };
 
 // Runs the command line with `tool`'s models and revisions. Returns the exit code (0 success;
-// 1 an error, printed as one `retort: error: ...` line, or `check` found pending operations;
-// 2 bad usage; 4 `check` found the database not at head). Never throws.
+// 1 an error, printed as one `retort: error: ...` line; 2 bad usage, also `check` and
+// `revision --autogenerate` when neither the tool nor retort.toml's [models] declares a model;
+// 4 `check` found the database not at head; 5 `check` found pending operations; the table in
+// src/cli/exit_code.hpp). Never throws.
 int main(int argc, char** argv, const Tool& tool);
 
 // The same with models only.
