@@ -156,6 +156,10 @@ struct DatabaseCompareOptions {
   CompareOptions compare;  // dialect is taken from the connection
   std::string schema;      // the schema to reflect; empty: the connection's default
   std::vector<std::string> exclude_tables;  // not compared (the migration tables never are)
+  // true: the models describe some of the database's tables only (retort's built-in events
+  // tables in a project that declares no models of its own): tables and enum types the models do
+  // not name are left out of the comparison instead of being dropped.
+  bool model_tables_only = false;
 };
 
 // Reflects the database and compares. On PostgreSQL, server defaults that still differ after

@@ -1,7 +1,10 @@
 // The `retort` command line as a function, for a migration tool of your own that knows your
 // models (what `revision --autogenerate` and `check` compare the database with) and your
 // revisions written in C++ (retort/operations.hpp) - the C++ counterpart of Alembic's env.py
-// importing the models. The stock `retort` binary passes retort's built-in Event model.
+// importing the models. Models may also be declared without C++, as SQL in retort.toml's
+// [models] (schema = "schema.sql" or command = "python3 dump_models.py"): docs/autogenerate.md.
+// The stock `retort` binary has no models of its own beyond retort's built-in events tables,
+// which it compares only in projects whose revision graph holds retort's events revisions.
 //
 //   // my_migrate.cpp, linked with retort::command and retort::retort
 //   #include <retort/cli.hpp>
@@ -30,6 +33,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "retort/model.hpp"
@@ -40,7 +44,9 @@ namespace retort::cli {
 
 // What a migration tool knows beyond the stock `retort`.
 struct Tool {
-  // What `revision --autogenerate` and `check` compare the database with.
+  // What `revision --autogenerate` and `check` compare the database with, together with the
+  // models retort.toml's [models] declares: the whole desired schema (a table of the database
+  // that no model names is dropped).
   schema::MetaData models{};
   // Revisions written in C++, in the graph with the revision files of the environment.
   std::vector<migrate::CppRevision> revisions{};
@@ -48,18 +54,31 @@ struct Tool {
   // retort's <prefix>/share/retort. Empty: next to the executable, else where retort was
   // installed or built.
   std::filesystem::path data_dir{};
+  // Models that describe some tables only, built when a command compares (never at start-up),
+  // and compared only when the project's revision graph holds `builtin_revision` (and then only
+  // for their own tables: the database's other tables are left alone). The stock binary sets
+  // these to retort's events tables and their first revision (stock_tool()).
+  std::function<schema::MetaData()> builtin_models{};
+  std::string builtin_revision{};
 };
 
 // Runs the command line with `tool`'s models and revisions. Returns the exit code (0 success;
-// 1 an error, printed as one `retort: error: ...` line, or `check` found pending operations;
-// 2 bad usage; 4 `check` found the database not at head). Never throws.
+// 1 an error, printed as one `retort: error: ...` line; 2 bad usage, also `check` and
+// `revision --autogenerate` when neither the tool nor retort.toml's [models] declares a model;
+// 4 `check` found the database not at head; 5 `check` found pending operations; the table in
+// src/cli/exit_code.hpp). Never throws.
 int main(int argc, char** argv, const Tool& tool);
 
 // The same with models only.
 int main(int argc, char** argv, const schema::MetaData& models);
 
-// The models the stock `retort` binary compares with: retort's own (the events table).
+// retort's own models: the tables the built-in events revisions make (events, the ingest
+// ledger, retort_workers). Builds them on every call.
 schema::MetaData builtin_models();
+
+// The stock `retort` binary's tool: no models, no C++ revisions; builtin_models() as
+// Tool::builtin_models (built lazily) for projects whose graph holds retort's events revisions.
+Tool stock_tool();
 
 // ---- Registration, for tools whose main() CMake writes (retort_add_migrate_executable). ----
 // Each file of the tool declares a namespace-scope `static const Registration` initialised by

@@ -1,11 +1,12 @@
-// `retort revision --autogenerate` and `retort check`: the models (retort::cli::main's) against
-// the database.
+// `retort revision --autogenerate` and `retort check`: the models (retort::cli::main's, [models]
+// of retort.toml, the built-in ones: cli/declared_models.hpp) against the database.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "cli/declared_models.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/migrate_cli.hpp"
 #include "cli/printable.hpp"
@@ -15,8 +16,10 @@
 namespace retort::cli {
 namespace {
 
-autogenerate::DatabaseCompareOptions database_options(const AutogenerateFlags& flags) {
+autogenerate::DatabaseCompareOptions database_options(const AutogenerateFlags& flags,
+                                                      const ComparedModels& models) {
   autogenerate::DatabaseCompareOptions options;
+  options.model_tables_only = models.model_tables_only;
   options.schema = flags.schema;
   options.exclude_tables = flags.exclude_tables;
   options.compare.apply_renames = flags.renames;
@@ -24,17 +27,18 @@ autogenerate::DatabaseCompareOptions database_options(const AutogenerateFlags& f
   return options;
 }
 
-const schema::MetaData& models_of(Context& context) {
-  if (context.models == nullptr) throw UsageError("this command line was started without models");
-  return *context.models;
-}
-
 void log_line(Context& context, std::string_view line) {
   if (!context.options.quiet) std::cerr << "INFO  [retort.autogenerate] " << line << '\n';
 }
 
+ComparedModels models_for(Context& context, Database& db) {
+  ComparedModels models = compared_models(context, db.dialect(), migrate_settings(context));
+  for (const std::string& source : models.sources) log_line(context, "Models: " + source);
+  return models;
+}
+
 // What the comparison found, as log lines: operations, rename hints, notes, and the cost.
-void report(Context& context, const autogenerate::Diff& diff) {
+void report(Context& context, const autogenerate::Diff& diff, const ComparedModels& models) {
   for (const autogenerate::Operation& op : diff.operations) {
     log_line(context, "Detected " + autogenerate::describe(op));
   }
@@ -45,7 +49,7 @@ void report(Context& context, const autogenerate::Diff& diff) {
   for (const std::string& note : diff.notes) log_line(context, "Not changed: " + note);
   log_line(context, fmt::format("Compared {} tables of the database with {} of the models in {} "
                                 "catalog queries",
-                                diff.before.tables.size(), models_of(context).tables.size(),
+                                diff.before.tables.size(), models.metadata.tables.size(),
                                 diff.catalog_queries));
 }
 
@@ -90,12 +94,13 @@ int run_autogenerate(Context& context, const migrate::RevisionRequest& request,
   options.version_path = request.version_path;
   options.write = !flags.sql;
   options.migrate = migrate_options(context);
-  options.database = database_options(flags);
   options.render.online = !flags.plain;
   Database db = context.open_database();
+  const ComparedModels models = models_for(context, db);
+  options.database = database_options(flags, models);
   const autogenerate::GeneratedRevisions generated =
-      autogenerate::revision(db, models_of(context), options);
-  report(context, generated.diff);
+      autogenerate::revision(db, models.metadata, options);
+  report(context, generated.diff, models);
   if (generated.revisions.empty()) {
     std::cout << "No changes in schema detected; no revision written.\n";
     return 0;
@@ -125,6 +130,7 @@ void add_check_command(CLI::App& app, Context& context, Command& run) {
   cmd->callback([&, o] {
     run = [&, o] {
       Database db = context.open_database();
+      const ComparedModels models = models_for(context, db);
       autogenerate::Diff diff;
       // --format json|jsonl: {"status": ..., "operations": [{"operation": ...}]}, jsonl the
       // operations only.
@@ -136,14 +142,14 @@ void add_check_command(CLI::App& app, Context& context, Command& run) {
         print_items(std::cout, o->format, "operations", operations, {{"status", status}});
       };
       try {
-        diff = autogenerate::check(db, models_of(context), migrate_options(context),
-                                   database_options(o->flags));
+        diff = autogenerate::check(db, models.metadata, migrate_options(context),
+                                   database_options(o->flags, models));
       } catch (const autogenerate::NotAtHead& e) {
         std::cerr << "retort: check: " << e.what() << '\n';
         if (o->format == OutputFormat::json) print("not_at_head");
         return kNotAtHead;
       }
-      report(context, diff);
+      report(context, diff, models);
       if (o->format != OutputFormat::text) {
         print(diff.empty() ? "up_to_date" : "changes_pending");
         return diff.empty() ? kSuccess : kDifferencesFound;

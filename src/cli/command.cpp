@@ -245,6 +245,8 @@ int run_cli(int argc, char** argv, const Tool& tool) {
   Context context;
   context.models = &tool.models;
   context.revisions = &tool.revisions;
+  context.builtin_models = tool.builtin_models;
+  context.builtin_revision = tool.builtin_revision;
   app.add_option("--url", context.options.url,
                  "Database URL (postgresql://user@host/db, sqlite:///file.db, ...); overrides "
                  "RETORT_DATABASE_URL, DATABASE_URL, DB_* variables and the config file");
@@ -316,6 +318,13 @@ int main(int argc, char** argv, const schema::MetaData& models) {
 
 schema::MetaData builtin_models() {
   return events::builtin_schema();
+}
+
+Tool stock_tool() {
+  Tool tool;
+  tool.builtin_models = builtin_models;
+  tool.builtin_revision = "4f3c2a1b9d07";  // migrations/versions: create events table
+  return tool;
 }
 
 }  // namespace retort::cli

@@ -27,8 +27,13 @@ struct GlobalOptions {
 class Context {
  public:
   GlobalOptions options;
-  // What `revision --autogenerate` and `check` compare the database with (retort::cli::main's).
+  // What `revision --autogenerate` and `check` compare the database with (retort::cli::main's;
+  // [models] of retort.toml adds to them: cli/declared_models.hpp).
   const schema::MetaData* models = nullptr;
+  // Tool::builtin_models and builtin_revision: models for the tables of a revision chain, built
+  // on demand.
+  std::function<schema::MetaData()> builtin_models;
+  std::string builtin_revision;
   // Revisions written in C++ that join the environment's revision files (retort::cli::Tool's).
   const std::vector<migrate::CppRevision>* revisions = nullptr;
 

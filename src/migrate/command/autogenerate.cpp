@@ -75,6 +75,12 @@ Diff compare(const schema::MetaData& models, Connection& connection,
   schema::ReflectOptions reflect_options;
   reflect_options.schema = options.schema;
   reflect_options.exclude_tables = options.exclude_tables;
+  if (options.model_tables_only) {
+    reflect_options.include_name = [&models](std::string_view kind, std::string_view name) {
+      return kind == "table" ? models.find_table(name) != nullptr
+                             : models.find_enum(name) != nullptr;
+    };
+  }
   schema::ReflectStats stats;
   const schema::MetaData database = schema::reflect(connection, reflect_options, &stats);
   CompareOptions compare_options = options.compare;
