@@ -1,10 +1,12 @@
-// What keeps `retort`'s start-up short (docs/benchmarks.md "Start-up"): libpq and libcrypto are
-// not among the shared objects the binary loads (they are loaded on first use), and the command
-// line builds only the chosen command's group, which must not change what any command line does.
+// What keeps `retort`'s start-up short (docs/benchmarks.md "Start-up"): libpq, libcrypto and
+// libsimdjson are not among the shared objects the binary loads (they are loaded on first use),
+// fmt is compiled in (header-only), and the command line builds only the chosen command's group,
+// which must not change what any command line does.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "support/test_db.hpp"
@@ -54,7 +56,7 @@ bool is_version_line(const std::string& text) {
   return dots == 2;
 }
 
-TEST(StartupTest, BinaryLoadsNeitherLibpqNorLibcryptoAtStartUp) {
+TEST(StartupTest, BinaryLoadsNoneOfTheLazilyLoadedLibrariesAtStartUp) {
   // The dynamic loader's own list (what ldd prints): every object loaded before main.
   const CliResult run = run_shell("LD_TRACE_LOADED_OBJECTS=1 '" RETORT_BINARY_DIR "/retort'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -62,6 +64,9 @@ TEST(StartupTest, BinaryLoadsNeitherLibpqNorLibcryptoAtStartUp) {
   EXPECT_FALSE(contains(run.output, "libpq")) << run.output;
   EXPECT_FALSE(contains(run.output, "libcrypto")) << run.output;
   EXPECT_FALSE(contains(run.output, "libssl")) << run.output;
+  EXPECT_FALSE(contains(run.output, "libsimdjson")) << run.output;
+  EXPECT_FALSE(contains(run.output, "libfmt")) << run.output;
+  EXPECT_FALSE(contains(run.output, "libspdlog")) << run.output;
 }
 
 class StartupCliTest : public ::testing::Test {
@@ -75,6 +80,20 @@ TEST_F(StartupCliTest, VersionAloneAndWithGlobalOptions) {
     EXPECT_EQ(run.exit_code, 0) << args << ": " << run.output;
     EXPECT_TRUE(is_version_line(run.output)) << args << ": " << run.output;
   }
+}
+
+TEST_F(StartupCliTest, SimdjsonLoadedOnFirstUseChecksJsonAndUtf8) {
+  // The binary's two ways into libsimdjson: the JSON check (its DOM parser) and the UTF-8 check.
+  ASSERT_EQ(run_retort("--url sqlite:///e.db upgrade head", dir_.path()).exit_code, 0);
+  {
+    std::ofstream out(dir_.path() / "in.jsonl", std::ios::binary);
+    out << "{\"type\":\"x\"}\n{\"type\":\"x\",}\n{\"type\":\"\xff\"}\n";
+  }
+  const CliResult run = run_retort("--url sqlite:///e.db events ingest in.jsonl", dir_.path());
+  EXPECT_EQ(run.exit_code, 6) << run.output;  // done, some lines rejected
+  EXPECT_TRUE(contains(run.output, "accepted 1, rejected 2")) << run.output;
+  EXPECT_TRUE(contains(run.output, "line 2: rejected: malformed JSON")) << run.output;
+  EXPECT_TRUE(contains(run.output, "line 3: rejected: invalid UTF-8")) << run.output;
 }
 
 TEST_F(StartupCliTest, HelpStillListsEveryCommand) {

@@ -1,15 +1,24 @@
-// The stock `retort` binary loads libpq and libcrypto on first use instead of linking them.
+// The stock `retort` binary loads libpq, libcrypto and libsimdjson on first use instead of linking
+// them.
 //
 // Why: linked, libpq brings 21 shared objects into every process (libssl, libcrypto, Kerberos,
 // LDAP, SASL, GnuTLS, p11-kit, ...), about 36,000 relocations; the dynamic loader spent about
 // three quarters of `retort --version`'s 15 ms mapping and relocating them (perf, see
 // docs/benchmarks.md "Start-up"). Most runs never touch PostgreSQL: `--help`, every command on
 // SQLite, `heads`, `history`, `revision`. libcrypto serves only the event ingest ledger's SHA-256.
+// libsimdjson (the UTF-8 and JSON checks) cost 0.27 million instructions of symbol binding at
+// every start, and it was the last C++ shared library the binary loaded: without it, libstdc++
+// can be linked statically (CMakeLists.txt, RETORT_STATIC_LIBSTDCXX), which removes most of the
+// dynamic loader's work. libsimdjson then brings its own libstdc++.so when it is loaded; that is
+// safe because nothing of the standard library crosses between the two: the library calls
+// simdjson through two plain functions and the implementation's virtual functions, with
+// pointers, sizes and error codes, and memory is freed by the side that allocated it.
 //
-// How: this file defines, with C linkage, every libpq and libcrypto function the library calls,
-// each forwarding to the real one, looked up (dlopen + dlsym) the first time any of them is
-// called. The executable is linked with --as-needed, so with these definitions present libpq.so
-// and libcrypto.so are left out of its DT_NEEDED list (tests/cli checks that). Both PostgreSQL
+// How: this file defines, with C linkage, every libpq and libcrypto function the library calls
+// (and the two simdjson functions, with their C++ names), each forwarding to the real one, looked
+// up (dlopen + dlsym) the first time any of them is called. The executable is linked with
+// --as-needed, so with these definitions present libpq.so, libcrypto.so and libsimdjson.so are
+// left out of its DT_NEEDED list (tests/cli checks that). Both PostgreSQL
 // drivers, the blocking one (src/driver/postgres) and the asynchronous one (src/async), call
 // the same functions, so this is the one loader for both. The library itself still links libpq
 // normally: a program embedding retort loads it as any libpq client does.
@@ -19,8 +28,13 @@
 #include <dlfcn.h>
 #include <libpq-fe.h>
 #include <openssl/evp.h>
+#include <simdjson.h>
 
 #include <bit>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <string>
 
 #include "retort/error.hpp"
@@ -186,3 +200,51 @@ RETORT_FORWARD(libcrypto, int, EVP_Digest,
                (data, count, md, size, type, impl))
 RETORT_FORWARD(libcrypto, const EVP_MD*, EVP_sha256, (void), ())
 // clang-format on
+
+// simdjson: the UTF-8 check (src/core/text.cpp) and the JSON check (src/core/json_check.cpp).
+// The library reaches libsimdjson through these two functions only; the rest of the simdjson API
+// it uses is inline in simdjson.h and calls the active implementation's virtual functions. Both
+// are called where no exception may pass (validate_utf8 is noexcept, and the DOM parser calls
+// get_active_implementation from its noexcept allocate), so a libsimdjson that cannot be loaded
+// is reported on stderr and ends the process with status 127, as the dynamic loader would have
+// ended it at start-up had the binary still been linked to libsimdjson.
+namespace {
+
+constexpr Library kSimdjson{"libsimdjson.so.14", "JSON and UTF-8 checks", "libsimdjson14"};
+
+const Loaded& libsimdjson() {
+  static const Loaded loaded = open_library(kSimdjson);
+  return loaded;
+}
+
+template <class Function>
+Function resolve_simdjson(const char* mangled_name) noexcept {
+  try {
+    return resolve<Function>(libsimdjson(), mangled_name);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "retort: %s\n", error.what());
+    std::_Exit(127);
+  }
+}
+
+}  // namespace
+
+namespace simdjson {
+
+// simdjson.h declares this overload among others (std::string, std::string_view); the cast picks
+// it and fails to compile should its parameters change.
+using ValidateUtf8 = bool (*)(const char*, std::size_t) noexcept;
+
+bool validate_utf8(const char* buf, std::size_t len) noexcept {
+  static const auto real = resolve_simdjson<decltype(static_cast<ValidateUtf8>(&validate_utf8))>(
+      "_ZN8simdjson13validate_utf8EPKcm");
+  return real(buf, len);
+}
+
+internal::atomic_ptr<const implementation>& get_active_implementation() {
+  static const auto real = resolve_simdjson<decltype(&get_active_implementation)>(
+      "_ZN8simdjson25get_active_implementationEv");
+  return real();
+}
+
+}  // namespace simdjson
