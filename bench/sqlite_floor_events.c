@@ -5,7 +5,7 @@
  * max_attempts CHECKs, the primary key and the three secondary indexes) instead of the floor's
  * bare five-column table.
  *
- *   sqlite_floor_events DB N [--plain]
+ *   sqlite_floor_events [--plain] DB N
  *
  * DB must hold that table, empty (retort_bench_events --url sqlite:///DB --setup makes it);
  * the program refuses a missing or non-empty one. Every row is what EventRepository::record_many
@@ -47,12 +47,14 @@ static void format_now(char* out, size_t size) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3 || (argc == 4 && strcmp(argv[3], "--plain") != 0) || argc > 4) {
-    fprintf(stderr, "usage: sqlite_floor_events DB N [--plain]\n");
+  const int plain = argc > 1 && strcmp(argv[1], "--plain") == 0;
+  argv += plain;
+  argc -= plain;
+  if (argc != 3 || atoi(argv[2]) < 1) {
+    fprintf(stderr, "usage: sqlite_floor_events [--plain] DB N (N >= 1)\n");
     return 2;
   }
   const int n = atoi(argv[2]);
-  const int plain = argc == 4;
   sqlite3* db = 0;
   if (sqlite3_open(argv[1], &db) != SQLITE_OK) return fail(db, "open");
   if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", 0, 0, 0) != SQLITE_OK) return fail(db, "WAL");
