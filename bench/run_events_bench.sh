@@ -37,6 +37,8 @@
 #               (raw C API, one prepared INSERT, one transaction, json(?)) on that same table,
 #               made by the same --setup (CHECKs, indexes, defaults), the same columns, ids
 #               and timestamps as retort writes them; target: >= 1.0 (issue 13)
+#   sqliteownplain  the same against sqlite_floor_events.c --plain (the document bound as
+#               text, no json(?): the table's json_valid CHECK alone checks it) (reported)
 #   sqliteref   the same with the reference payload (json.dumps spacing, 50 bytes longer per
 #               event than what the floor stores) against the same floor (reported)
 #   sqliteseed  retort's sqlite run (reference payload) against seed_repo_sqlite.py PATH N bulk
@@ -55,7 +57,7 @@ ROWS=50000
 SEED_ROWS=2000
 INGEST_ROWS=1000000
 THREADS=8
-ONLY=create,createtx,seed,threads,copy,seedbulk,sqlite,sqlitesame,sqliteown,sqliteref,sqliteseed,memory
+ONLY=create,createtx,seed,threads,copy,seedbulk,sqlite,sqlitesame,sqliteown,sqliteownplain,sqliteref,sqliteseed,memory
 OUT=
 PG_BINDIR=${RETORT_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 ANCHORS=${RETORT_ANCHORS:-/work/shared/anchors}
@@ -64,7 +66,7 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/paired.sh"
 
 usage() {
-  sed -n '2,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -166,9 +168,10 @@ seed_sqlite_rate() {
 }
 floor_rate() { events_per_second "sqlite_floor" "$WORK/sqlite_floor" "$FLOOR_DB" "$ROWS"; }
 # The floor's loop on retort's own events table, made by the same migrations (not timed).
+# [--plain]: bind the document as text instead of through json(?).
 floor_own_table_rate() {
   "$BENCH" --url "sqlite:///$FLOOR_DB" --setup
-  events_per_second "sqlite_floor_events" "$WORK/sqlite_floor_events" "$FLOOR_DB" "$ROWS"
+  events_per_second "sqlite_floor_events $*" "$WORK/sqlite_floor_events" "$@" "$FLOOR_DB" "$ROWS"
 }
 copy_rate() {
   psql_copy_rate "$R_URL" "events(id, data, created_at, updated_at)" "$WORK/rows.copy" "$ROWS"
@@ -227,7 +230,7 @@ if wants seedbulk; then
   compare "create_many of $ROWS events vs the seed's SQLAlchemy bulk session" - \
     "seed_rate bulk $ROWS" "retort_rate \"\$R_URL\" create_many --rows $ROWS"
 fi
-if wants sqlite || wants sqlitesame || wants sqliteown || wants sqliteref || wants sqliteseed; then
+if wants sqlite || wants sqlitesame || wants sqliteown || wants sqliteownplain || wants sqliteref || wants sqliteseed; then
   gcc -O2 -o "$WORK/sqlite_floor" "$ANCHORS/ingest/sqlite_floor.c" -lsqlite3
   gcc -O2 -o "$WORK/sqlite_floor_events" "$HERE/sqlite_floor_events.c" -lsqlite3
 fi
@@ -242,6 +245,10 @@ fi
 if wants sqliteown; then
   compare "SQLite create_many of $ROWS events vs the raw C API floor, both on retort's events table (CHECKs, indexes)" 1.0 \
     "floor_own_table_rate" "sqlite_rate floor"
+fi
+if wants sqliteownplain; then
+  compare "SQLite create_many of $ROWS events vs the raw C API floor without json(?), both on retort's events table" - \
+    "floor_own_table_rate --plain" "sqlite_rate floor"
 fi
 if wants sqliteref; then
   compare "SQLite create_many of $ROWS reference-payload events (50 bytes longer each) vs the same floor run" - \

@@ -81,9 +81,17 @@ int main(int argc, char** argv) {
   if (sqlite3_exec(db, "BEGIN", 0, 0, 0) != SQLITE_OK) return fail(db, "BEGIN");
   if (sqlite3_prepare_v2(db, sql, -1, &st, 0) != SQLITE_OK) return fail(db, "prepare");
   for (int i = 0; i < n; i++) {
-    snprintf(id, sizeof id, "%08llx-%04llx-7%03x-8%03x-%012x", (ms >> 16) & 0xffffffffULL, ms & 0xffff,
-             (unsigned)(i >> 12) & 0xfff, (unsigned)i & 0xfff, (unsigned)i);
-    snprintf(body, sizeof body, "{\"type\":\"ticket.created\",\"source\":\"helpdesk\",\"ticket\":{\"id\":%d,\"subject\":\"Order %d has not arrived\",\"body\":\"Hello, I ordered a blue kettle two weeks ago and it has still not arrived. Hello, I ordered a blue kettle two weeks ago and it has still not arrived. Hello, I ordered a blue kettle two weeks ago and it has still not arrived. Hello, I ordered a blue kettle two weeks ago and it has still not arrived. \",\"customer\":{\"email\":\"user%d@example.com\",\"name\":\"Jane Doe\",\"tier\":\"pro\"},\"tags\":[\"shipping\",\"delay\"],\"priority\":%d}}", i, i, i, i % 4);
+    snprintf(id, sizeof id, "%08llx-%04llx-7%03x-8%03x-%012x", (ms >> 16) & 0xffffffffULL,
+             ms & 0xffff, (unsigned)(i >> 12) & 0xfff, (unsigned)i & 0xfff, (unsigned)i);
+    snprintf(body, sizeof body,
+             "{\"type\":\"ticket.created\",\"source\":\"helpdesk\",\"ticket\":{\"id\":%d,"
+             "\"subject\":\"Order %d has not arrived\",\"body\":\"Hello, I ordered a blue kettle "
+             "two weeks ago and it has still not arrived. Hello, I ordered a blue kettle two weeks "
+             "ago and it has still not arrived. Hello, I ordered a blue kettle two weeks ago and "
+             "it has still not arrived. Hello, I ordered a blue kettle two weeks ago and it has "
+             "still not arrived. \",\"customer\":{\"email\":\"user%d@example.com\",\"name\":\"Jane "
+             "Doe\",\"tier\":\"pro\"},\"tags\":[\"shipping\",\"delay\"],\"priority\":%d}}",
+             i, i, i, i % 4);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, stamp, -1, SQLITE_STATIC);
@@ -100,8 +108,9 @@ int main(int argc, char** argv) {
     fprintf(stderr, "sqlite_floor_events: inserted %d events, the table holds %lld\n", n, stored);
     return 1;
   }
-  printf("sqlite raw prepared insert, retort's events table%s: %d events in %.3f s = %.0f events/s\n",
-         plain ? " (plain text)" : "", n, dt, n / dt);
+  printf(
+      "sqlite raw prepared insert, retort's events table%s: %d events in %.3f s = %.0f events/s\n",
+      plain ? " (plain text)" : "", n, dt, n / dt);
   sqlite3_close(db);
   return 0;
 }
