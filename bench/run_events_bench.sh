@@ -32,6 +32,13 @@
 #   sqlitesame  retort: the same record_many on the floor's own table (created by
 #               retort_bench_events --floor-table: no CHECKs, no created_at index), so both sides
 #               write the same table; anchor: the same floor run; target: >= 1.0 (issue 13)
+#   sqliteown   retort: the sqlite run (record_many on the events table as retort creates it,
+#               the floor's documents); anchor: bench/sqlite_floor_events.c, the floor's loop
+#               (raw C API, one prepared INSERT, one transaction, json(?)) on that same table,
+#               made by the same --setup (CHECKs, indexes, defaults), the same columns, ids
+#               and timestamps as retort writes them; target: >= 1.0 (issue 13)
+#   sqliteownplain  the same against sqlite_floor_events.c --plain (the document bound as
+#               text, no json(?): the table's json_valid CHECK alone checks it) (reported)
 #   sqliteref   the same with the reference payload (json.dumps spacing, 50 bytes longer per
 #               event than what the floor stores) against the same floor (reported)
 #   sqliteseed  retort's sqlite run (reference payload) against seed_repo_sqlite.py PATH N bulk
@@ -50,7 +57,7 @@ ROWS=50000
 SEED_ROWS=2000
 INGEST_ROWS=1000000
 THREADS=8
-ONLY=create,createtx,seed,threads,copy,seedbulk,sqlite,sqlitesame,sqliteref,sqliteseed,memory
+ONLY=create,createtx,seed,threads,copy,seedbulk,sqlite,sqlitesame,sqliteown,sqliteownplain,sqliteref,sqliteseed,memory
 OUT=
 PG_BINDIR=${RETORT_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 ANCHORS=${RETORT_ANCHORS:-/work/shared/anchors}
@@ -59,7 +66,7 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/paired.sh"
 
 usage() {
-  sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -160,6 +167,12 @@ seed_sqlite_rate() {
     "$SEED_LITE" "$ROWS" bulk
 }
 floor_rate() { events_per_second "sqlite_floor" "$WORK/sqlite_floor" "$FLOOR_DB" "$ROWS"; }
+# The floor's loop on retort's own events table, made by the same migrations (not timed).
+# [--plain]: bind the document as text instead of through json(?).
+floor_own_table_rate() {
+  "$BENCH" --url "sqlite:///$FLOOR_DB" --setup
+  events_per_second "sqlite_floor_events $*" "$WORK/sqlite_floor_events" "$@" "$FLOOR_DB" "$ROWS"
+}
 copy_rate() {
   psql_copy_rate "$R_URL" "events(id, data, created_at, updated_at)" "$WORK/rows.copy" "$ROWS"
 }
@@ -217,8 +230,9 @@ if wants seedbulk; then
   compare "create_many of $ROWS events vs the seed's SQLAlchemy bulk session" - \
     "seed_rate bulk $ROWS" "retort_rate \"\$R_URL\" create_many --rows $ROWS"
 fi
-if wants sqlite || wants sqlitesame || wants sqliteref || wants sqliteseed; then
+if wants sqlite || wants sqlitesame || wants sqliteown || wants sqliteownplain || wants sqliteref || wants sqliteseed; then
   gcc -O2 -o "$WORK/sqlite_floor" "$ANCHORS/ingest/sqlite_floor.c" -lsqlite3
+  gcc -O2 -o "$WORK/sqlite_floor_events" "$HERE/sqlite_floor_events.c" -lsqlite3
 fi
 if wants sqlite; then
   compare "SQLite create_many of $ROWS events vs the raw C API floor (sqlite_floor.c), the floor's documents" 0.9 \
@@ -227,6 +241,14 @@ fi
 if wants sqlitesame; then
   compare "SQLite create_many of $ROWS events vs the raw C API floor, both on the floor's table" 1.0 \
     "floor_rate" "sqlite_same_table_rate"
+fi
+if wants sqliteown; then
+  compare "SQLite create_many of $ROWS events vs the raw C API floor, both on retort's events table (CHECKs, indexes)" 1.0 \
+    "floor_own_table_rate" "sqlite_rate floor"
+fi
+if wants sqliteownplain; then
+  compare "SQLite create_many of $ROWS events vs the raw C API floor without json(?), both on retort's events table" - \
+    "floor_own_table_rate --plain" "sqlite_rate floor"
 fi
 if wants sqliteref; then
   compare "SQLite create_many of $ROWS reference-payload events (50 bytes longer each) vs the same floor run" - \
