@@ -296,5 +296,60 @@ TEST(AdoptingGuide, AutogenerateFromThePythonModelsRunsAsWritten) {
   EXPECT_EQ(clean.out, "No new upgrade operations detected.\n");
 }
 
+// docs/adopting.md, "Upgrading the table online", as commands: the original service's events
+// table (json, timestamps without time zone, nullable data) and the table retort's Event model
+// wants, declared in SQL; `revision --autogenerate` writes the online revisions and `upgrade
+// head` applies them with every row kept (a NULL data becomes the JSON null).
+TEST(AdoptingGuide, TheEventsTableGoesToJsonbOnlineByTheCommandsAsWritten) {
+  retort::testing::TempDir tmp;
+  const fs::path dir = tmp.path();
+  retort::testing::PgSchema schema;
+  const std::string url = "--url " + q(schema.url_text()) + " ";
+  Database db(schema.url());
+  db.transaction([](Session& s) {
+    s.execute(
+        "CREATE TABLE events (id UUID NOT NULL, data JSON, task_context JSON, created_at "
+        "TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL, updated_at TIMESTAMP WITHOUT TIME "
+        "ZONE DEFAULT now() NOT NULL, PRIMARY KEY (id))");
+    s.execute(
+        "INSERT INTO events (id, data, created_at, updated_at) VALUES "
+        "('6f1c3e2a-9d4b-11ee-8c90-0242ac120002', '{\"type\": \"ticket.created\", \"n\": 1}', "
+        "'2024-03-01 10:00:00', '2024-03-01 10:00:00'), "
+        "('8b3e5a4c-9d4b-11ee-8c90-0242ac120002', NULL, '2024-03-03 12:00:00', "
+        "'2024-03-03 12:00:00')");
+  });
+  ASSERT_EQ(retort(url + "init migrations", dir).exit_code, 0);
+  write(dir / "events.sql", slurp(fs::path(RETORT_SOURCE_DIR) / "examples" / "alembic_project" /
+                                  "events_as_retort_wants.sql"));
+  std::ofstream(dir / "retort.toml", std::ios::app)
+      << "\n[models]\nschema = \"events.sql\"\ndev_url = " << q(retort::testing::pg_server_url())
+      << "\n";
+
+  const CliRun generated = retort(url + "revision --autogenerate -m 'events to jsonb'", dir);
+  ASSERT_EQ(generated.exit_code, 0) << generated.output;
+  EXPECT_TRUE(contains(generated.output, "Detected alter column events.data")) << generated.output;
+  const CliRun upgraded = retort(url + "upgrade head", dir);
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.output;
+  const CliRun clean = retort(url + "check", dir);
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+
+  PooledConnection c = db.connection();
+  EXPECT_EQ(c->execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid "
+                       "= 'events'::regclass AND attname = 'data'")
+                .at(0)[0]
+                .to_display(),
+            "jsonb");
+  EXPECT_EQ(c->execute("SELECT count(*) FROM events WHERE data = '{\"n\": 1, \"type\": "
+                       "\"ticket.created\"}'::jsonb")
+                .at(0)[0]
+                .as_int64(),
+            1);
+  EXPECT_EQ(
+      c->execute("SELECT count(*) FROM events WHERE data = 'null'::jsonb").at(0)[0].as_int64(), 1);
+  const CliRun found = retort(url + "events find --contains '{\"n\": 1}' --json", dir);
+  EXPECT_EQ(found.exit_code, 0) << found.output;
+  EXPECT_TRUE(contains(found.out, "6f1c3e2a-9d4b-11ee-8c90-0242ac120002")) << found.output;
+}
+
 }  // namespace
 }  // namespace retort::migrate_cli
