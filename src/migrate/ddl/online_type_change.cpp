@@ -75,7 +75,7 @@ bool used_by_objects(const schema::Table& table, const std::string& column) {
   return false;
 }
 
-std::string swap(const Operation& op) {
+std::string swap_statement(const Operation& op) {
   const schema::Table table = table_ref(op);
   const std::string t = qualified(op, op.table);
   std::string body = fmt::format(
@@ -167,7 +167,7 @@ TypeSwap type_swap(const Operation& op, const std::vector<std::string>& downgrad
         table, retort::ddl::constraint_definition(check, Dialect::postgresql), true));
     out.upgrade_online.push_back(retort::ddl::validate_constraint(table, check.name));
   }
-  out.upgrade_online.push_back(swap(op));
+  out.upgrade_online.push_back(swap_statement(op));
 
   out.downgrade_online = downgrade_in_place;
   out.downgrade_main = {
