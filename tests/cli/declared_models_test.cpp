@@ -11,6 +11,7 @@
 
 #include "migrate_cli_support.hpp"
 #include "retort/database.hpp"
+#include "support/events_schema.hpp"
 
 namespace retort::migrate_cli {
 namespace {
@@ -315,10 +316,7 @@ TEST(AdoptingGuide, TheEventsTableGoesToJsonbOnlineByTheCommandsAsWritten) {
   const std::string url = "--url " + q(schema.url_text()) + " ";
   Database db(schema.url());
   db.transaction([](Session& s) {
-    s.execute(
-        "CREATE TABLE events (id UUID NOT NULL, data JSON, task_context JSON, created_at "
-        "TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL, updated_at TIMESTAMP WITHOUT TIME "
-        "ZONE DEFAULT now() NOT NULL, PRIMARY KEY (id))");
+    s.execute(retort::testing::nullable_data_events_table(Dialect::postgresql));
     s.execute(
         "INSERT INTO events (id, data, created_at, updated_at) VALUES "
         "('6f1c3e2a-9d4b-11ee-8c90-0242ac120002', '{\"type\": \"ticket.created\", \"n\": 1}', "

@@ -6,6 +6,7 @@
 
 #include "migrate_cli_support.hpp"
 #include "retort/database.hpp"
+#include "support/events_schema.hpp"
 
 namespace retort::migrate_cli {
 namespace {
@@ -14,16 +15,8 @@ using retort::testing::PgSchema;
 using retort::testing::TempDir;
 
 // The table as Alembic renders the original model for PostgreSQL (examples/alembic_project,
-// first revision), with its two first rows: uuid1 ids, the service's utcnow timestamps.
-constexpr const char* kOriginalTable = R"(CREATE TABLE events (
-    id UUID NOT NULL,
-    data JSON,
-    task_context JSON,
-    created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL,
-    updated_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL,
-    PRIMARY KEY (id)
-))";
-
+// first revision: retort::testing::nullable_data_events_table), with its two first rows: uuid1
+// ids, the service's utcnow timestamps.
 constexpr const char* kOriginalRows =
     "INSERT INTO events (id, data, task_context, created_at, updated_at) VALUES "
     "('6f1c3e2a-9d4b-11ee-8c90-0242ac120002', '{\"type\": \"ticket.created\", \"ticket\": "
@@ -38,7 +31,7 @@ class EventsOnTheOriginalTable : public ::testing::Test {
  protected:
   EventsOnTheOriginalTable() {
     Database db(schema_.url());
-    db.connection()->execute(kOriginalTable);
+    db.connection()->execute(retort::testing::nullable_data_events_table(Dialect::postgresql));
     db.connection()->execute(kOriginalRows);
   }
   CliRun events(const std::string& args) {

@@ -15,6 +15,7 @@
 
 #include "migrate/autogenerate/autogenerate_support.hpp"
 #include "retort/events.hpp"
+#include "support/events_schema.hpp"
 
 namespace retort::autogenerate::testing {
 namespace {
@@ -23,15 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kOldRows = 60000;              // six backfill batches
 constexpr int kNullRows = kOldRows / 7 + 1;  // every 7th row (n % 7 == 0) has NULL data
-
-constexpr const char* kOriginalTable = R"(CREATE TABLE events (
-    id UUID NOT NULL,
-    data JSON,
-    task_context JSON,
-    created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL,
-    updated_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL,
-    PRIMARY KEY (id)
-))";
 
 // Old rows: json spellings jsonb normalizes (spaces, key order, a duplicate key), every 7th data
 // NULL, every 3rd processed.
@@ -93,7 +85,7 @@ class LockWatch {
 class OnlineTypeChange : public ::testing::Test {
  protected:
   OnlineTypeChange() : ws_(Dialect::postgresql) {
-    ws_.execute(kOriginalTable);
+    ws_.execute(retort::testing::nullable_data_events_table(Dialect::postgresql));
     ws_.execute(std::string(kOldRowsSql) + std::to_string(kOldRows - 1) + ") AS n");
     ws_.execute(
         "CREATE TABLE snapshot AS SELECT id, data::jsonb AS data, data IS NULL AS was_null, "
