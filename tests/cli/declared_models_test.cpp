@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "migrate_cli_support.hpp"
 #include "retort/database.hpp"
@@ -134,6 +135,26 @@ TEST_P(DeclaredModels, BadSqlNamesTheFileAndLine) {
       << failed.output;
   EXPECT_TRUE(contains(failed.output, "TABEL")) << failed.output;  // the server's message
   EXPECT_FALSE(contains(failed.out, "upgrade operations")) << failed.output;
+  expect_no_scratch_database_left();
+}
+
+// SQLite stops preparing at a NUL byte: without the check, the tables after it would be missing
+// from the models and the comparison would propose dropping them.
+TEST_P(DeclaredModels, NulByteOrInvalidUtf8InTheSqlIsRefusedWithFileAndLine) {
+  init_with_models("schema = \"schema.sql\"");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("CREATE TABLE a (id INTEGER);\n\0CREATE TABLE b (id INTEGER);\n", 59),
+       "schema.sql:2: a NUL byte at byte 1 of the line: the models' SQL must be UTF-8 text"},
+      {"CREATE TABLE a (id INTEGER);\n-- caf\xe9\nCREATE TABLE b (id INTEGER);\n",
+       "schema.sql:2: invalid UTF-8 at byte 7 of the line: the models' SQL must be UTF-8 text"},
+  };
+  for (const auto& [sql, message] : cases) {
+    write(dir() / "schema.sql", sql);
+    const CliRun failed = run("check");
+    EXPECT_EQ(failed.exit_code, 1) << failed.output;
+    EXPECT_TRUE(contains(failed.output, message)) << failed.output;
+    EXPECT_FALSE(contains(failed.out, "upgrade operations")) << failed.output;
+  }
   expect_no_scratch_database_left();
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "migrate/runtime/sql_splitter.hpp"
+#include "migrate/script/script_file.hpp"
 #include "retort/database.hpp"
 #include "retort/error.hpp"
 #include "retort/inspect.hpp"
@@ -27,6 +28,7 @@ void load(Connection& connection, const std::vector<SqlSource>& sources, Dialect
   for (const SqlSource& source : sources) {
     std::vector<migrate::SqlStatement> statements;
     try {
+      migrate::require_plain_text(source.text, source.name, "the models' SQL");
       statements = migrate::split_sql(source.text, split_as, 1, source.name);
     } catch (const migrate::ScriptError& e) {
       throw ConfigError(std::string("the models' SQL: ") + e.what());

@@ -22,6 +22,30 @@
 
 namespace retort::migrate {
 
+// NUL bytes and invalid UTF-8 are refused in the whole file, on both backends: SQLite's
+// statement preparation stops at a NUL, so the statements after it would silently never run.
+void require_plain_text(std::string_view content, const std::string& file,
+                        std::string_view what_must_be) {
+  std::optional<std::size_t> bad;
+  std::string what;
+  if (const std::size_t nul = content.find('\0'); nul != std::string_view::npos) {
+    bad = nul;
+    what = "a NUL byte";
+  }
+  if (auto invalid = text::find_invalid_utf8(content.substr(0, bad.value_or(content.size())))) {
+    bad = invalid;
+    what = "invalid UTF-8";
+  }
+  if (!bad) return;
+  const std::string_view before = content.substr(0, *bad);
+  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+  const std::size_t newline = before.rfind('\n');
+  const std::size_t column = newline == std::string_view::npos ? *bad + 1 : *bad - newline;
+  throw ScriptError(
+      file, static_cast<int>(line),
+      fmt::format("{} at byte {} of the line: {} must be UTF-8 text", what, column, what_must_be));
+}
+
 namespace {
 
 constexpr std::string_view kFirstLine = "-- retort revision";
@@ -192,31 +216,8 @@ void Parser::section_marker(std::size_t index, std::string_view text) {
   rev_.sections.push_back(std::move(s));
 }
 
-// NUL bytes and invalid UTF-8 are refused in the whole file, on both backends: SQLite's
-// statement preparation stops at a NUL, so the statements after it would silently never run.
-void require_plain_text(std::string_view content, const std::string& file) {
-  std::optional<std::size_t> bad;
-  std::string what;
-  if (const std::size_t nul = content.find('\0'); nul != std::string_view::npos) {
-    bad = nul;
-    what = "a NUL byte";
-  }
-  if (auto invalid = text::find_invalid_utf8(content.substr(0, bad.value_or(content.size())))) {
-    bad = invalid;
-    what = "invalid UTF-8";
-  }
-  if (!bad) return;
-  const std::string_view before = content.substr(0, *bad);
-  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
-  const std::size_t newline = before.rfind('\n');
-  const std::size_t column = newline == std::string_view::npos ? *bad + 1 : *bad - newline;
-  throw ScriptError(
-      file, static_cast<int>(line),
-      fmt::format("{} at byte {} of the line: revision files must be UTF-8 text", what, column));
-}
-
 Revision Parser::parse(std::string_view content) {
-  require_plain_text(content, file_);
+  require_plain_text(content, file_, "revision files");
   std::string_view first = lines_.empty() ? std::string_view() : trim(lines_.front());
   if (first.substr(0, 3) == "\xEF\xBB\xBF") {
     first.remove_prefix(3);  // a UTF-8 byte order mark

@@ -41,6 +41,12 @@ namespace retort::migrate {
 // sections are described (direction, dialect, line) but their SQL is not kept.
 Revision parse_revision(std::string_view content, const std::string& file, bool keep_sql = true);
 
+// Throws ScriptError(file, line) at the first NUL byte or invalid UTF-8 of SQL text meant for a
+// database ("<what> at byte N of the line: <what_must_be> must be UTF-8 text"): SQLite's
+// statement preparation stops at a NUL, so the statements after it would silently never run.
+void require_plain_text(std::string_view content, const std::string& file,
+                        std::string_view what_must_be);
+
 struct LoadOptions {
   // false: headers only (Section::sql stays empty) - all that heads, history and planning need;
   // the runner then calls load_sections() for the revisions it executes.
