@@ -14,9 +14,8 @@ namespace retort::config {
 namespace {
 
 // TOML allows no control character but tab, and CR and LF as line ends, anywhere in a document
-// (strings write them as escapes). toml++ 3.3 trips an internal assertion on some of them in
-// a table header instead of reporting an error (found by fuzzing), so they are refused here,
-// with the place, before it parses.
+// (strings write them as escapes). They are refused here, with the place, before toml++ parses:
+// on some of them in a table header it reached an internal assertion (found by fuzzing).
 bool is_refused_control(unsigned char c) {
   return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
 }

@@ -1,6 +1,6 @@
 // The one TOML reader (config/toml_file.cpp): control characters TOML forbids are refused with
-// FILE:LINE:COL before toml++ sees them (toml++ 3.3 asserted on one in a table header: found by
-// fuzzing), what TOML allows still parses, and a parse error or an unreadable file says where.
+// FILE:LINE:COL before toml++ sees them, what TOML allows still parses, and a parse error (one
+// toml++ 3.3 asserted on instead) or an unreadable file says where. Found by fuzzing.
 #include "config/toml_file.hpp"
 
 #include <gtest/gtest.h>
@@ -61,6 +61,12 @@ TEST_F(TomlFileTest, ParseErrorsAndUnreadableFilesSayWhere) {
   const std::string file = (dir_.path() / "retort.toml").string();
   const std::string bad = error_of("[database]\nurl = \n");
   EXPECT_EQ(bad.rfind(file + ":2:", 0), 0u) << bad;
+  // toml++ asserted on this one in debug builds instead of reporting it (found by fuzzing).
+  const std::string dotted = error_of("[.database]\nurl = \"sqlite:///app.db\"\n");
+  EXPECT_EQ(
+      dotted.rfind(file + ":1:2: Error while parsing key: expected bare key starting character", 0),
+      0u)
+      << dotted;
   const std::string missing = (dir_.path() / "missing.toml").string();
   try {
     parse_toml_file(missing);

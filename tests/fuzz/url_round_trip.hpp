@@ -17,10 +17,13 @@ inline bool is_secret(const std::string& keyword) {
   return keyword == "password" || keyword == "sslpassword";
 }
 
-// Whether libpq reads the value as "not set": empty, or (for the port) a list of empty items,
-// one per host, each meaning the default port ("," beside two hosts; found by fuzzing).
+// Whether libpq reads the value as "not set": empty, or for the host-list keywords a list of
+// empty items, each meaning the default ("," beside two hosts, or as the host list itself: found
+// by fuzzing). The printed URL leaves such a list out.
 inline bool means_not_set(const std::string& keyword, const std::string& value) {
-  if (keyword == "port") return value.find_first_not_of(',') == std::string::npos;
+  if (keyword == "port" || keyword == "host" || keyword == "hostaddr") {
+    return value.find_first_not_of(',') == std::string::npos;
+  }
   return value.empty();
 }
 
