@@ -51,6 +51,38 @@ TEST_F(TomlFileTest, ControlCharactersAreRefusedWithTheirPlace) {
   EXPECT_NE(error_of("[a]\nk = 1\x0b\n").find(":2:6: control character U+000B"), std::string::npos);
 }
 
+// toml++ 3.3 reached __builtin_unreachable() on U+00A1..U+0499 outside a string (found by
+// fuzzing with U+037F): TOML 1.0 allows no non-ASCII character there, so it is refused first.
+TEST_F(TomlFileTest, NonAsciiOutsideStringsAndCommentsIsRefusedWithItsPlace) {
+  const std::string file = (dir_.path() / "retort.toml").string();
+  EXPECT_EQ(error_of("\xcd\xbf"), file +
+                                      ":1:1: a non-ASCII character outside a string or comment "
+                                      "(TOML keys are ASCII unless quoted: write \"name\" = "
+                                      "..., not name = ...)");
+  EXPECT_NE(error_of("[database]\nnam\xc3\xa9 = \"x\"\n").find(":2:4: a non-ASCII character"),
+            std::string::npos);
+  EXPECT_NE(error_of("[migrations]\nscript_location = \"a\" \xc3\xa9\n").find(":2:23: a non-ASCII"),
+            std::string::npos);
+}
+
+TEST_F(TomlFileTest, NonAsciiInStringsQuotedKeysAndCommentsParses) {
+  const fs::path file = write(
+      "# r\xc3\xa9sum\xc3\xa9 \"quoted in a comment\n"
+      "[t]\n"
+      "\"nam\xc3\xa9\" = \"caf\xc3\xa9 \\\" # not a comment\"\n"
+      "'lit\xc3\xa9ral' = 'x # y'\n"
+      "ml = \"\"\"\nl\xc3\xadne \"\" two\n\"\"\"\"\n"
+      "ml2 = '''\nsay ''\xc3\xa9'' '''''\n"
+      "after = \"\xc3\xa9\" # \xc3\xa9\n");
+  const toml::table t = parse_toml_file(file);
+  EXPECT_EQ(t["t"]["nam\xc3\xa9"].value<std::string>(),
+            std::string("caf\xc3\xa9 \" # not a comment"));
+  EXPECT_EQ(t["t"]["lit\xc3\xa9ral"].value<std::string>(), std::string("x # y"));
+  EXPECT_EQ(t["t"]["ml"].value<std::string>(), std::string("l\xc3\xadne \"\" two\n\""));
+  EXPECT_EQ(t["t"]["ml2"].value<std::string>(), std::string("say ''\xc3\xa9'' ''"));
+  EXPECT_EQ(t["t"]["after"].value<std::string>(), std::string("\xc3\xa9"));
+}
+
 TEST_F(TomlFileTest, WhatTomlAllowsStillParses) {
   const fs::path file = write("# a comment\twith a tab\r\n[database]\r\nurl = \"x\\u0001y\"\r\n");
   const toml::table t = parse_toml_file(file);
