@@ -17,11 +17,12 @@
 namespace retort::config {
 
 // Parses the file. Throws ConfigError "FILE:LINE:COL: what is wrong" for a file that cannot be
-// read, holds a control character TOML does not allow (U+0000-U+0008, U+000B, U+000C,
-// U+000E-U+001F, U+007F: refused before toml++ sees them), or is not valid TOML.
+// read or is not valid TOML. toml++ is given the document rewritten in ASCII with the same
+// meaning (config/toml_ascii.hpp: what is refused before it parses, and why).
 toml::table parse_toml_file(const std::filesystem::path& file);
 
-// Throws ConfigError "FILE:LINE:COL: message" pointing at where.
+// Throws ConfigError "FILE:LINE:COL: message" pointing at where (a node of a table that
+// parse_toml_file returned: the column is the file's, not the rewritten text's).
 [[noreturn]] void fail_at(const std::filesystem::path& file, const toml::source_region& where,
                           std::string_view message);
 

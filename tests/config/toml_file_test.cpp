@@ -1,6 +1,7 @@
-// The one TOML reader (config/toml_file.cpp): control characters TOML forbids are refused with
-// FILE:LINE:COL before toml++ sees them, what TOML allows still parses, and a parse error (one
-// toml++ 3.3 asserted on instead) or an unreadable file says where. Found by fuzzing.
+// The one TOML reader (config/toml_file.cpp, config/toml_ascii.cpp): what TOML forbids and toml++
+// 3.3 mishandled is refused with FILE:LINE:COL before toml++ sees it, what TOML allows parses to
+// the same values from the ASCII rewrite, and a parse error (one toml++ asserted on instead) or an
+// unreadable file says where. The cases were found by fuzzing.
 #include "config/toml_file.hpp"
 
 #include <gtest/gtest.h>
@@ -81,6 +82,33 @@ TEST_F(TomlFileTest, NonAsciiInStringsQuotedKeysAndCommentsParses) {
   EXPECT_EQ(t["t"]["ml"].value<std::string>(), std::string("l\xc3\xadne \"\" two\n\""));
   EXPECT_EQ(t["t"]["ml2"].value<std::string>(), std::string("say ''\xc3\xa9'' ''"));
   EXPECT_EQ(t["t"]["after"].value<std::string>(), std::string("\xc3\xa9"));
+}
+
+// Valid documents whose non-ASCII characters toml++ 3.3 examined with its broken whitespace test
+// (after a line-ending backslash) parse to the same values from the ASCII rewrite, and a
+// position toml++ reports on a rewritten line is the file's.
+TEST_F(TomlFileTest, RewrittenStringsKeepTheirValuesAndPositions) {
+  const fs::path file = write(
+      "a = \"\"\"one \\\n    \xcd\xbf two\"\"\"\n"
+      "b = '''C:\\dir\\\"q\" \xf0\x9f\x98\x80'''\n"
+      "c = 'x\\y'\n"
+      "t = {k = \"\xc3\xa9\", n = 5}\n");
+  const toml::table t = parse_toml_file(file);
+  EXPECT_EQ(t["a"].value<std::string>(), std::string("one \xcd\xbf two"));
+  EXPECT_EQ(t["b"].value<std::string>(), std::string("C:\\dir\\\"q\" \xf0\x9f\x98\x80"));
+  EXPECT_EQ(t["c"].value<std::string>(), std::string("x\\y"));
+  const toml::node* n = t["t"]["n"].node();
+  ASSERT_NE(n, nullptr);
+  try {
+    fail_at(file, n->source(), "n is wrong");
+    ADD_FAILURE() << "fail_at returned";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() + ":5:19: n is wrong");
+  }
+  EXPECT_NE(error_of("a = \"\\\xc3\xa9\"\n").find(":1:7: a backslash before a non-ASCII character"),
+            std::string::npos);
+  EXPECT_NE(error_of("# \xff\n").find(":1:3: invalid UTF-8"), std::string::npos);
+  EXPECT_NE(error_of("a = \"\xed\xa0\x80\"\n").find(":1:6: invalid UTF-8"), std::string::npos);
 }
 
 TEST_F(TomlFileTest, WhatTomlAllowsStillParses) {

@@ -7,7 +7,8 @@
 //   segments (keys verbatim, indexes for short digit runs) and a value follows the first '=';
 // - with two events stored, one built to hold the value at the path and one without the path
 //   (the array []), find(path) and find(path = value) each select exactly the first;
-// - a path whose key is not valid text is refused with InvalidInput, not sent to the database.
+// - a path whose key is not valid text, or with more steps than kMaxJsonPathSteps, is refused
+//   with InvalidInput, not sent to the database.
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
+#include "retort/query.hpp"
 
 namespace {
 
@@ -105,6 +107,21 @@ void check_store(const retort::events::PathQuery& query) {
   retort::Session session = database().session();
   retort::events::EventRepository events(session);
   retort::events::EventFilter filter{.path = query.path, .path_equals = query.equals};
+  if (query.path.size() > retort::kMaxJsonPathSteps) {
+    // Too deep (found by fuzzing: the harness expected no refusal): refused with InvalidInput
+    // naming the limit, before any SQL is built.
+    std::string said;
+    try {
+      events.count(filter);
+    } catch (const retort::InvalidInput& e) {
+      said = e.what();
+    }
+    const std::string limit =
+        "more than the " + std::to_string(retort::kMaxJsonPathSteps) + " allowed";
+    require(said.find(limit) != std::string::npos,
+            "a path deeper than kMaxJsonPathSteps is refused, naming the limit", said);
+    return;
+  }
   if (!keys_valid) {
     bool refused = false;
     try {
