@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
+#include "config/toml_file.hpp"
 #include "config/url_parsing.hpp"
 #include "retort/error.hpp"
 
@@ -44,21 +44,6 @@ bool is_tls_key(std::string_view key) {
   return key.starts_with("ssl");
 }
 
-// Every error points at the place in the file, as compilers do, so editors can jump there.
-[[noreturn]] void fail(const fs::path& file, const toml::source_region& where,
-                       std::string_view message) {
-  throw ConfigError(
-      fmt::format("{}:{}:{}: {}", file.string(), where.begin.line, where.begin.column, message));
-}
-
-toml::table parse_file(const fs::path& file) {
-  try {
-    return toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    fail(file, e.source(), e.description());
-  }
-}
-
 bool is_component(std::string_view key) {
   for (const auto& c : kComponents) {
     if (c.key == key) return true;
@@ -69,27 +54,27 @@ bool is_component(std::string_view key) {
 void check_keys(const fs::path& file, const toml::table& table) {
   for (const auto& [key, node] : table) {
     if (key.str() == "url" || is_component(key.str()) || is_role_key(key.str())) continue;
-    fail(file, key.source(),
-         fmt::format("unknown key '{}' in [database] (expected {})", key.str(), kKnownKeys));
+    fail_at(file, key.source(),
+            fmt::format("unknown key '{}' in [database] (expected {})", key.str(), kKnownKeys));
   }
 }
 
 DatabaseUrl url_setting(const fs::path& file, const toml::node& node, const EnvLookup& env,
                         ReferenceLog* log) {
   const auto* text = node.as_string();
-  if (text == nullptr) fail(file, node.source(), "database.url must be a string");
+  if (text == nullptr) fail_at(file, node.source(), "database.url must be a string");
   std::string value;
   try {
     value = resolve_reference(text->get(), env, "database.url", log);
   } catch (const ConfigError& e) {
-    fail(file, node.source(), e.what());
+    fail_at(file, node.source(), e.what());
   }
   // Say where the text came from when it was not written in the file itself.
   std::string via = is_reference(text->get()) ? " (" + text->get() + ")" : "";
   try {
     return parse_database_url(value);
   } catch (const ConfigError& e) {
-    fail(file, node.source(), fmt::format("database.url{}: {}", via, e.what()));
+    fail_at(file, node.source(), fmt::format("database.url{}: {}", via, e.what()));
   }
 }
 
@@ -97,16 +82,16 @@ std::string port_setting(const fs::path& file, const toml::node& node) {
   if (const auto* number = node.as_integer()) {
     std::int64_t port = number->get();
     if (port < 1 || port > 65535)
-      fail(file, node.source(), fmt::format("bad port '{}' in [database]", port));
+      fail_at(file, node.source(), fmt::format("bad port '{}' in [database]", port));
     return std::to_string(port);
   }
   if (const auto* text = node.as_string()) {
     if (auto bad = first_bad_port(text->get())) {
-      fail(file, node.source(), fmt::format("bad port '{}' in [database]", *bad));
+      fail_at(file, node.source(), fmt::format("bad port '{}' in [database]", *bad));
     }
     return text->get();
   }
-  fail(file, node.source(), "database.port must be a number or a string");
+  fail_at(file, node.source(), "database.port must be a number or a string");
 }
 
 // A password in a file that gets committed is the thing to avoid: every string may be a
@@ -116,24 +101,24 @@ std::string component_setting(const fs::path& file, const Component& component,
   if (component.key == "port" && !node.is_string()) return port_setting(file, node);
   const auto* text = node.as_string();
   if (text == nullptr) {
-    fail(file, node.source(), fmt::format("database.{} must be a string", component.key));
+    fail_at(file, node.source(), fmt::format("database.{} must be a string", component.key));
   }
   std::string value;
   try {
     value = resolve_reference(text->get(), env, fmt::format("database.{}", component.key), log);
   } catch (const ConfigError& e) {
-    fail(file, node.source(), e.what());
+    fail_at(file, node.source(), e.what());
   }
   if (component.key == "port") {
     if (auto bad = first_bad_port(value)) {
-      fail(file, node.source(), fmt::format("bad port '{}' in [database]", *bad));
+      fail_at(file, node.source(), fmt::format("bad port '{}' in [database]", *bad));
     }
   }
   if (component.key == "sslmode") {
     try {
       check_sslmode(value);
     } catch (const ConfigError& e) {
-      fail(file, node.source(), fmt::format("database.sslmode: {}", e.what()));
+      fail_at(file, node.source(), fmt::format("database.sslmode: {}", e.what()));
     }
   }
   return value;
@@ -155,7 +140,7 @@ DatabaseUrl::Params component_params(const fs::path& file, const toml::table& ta
 
 [[noreturn]] void fail_postgresql(const fs::path& file, const toml::table& table,
                                   const ConfigError& e) {
-  fail(file, table.source(), fmt::format("[database]: {}", e.what()));
+  fail_at(file, table.source(), fmt::format("[database]: {}", e.what()));
 }
 
 }  // namespace
@@ -169,14 +154,15 @@ std::optional<DatabaseUrl> role_url(const fs::path& file, const toml::table& tab
   const toml::node* node = table.get(key);
   if (node == nullptr) return std::nullopt;
   const auto* text = node->as_string();
-  if (text == nullptr) fail(file, node->source(), fmt::format("database.{} must be a string", key));
+  if (text == nullptr)
+    fail_at(file, node->source(), fmt::format("database.{} must be a string", key));
   const std::string setting = fmt::format("database.{}", key);
   try {
     DatabaseUrl url = parse_database_url(resolve_reference(text->get(), env, setting, log));
     check_role_url(url, main, setting);
     return url;
   } catch (const ConfigError& e) {
-    fail(file, node->source(), e.what());
+    fail_at(file, node->source(), e.what());
   }
 }
 
@@ -184,7 +170,7 @@ std::optional<DatabaseUrl> role_url(const fs::path& file, const toml::table& tab
 
 std::optional<RoleConfig> read_role_config(const fs::path& file, Dialect main, const EnvLookup& env,
                                            ReferenceLog* log) {
-  toml::table document = parse_file(file);
+  toml::table document = parse_toml_file(file);
   const toml::table* table = document["database"].as_table();
   if (table == nullptr) return std::nullopt;
   RoleConfig roles;
@@ -192,11 +178,11 @@ std::optional<RoleConfig> read_role_config(const fs::path& file, Dialect main, c
   roles.migration = role_url(file, *table, "migration_url", main, env, log);
   if (const toml::node* node = table->get("pool_mode")) {
     const auto* text = node->as_string();
-    if (text == nullptr) fail(file, node->source(), "database.pool_mode must be a string");
+    if (text == nullptr) fail_at(file, node->source(), "database.pool_mode must be a string");
     try {
       roles.pool_mode = parse_pool_mode(text->get(), main, "database.pool_mode");
     } catch (const ConfigError& e) {
-      fail(file, node->source(), e.what());
+      fail_at(file, node->source(), e.what());
     }
   }
   return roles;
@@ -204,26 +190,26 @@ std::optional<RoleConfig> read_role_config(const fs::path& file, Dialect main, c
 
 std::optional<DatabaseUrl> read_database_config(const fs::path& file, const EnvLookup& env,
                                                 ReferenceLog* log) {
-  toml::table document = parse_file(file);
+  toml::table document = parse_toml_file(file);
   const toml::node* node = document.get("database");
   if (node == nullptr) return std::nullopt;
   const toml::table* table = node->as_table();
-  if (table == nullptr) fail(file, node->source(), "'database' must be a table ([database])");
+  if (table == nullptr) fail_at(file, node->source(), "'database' must be a table ([database])");
   check_keys(file, *table);
   if (table->empty()) return std::nullopt;
   if (const toml::node* url = table->get("url")) {
     for (const auto& [key, value] : *table) {
       if (key.str() != "url" && !is_tls_key(key.str()) && !is_role_key(key.str())) {
-        fail(file, url->source(),
-             "[database] has both url and components (user, host, ...): give one or the other "
-             "(only the ssl* settings may accompany url)");
+        fail_at(file, url->source(),
+                "[database] has both url and components (user, host, ...): give one or the other "
+                "(only the ssl* settings may accompany url)");
       }
     }
     DatabaseUrl parsed = url_setting(file, *url, env, log);
     DatabaseUrl::Params tls = component_params(file, *table, env, log, true);
     if (tls.empty()) return parsed;
     if (parsed.dialect() != Dialect::postgresql) {
-      fail(file, url->source(), "the ssl* settings apply to PostgreSQL, and url is not one");
+      fail_at(file, url->source(), "the ssl* settings apply to PostgreSQL, and url is not one");
     }
     for (auto& [keyword, value] : tls) parsed.set_param(keyword, std::move(value));
     return parsed;

@@ -206,9 +206,18 @@ std::string DatabaseUrl::redacted() const {
 
 DatabaseUrl parse_database_url(std::string_view text) {
   if (is_blank(text)) throw ConfigError("empty database URL");
-  if (config::looks_like_keyword_string(text)) return config::parse_keyword_string(text);
-  std::size_t length = scheme_length(text);
-  if (length == 0) throw ConfigError(fmt::format("not a database URL ({})", kExpectedForms));
+  const bool keyword_string = config::looks_like_keyword_string(text);
+  const std::size_t length = keyword_string ? 0 : scheme_length(text);
+  if (!keyword_string && length == 0) {
+    throw ConfigError(fmt::format("not a database URL ({})", kExpectedForms));
+  }
+  // No database or file name can hold a NUL byte: SQLite and libpq would read the text only up to
+  // it, and so open another file or server than the one written (sqlite:///app.db\0x opens
+  // app.db). Refused for every form, as %00 is refused where escapes are decoded.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    throw ConfigError(fmt::format("database URL: a NUL byte at position {} is not allowed", nul));
+  }
+  if (keyword_string) return config::parse_keyword_string(text);
   std::string_view scheme = text.substr(0, length);
   std::string lowered = lower(scheme);
   if (is_postgresql_scheme(lowered)) {

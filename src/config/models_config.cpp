@@ -3,8 +3,8 @@
 #include <string_view>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
+#include "config/toml_file.hpp"
 #include "retort/error.hpp"
 
 namespace retort::config {
@@ -14,22 +14,15 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kKnownKeys = "schema, command, dev_url";
 
-// Every error points at the place in the file, as compilers do, so editors can jump there.
-[[noreturn]] void fail(const fs::path& file, const toml::source_region& where,
-                       std::string_view message) {
-  throw ConfigError(
-      fmt::format("{}:{}:{}: {}", file.string(), where.begin.line, where.begin.column, message));
-}
-
 std::string where(const fs::path& file, const toml::source_region& region) {
   return fmt::format("{}:{}:{}", file.string(), region.begin.line, region.begin.column);
 }
 
 std::string non_empty_string(const fs::path& file, const toml::node& node, std::string_view key) {
   const auto* text = node.as_string();
-  if (text == nullptr) fail(file, node.source(), fmt::format("models.{} must be a string", key));
+  if (text == nullptr) fail_at(file, node.source(), fmt::format("models.{} must be a string", key));
   if (text->get().find_first_not_of(" \t") == std::string::npos) {
-    fail(file, node.source(), fmt::format("models.{} must not be empty", key));
+    fail_at(file, node.source(), fmt::format("models.{} must not be empty", key));
   }
   return text->get();
 }
@@ -41,22 +34,22 @@ DatabaseUrl dev_url_setting(const fs::path& file, const toml::node& node, const 
   try {
     value = resolve_reference(text, env, "models.dev_url", log);
   } catch (const ConfigError& e) {
-    fail(file, node.source(), e.what());
+    fail_at(file, node.source(), e.what());
   }
   const std::string via = is_reference(text) ? " (" + text + ")" : "";
   DatabaseUrl url = [&] {
     try {
       return parse_database_url(value);
     } catch (const ConfigError& e) {
-      fail(file, node.source(), fmt::format("models.dev_url{}: {}", via, e.what()));
+      fail_at(file, node.source(), fmt::format("models.dev_url{}: {}", via, e.what()));
     }
   }();
   if (url.dialect() != Dialect::postgresql) {
-    fail(file, node.source(),
-         fmt::format("models.dev_url{} must be a PostgreSQL URL (a development server where "
-                     "retort creates and drops a scratch database); SQLite targets need none: "
-                     "their scratch database is in memory",
-                     via));
+    fail_at(file, node.source(),
+            fmt::format("models.dev_url{} must be a PostgreSQL URL (a development server where "
+                        "retort creates and drops a scratch database); SQLite targets need none: "
+                        "their scratch database is in memory",
+                        via));
   }
   return url;
 }
@@ -65,16 +58,11 @@ DatabaseUrl dev_url_setting(const fs::path& file, const toml::node& node, const 
 
 std::optional<ModelsConfig> read_models_config(const fs::path& file, const EnvLookup& env,
                                                ReferenceLog* log) {
-  toml::table document;
-  try {
-    document = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    fail(file, e.source(), e.description());
-  }
+  const toml::table document = parse_toml_file(file);
   const toml::node* node = document.get("models");
   if (node == nullptr) return std::nullopt;
   const toml::table* table = node->as_table();
-  if (table == nullptr) fail(file, node->source(), "'models' must be a table ([models])");
+  if (table == nullptr) fail_at(file, node->source(), "'models' must be a table ([models])");
   ModelsConfig out;
   out.file = file;
   out.directory = file.parent_path();
@@ -89,14 +77,14 @@ std::optional<ModelsConfig> read_models_config(const fs::path& file, const EnvLo
       out.dev_url = dev_url_setting(file, value, env, log);
       out.dev_url_origin = where(file, value.source()) + ": models.dev_url";
     } else {
-      fail(file, key_node.source(),
-           fmt::format("unknown key '{}' in [models] (expected {})", key, kKnownKeys));
+      fail_at(file, key_node.source(),
+              fmt::format("unknown key '{}' in [models] (expected {})", key, kKnownKeys));
     }
   }
   if (!out.schema && !out.command) {
-    fail(file, node->source(),
-         "[models] declares no models: set schema = \"schema.sql\" (a file or a folder of .sql "
-         "files) or command = \"...\" (a program that prints the schema's SQL)");
+    fail_at(file, node->source(),
+            "[models] declares no models: set schema = \"schema.sql\" (a file or a folder of .sql "
+            "files) or command = \"...\" (a program that prints the schema's SQL)");
   }
   return out;
 }

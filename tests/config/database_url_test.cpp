@@ -195,6 +195,10 @@ TEST_F(DatabaseUrlTest, RefusesBadUrlsSayingWhatIsWrong) {
       {"sqlite://host/x.db", "SQLite URLs take no host"},
       {"sqlite:///x.db?mode=ro", "SQLite URLs take no query parameters"},
       {"sqlite:///x%zz.db", "unterminated or invalid percent escape at position 11"},
+      // A raw NUL byte (found by fuzzing): SQLite would open app.db, the text before it.
+      {std::string("sqlite:///app.db\0x", 18), "a NUL byte at position 16 is not allowed"},
+      {std::string("postgresql://u:hunt%40r2@h/d\0", 29), "a NUL byte at position 28"},
+      {std::string("host=h\0 password=hunt@r2", 24), "a NUL byte at position 6"},
       // A repeated parameter is not "last wins": an appended ?sslmode=disable must not quietly
       // undo ?sslmode=require.
       {"postgresql://u:hunt%40r2@h/d?sslmode=require&sslmode=disable",

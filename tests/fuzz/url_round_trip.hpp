@@ -17,14 +17,21 @@ inline bool is_secret(const std::string& keyword) {
   return keyword == "password" || keyword == "sslpassword";
 }
 
-// The parameters as a map. An empty value means "not set" to libpq, so it is left out, and a
-// secret shows as the mask when `masked`.
+// Whether libpq reads the value as "not set": empty, or (for the port) a list of empty items,
+// one per host, each meaning the default port ("," beside two hosts; found by fuzzing).
+inline bool means_not_set(const std::string& keyword, const std::string& value) {
+  if (keyword == "port") return value.find_first_not_of(',') == std::string::npos;
+  return value.empty();
+}
+
+// The parameters as a map. A value libpq reads as "not set" is left out, and a secret shows as
+// the mask when `masked`.
 inline std::map<std::string, std::string> normal_params(const DatabaseUrl& url, bool masked) {
   std::map<std::string, std::string> out;
   for (const auto& [keyword, value] : url.params()) {
     if (masked && is_secret(keyword)) {
       out[keyword] = std::string(redact::kMask);
-    } else if (!value.empty()) {
+    } else if (!means_not_set(keyword, value)) {
       out[keyword] = value;
     }
   }

@@ -136,7 +136,7 @@ void Splitter::finish(std::size_t end) {
     while (!sql.empty() && is_space(sql.back())) {
       sql.remove_suffix(1);
     }
-    out_.push_back({std::string(sql), start_line_});
+    out_.push_back({std::string(sql), start_line_, start_});
   }
   start_ = std::string_view::npos;
   words_.clear();

@@ -18,8 +18,9 @@ namespace retort::migrate {
 enum class SqlDialect { postgresql, sqlite };
 
 struct SqlStatement {
-  std::string sql;  // without the terminating ';' and surrounding whitespace
-  int line = 0;     // 1-based line (in the file) of the statement's first token
+  std::string sql;         // without the terminating ';' and surrounding whitespace
+  int line = 0;            // 1-based line (in the file) of the statement's first token
+  std::size_t offset = 0;  // byte offset of the statement's first token in the text split
 };
 
 // `first_line`: the file line of `text`'s first line; `file`: for error messages.

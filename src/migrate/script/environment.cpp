@@ -10,9 +10,9 @@
 #include <system_error>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "config/duration.hpp"
+#include "config/toml_file.hpp"
 #include "retort/error.hpp"
 #include "retort/settings.hpp"
 
@@ -27,24 +27,18 @@ constexpr std::string_view kKnownKeys =
     "advisory_lock_id, file_template, truncate_slug_length, revision_template, verify_checksums, "
     "header_cache";
 
-[[noreturn]] void fail(const fs::path& file, const toml::source_region& where,
-                       std::string_view message) {
-  throw ConfigError(
-      fmt::format("{}:{}:{}: {}", file.string(), where.begin.line, where.begin.column, message));
-}
-
 std::string string_value(const fs::path& file, const toml::node& node, std::string_view key) {
   const auto* text = node.as_string();
   if (text == nullptr)
-    fail(file, node.source(), fmt::format("migrations.{} must be a string", key));
+    config::fail_at(file, node.source(), fmt::format("migrations.{} must be a string", key));
   return text->get();
 }
 
 std::string table_name(const fs::path& file, const toml::node& node, std::string_view key) {
   std::string name = string_value(file, node, key);
   if (name.empty() || name.size() > 63 || name.find('\0') != std::string::npos) {
-    fail(file, node.source(),
-         fmt::format("migrations.{} must be a table name of 1 to 63 bytes", key));
+    config::fail_at(file, node.source(),
+                    fmt::format("migrations.{} must be a table name of 1 to 63 bytes", key));
   }
   return name;
 }
@@ -52,7 +46,7 @@ std::string table_name(const fs::path& file, const toml::node& node, std::string
 bool bool_value(const fs::path& file, const toml::node& node, std::string_view key) {
   const auto* value = node.as_boolean();
   if (value == nullptr)
-    fail(file, node.source(), fmt::format("migrations.{} must be true or false", key));
+    config::fail_at(file, node.source(), fmt::format("migrations.{} must be true or false", key));
   return value->get();
 }
 
@@ -60,24 +54,26 @@ std::chrono::milliseconds duration_value(const fs::path& file, const toml::node&
                                          std::string_view key) {
   if (const auto* number = node.as_integer()) {
     if (number->get() < 0)
-      fail(file, node.source(), fmt::format("migrations.{} must not be negative", key));
+      config::fail_at(file, node.source(), fmt::format("migrations.{} must not be negative", key));
     return std::chrono::milliseconds(number->get());
   }
   if (const auto* text = node.as_string()) {
     if (auto parsed = config::parse_duration(text->get(), config::BareNumber::milliseconds))
       return *parsed;
-    fail(file, node.source(),
-         fmt::format("migrations.{}: bad duration '{}' (expected a whole number with a unit: ms, "
-                     "s, min, h or d, e.g. \"500ms\", \"5s\", \"2min\", \"0\")",
-                     key, text->get()));
+    config::fail_at(
+        file, node.source(),
+        fmt::format("migrations.{}: bad duration '{}' (expected a whole number with a unit: ms, "
+                    "s, min, h or d, e.g. \"500ms\", \"5s\", \"2min\", \"0\")",
+                    key, text->get()));
   }
-  fail(file, node.source(),
-       fmt::format("migrations.{} must be a duration string or milliseconds", key));
+  config::fail_at(file, node.source(),
+                  fmt::format("migrations.{} must be a duration string or milliseconds", key));
 }
 
 fs::path path_value(const fs::path& file, const toml::node& node, std::string_view key) {
   fs::path p = string_value(file, node, key);
-  if (p.empty()) fail(file, node.source(), fmt::format("migrations.{} must not be empty", key));
+  if (p.empty())
+    config::fail_at(file, node.source(), fmt::format("migrations.{} must not be empty", key));
   return p.is_absolute() ? p : file.parent_path() / p;
 }
 
@@ -136,16 +132,12 @@ std::vector<fs::path> Settings::versions_dirs() const {
 }
 
 std::optional<Settings> read_migrations_config(const fs::path& file) {
-  toml::table document;
-  try {
-    document = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    fail(file, e.source(), e.description());
-  }
+  const toml::table document = config::parse_toml_file(file);
   const toml::node* node = document.get("migrations");
   if (node == nullptr) return std::nullopt;
   const toml::table* table = node->as_table();
-  if (table == nullptr) fail(file, node->source(), "'migrations' must be a table ([migrations])");
+  if (table == nullptr)
+    config::fail_at(file, node->source(), "'migrations' must be a table ([migrations])");
   Settings s;
   s.origin = file.string();
   bool located = false;
@@ -157,7 +149,8 @@ std::optional<Settings> read_migrations_config(const fs::path& file) {
     } else if (key == "version_locations") {
       const toml::array* list = value.as_array();
       if (list == nullptr)
-        fail(file, value.source(), "migrations.version_locations must be an array of paths");
+        config::fail_at(file, value.source(),
+                        "migrations.version_locations must be an array of paths");
       for (const toml::node& item : *list)
         s.version_locations.push_back(path_value(file, item, key));
     } else if (key == "version_table") {
@@ -179,18 +172,18 @@ std::optional<Settings> read_migrations_config(const fs::path& file) {
     } else if (key == "advisory_lock_id") {
       const auto* number = value.as_integer();
       if (number == nullptr)
-        fail(file, value.source(), "migrations.advisory_lock_id must be an integer");
+        config::fail_at(file, value.source(), "migrations.advisory_lock_id must be an integer");
       s.advisory_lock_id = number->get();
     } else if (key == "file_template") {
       s.file_template = string_value(file, value, key);
       if (s.file_template.find("%(rev)s") == std::string::npos) {
-        fail(file, value.source(), "migrations.file_template must contain %(rev)s");
+        config::fail_at(file, value.source(), "migrations.file_template must contain %(rev)s");
       }
     } else if (key == "truncate_slug_length") {
       const auto* number = value.as_integer();
       if (number == nullptr || number->get() < 1 || number->get() > 255) {
-        fail(file, value.source(),
-             "migrations.truncate_slug_length must be an integer from 1 to 255");
+        config::fail_at(file, value.source(),
+                        "migrations.truncate_slug_length must be an integer from 1 to 255");
       }
       s.truncate_slug_length = static_cast<int>(number->get());
     } else if (key == "revision_template") {
@@ -198,13 +191,15 @@ std::optional<Settings> read_migrations_config(const fs::path& file) {
     } else if (key == "verify_checksums") {
       s.verify_checksums = bool_value(file, value, key);
     } else {
-      fail(file, key_node.source(),
-           fmt::format("unknown key '{}' in [migrations] (expected {})", key, kKnownKeys));
+      config::fail_at(
+          file, key_node.source(),
+          fmt::format("unknown key '{}' in [migrations] (expected {})", key, kKnownKeys));
     }
   }
   if (!located) {
     if (!s.version_locations.empty()) {
-      fail(file, node->source(), "[migrations] sets version_locations but not script_location");
+      config::fail_at(file, node->source(),
+                      "[migrations] sets version_locations but not script_location");
     }
     return std::nullopt;
   }
@@ -213,8 +208,8 @@ std::optional<Settings> read_migrations_config(const fs::path& file) {
   for (std::size_t i = 0; i < tables.size(); ++i) {
     for (std::size_t j = i + 1; j < tables.size(); ++j) {
       if (*tables[i] == *tables[j]) {
-        fail(file, node->source(),
-             fmt::format("[migrations] names the table '{}' twice", *tables[i]));
+        config::fail_at(file, node->source(),
+                        fmt::format("[migrations] names the table '{}' twice", *tables[i]));
       }
     }
   }

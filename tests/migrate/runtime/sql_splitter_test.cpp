@@ -32,6 +32,21 @@ TEST(SqlSplitter, StatementsAndTheirLines) {
   EXPECT_EQ(lines("SELECT\n1;\n\nSELECT 2;", 1), (std::vector<int>{1, 4}));
 }
 
+// Each statement's offset is where its first token is in the text split; a statement whose text
+// also appears earlier, inside a comment, is still found at its own place (the fuzz harness
+// searched for the text and matched the comment's copy).
+TEST(SqlSplitter, OffsetsPointAtEachStatement) {
+  const std::string text = "-- x /\n/* a /* b; */ c */ /\n  SELECT 1;\tSELECT 2";
+  const std::vector<SqlStatement> statements = split_sql(text, SqlDialect::postgresql);
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0].sql, "/\n  SELECT 1");
+  EXPECT_EQ(statements[0].offset, text.find("/\n  SELECT"));
+  EXPECT_EQ(statements[1].offset, text.find("SELECT 2"));
+  for (const SqlStatement& s : statements) {
+    EXPECT_EQ(text.substr(s.offset, s.sql.size()), s.sql);
+  }
+}
+
 TEST(SqlSplitter, CommentsBetweenStatementsAreDropped) {
   EXPECT_EQ(sqls("-- just a note; really\n/* and ; this */\n"), V{});
   EXPECT_EQ(sqls(";;  ;\n"), V{});

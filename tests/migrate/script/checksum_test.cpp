@@ -57,6 +57,24 @@ TEST(ChecksumV2, QuotedBodiesKeepTheirComments) {
   EXPECT_EQ(revision_checksum(file("SELECT $1; -- x")), revision_checksum(file("SELECT $1;")));
 }
 
+// Found by fuzzing: a last section left inside an open quote, dollar quote or block comment took
+// whitespace appended to the file into that token, and so into the checksum.
+TEST(ChecksumV2, WhitespaceAppendedToTheFileNeverCountsEvenInsideAnOpenToken) {
+  for (const std::string open_token :
+       {"SELECT 'unclosed", "SELECT $q$ unclosed", "SELECT 1; /* open", "SELECT \"unclosed"}) {
+    const std::string content =
+        "-- retort revision\n-- Revision: abc\n-- Down revision: none\n"
+        "\n-- +upgrade\n" +
+        open_token;
+    EXPECT_EQ(revision_checksum(content + " \t\r\n\n  \n"), revision_checksum(content))
+        << open_token;
+    // Text appended inside an open quote still counts (inside a comment it does not).
+    if (open_token.find("/*") == std::string::npos) {
+      EXPECT_NE(revision_checksum(content + " x"), revision_checksum(content)) << open_token;
+    }
+  }
+}
+
 TEST(ChecksumV2, SaysWhichPartChanged) {
   const Revision applied = parse_revision(kBase, "a.sql");
   const std::string recorded = applied.checksum;
