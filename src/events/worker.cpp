@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "driver/database_access.hpp"
 #include "driver/session_probe.hpp"
 #include "retort/error.hpp"
 #include "retort/partitioning.hpp"
@@ -302,7 +303,8 @@ void Worker::State::housekeep() {
     }
     if (use_listen && !listener && Clock::now() >= next_connect) {
       try {
-        listener = connect(db->url());
+        // Through the Database (not a bare connect): a test's fault injector reaches it too.
+        listener = driver::DatabaseAccess::open_connection(*db, ConnectionOptions{});
         // Behind a transaction pooler LISTEN "succeeds" on whichever server session the pooler
         // lends and is then never heard from (and stays registered on a session other clients
         // get): ask first, and poll instead.

@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "retort/events.hpp"
@@ -20,6 +22,17 @@ namespace retort::events {
 
 using Json = nlohmann::json;
 using retort::testing::TempDir;
+
+// Waits until pred() holds or the bound passes; returns pred(). For the processing tests' bounds
+// on waiting (they never assert how long anything took).
+template <class Pred>
+bool eventually(Pred pred, std::chrono::seconds bound = std::chrono::seconds(60)) {
+  const auto give_up = std::chrono::steady_clock::now() + bound;
+  while (!pred() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
 
 inline migrate::MigrateOptions quiet_builtin() {
   migrate::MigrateOptions o;

@@ -17,18 +17,8 @@
 namespace retort::events {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 constexpr int kEvents = 1500;
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds bound = std::chrono::seconds(120)) {
-  const auto give_up = Clock::now() + bound;
-  while (!pred() && Clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
 
 // Every execution of the handler: event id -> attempts it ran for.
 class Executions {
@@ -115,7 +105,7 @@ TEST_F(ServerRestart, WorkersReconnectFinishAndCommitOneResultPerEvent) {
   std::vector<int> executed_at_restart;
   for (int restart = 0; restart < 2; ++restart) {
     const int floor = executions.total() + 300;
-    ASSERT_TRUE(eventually([&] { return executions.total() >= floor; }))
+    ASSERT_TRUE(eventually([&] { return executions.total() >= floor; }, std::chrono::seconds(120)))
         << "the workers stalled at " << executions.total() << " executions";
     const std::string before = started_at();
     executed_at_restart.push_back(executions.total());
@@ -123,7 +113,8 @@ TEST_F(ServerRestart, WorkersReconnectFinishAndCommitOneResultPerEvent) {
     EXPECT_NE(started_at(), before) << "the server did not restart";
   }
   ASSERT_LT(executed_at_restart.back(), kEvents) << "the queue drained before the last restart";
-  const bool drained = eventually([&] { return count("status = 'done'") == kEvents; });
+  const bool drained = eventually([&] { return count("status = 'done'") == kEvents; },
+                                  std::chrono::seconds(120));
   for (auto& w : workers) w->stop();
   for (auto& r : runners) r.join();
 

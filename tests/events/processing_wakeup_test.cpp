@@ -23,17 +23,6 @@
 namespace retort::events {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Waits until pred() holds or the bound passes; returns pred().
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds bound = std::chrono::seconds(60)) {
-  const auto give_up = Clock::now() + bound;
-  while (!pred() && Clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
 
 using WakeUp = ProcessingDb;
 

@@ -8,35 +8,17 @@
 #include <string>
 #include <thread>
 
-#include "core/log.hpp"
 #include "events/processing_fixture.hpp"
 #include "retort/events.hpp"
 #include "retort/migrate.hpp"
 #include "retort/worker.hpp"
+#include "support/log_capture.hpp"
 #include "support/pgbouncer.hpp"
 
 namespace retort::events {
 namespace {
 
-// Captures the log for the test's length.
-class LogCapture {
- public:
-  LogCapture() {
-    log::set_sink([this](log::Level, const std::string& line) {
-      std::lock_guard lock(mutex_);
-      text_ += line + "\n";
-    });
-  }
-  ~LogCapture() { log::set_sink(nullptr); }
-  std::string text() const {
-    std::lock_guard lock(mutex_);
-    return text_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::string text_;
-};
+using retort::testing::LogCapture;
 
 TEST(WorkerBehindAPooler, AnUndeclaredTransactionPoolerMeansPollingNotListen) {
   retort::testing::PgBouncer bouncer("transaction");

@@ -40,6 +40,10 @@ const char* step_name(StepKind kind) {
       return "begin";
     case StepKind::commit:
       return "commit";
+    case StepKind::listen:
+      return "listen";
+    case StepKind::wait:
+      return "wait";
   }
   return "?";
 }
@@ -148,10 +152,13 @@ class FaultConnection final : public Connection {
   bool is_broken() const noexcept override { return broken_ || real_->is_broken(); }
   bool check_alive() noexcept override { return !broken_ && real_->check_alive(); }
 
-  void listen(std::string_view channel) override { live().listen(channel); }
+  void listen(std::string_view channel) override {
+    run(StepKind::listen, fmt::format("LISTEN {}", channel), [&] { live().listen(channel); });
+  }
   void unlisten(std::string_view channel) override { live().unlisten(channel); }
   std::optional<Notification> wait_for_notification(std::chrono::milliseconds timeout) override {
-    return live().wait_for_notification(timeout);
+    return run(StepKind::wait, "wait for a notification",
+               [&] { return live().wait_for_notification(timeout); });
   }
   int notification_socket() const noexcept override {
     return broken_ ? -1 : real_->notification_socket();

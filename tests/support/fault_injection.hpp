@@ -16,8 +16,9 @@
 //
 // Steps are counted across all of the database's connections (pool and migration connection
 // alike), in the order they are sent: one per execute, execute_script (savepoints included),
-// stream, pipeline, copy_in, CopyWriter::finish, begin and commit. rollback() is never a step:
-// it is what cleans up after a fault.
+// stream, pipeline, copy_in, CopyWriter::finish, begin, commit, listen and wait_for_notification.
+// rollback() is never a step: it is what cleans up after a fault. A worker's waits come with
+// its clock, not with its work: arm those by kind (arm(1, fault, {StepKind::wait})).
 #pragma once
 
 #include <cstddef>
@@ -34,7 +35,18 @@
 
 namespace retort::testing {
 
-enum class StepKind { execute, script, stream, pipeline, copy_in, copy_finish, begin, commit };
+enum class StepKind {
+  execute,
+  script,
+  stream,
+  pipeline,
+  copy_in,
+  copy_finish,
+  begin,
+  commit,
+  listen,  // LISTEN (a worker's wake-up connection)
+  wait,    // one wait_for_notification call, however long it waits
+};
 
 enum class Fault {
   // The server refuses the step (DatabaseError, SQLSTATE XX000); the link stays up. On

@@ -136,7 +136,7 @@ RunReport run_online(Database& db, const MigrateOptions& options, Mode mode,
   // Bad files fail before the lock is taken (a deleted applied file is named as such).
   const RevisionMap map = load_map_online(db, settings, options.revisions);
   const LogFn log = make_log(options);
-  std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db.url(), settings, log);
+  std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db, settings, log);
   MigrationConnection conn(db, settings);
   VersionStore store(settings, db.dialect());
   log(db.dialect() == Dialect::postgresql ? "Context impl PostgresqlImpl."
@@ -404,7 +404,7 @@ std::vector<std::string> accept_checksums(Database& db, const std::vector<std::s
   const Settings settings = resolve_settings(options);
   const RevisionMap map = load_map(settings, options.revisions);
   const LogFn log = make_log(options);
-  std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db.url(), settings, log);
+  std::unique_ptr<MigrationLock> lock = MigrationLock::acquire(db, settings, log);
   MigrationConnection conn(db, settings);
   VersionStore store(settings, db.dialect());
   store.ensure_tables(*conn, false);

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "driver/database_access.hpp"
 #include "driver/session_probe.hpp"
 #include "retort/error.hpp"
 
@@ -78,13 +79,13 @@ void refuse_transaction_pooler(Connection& c, const DatabaseUrl& url) {
       url.redacted()));
 }
 
-std::unique_ptr<MigrationLock> acquire_pg(const DatabaseUrl& url, const Settings& settings,
+std::unique_ptr<MigrationLock> acquire_pg(const Database& db, const Settings& settings,
                                           const MigrationLock::Log& log) {
   ConnectionOptions options;
   options.application_name = "retort migrate (lock)";
   options.prepared_statements = false;  // two statements, run a few times: nothing to cache
-  std::unique_ptr<Connection> c = connect(url, options);
-  refuse_transaction_pooler(*c, url);
+  std::unique_ptr<Connection> c = driver::DatabaseAccess::open_connection(db, options);
+  refuse_transaction_pooler(*c, db.url());
   std::int64_t key;
   if (settings.advisory_lock_id) {
     key = *settings.advisory_lock_id;
@@ -198,9 +199,10 @@ std::int64_t default_advisory_lock_id(std::string_view schema, std::string_view 
   return static_cast<std::int64_t>(h & 0x7fffffffffffffffull);
 }
 
-std::unique_ptr<MigrationLock> MigrationLock::acquire(const DatabaseUrl& url,
-                                                      const Settings& settings, const Log& log) {
-  if (url.dialect() == Dialect::postgresql) return acquire_pg(url, settings, log);
+std::unique_ptr<MigrationLock> MigrationLock::acquire(const Database& db, const Settings& settings,
+                                                      const Log& log) {
+  const DatabaseUrl& url = db.url();
+  if (url.dialect() == Dialect::postgresql) return acquire_pg(db, settings, log);
   if (url.is_memory()) return std::make_unique<NoLock>();
   return acquire_file(url.path() + ".migrate-lock", settings, log);
 }

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "retort/connection.hpp"
+#include "retort/database.hpp"
 #include "retort/migrate.hpp"
 
 namespace retort::migrate {
@@ -30,7 +31,9 @@ class MigrationLock {
   using Log = std::function<void(std::string_view)>;
 
   // Waits up to settings.lock_wait_timeout; throws LockTimeout naming the holder when it can.
-  static std::unique_ptr<MigrationLock> acquire(const DatabaseUrl& url, const Settings& settings,
+  // On PostgreSQL the lock's session is a connection of db's own outside its pool (so a test's
+  // fault injector reaches it, as it reaches the migration connection).
+  static std::unique_ptr<MigrationLock> acquire(const Database& db, const Settings& settings,
                                                 const Log& log);
   virtual ~MigrationLock() = default;
 

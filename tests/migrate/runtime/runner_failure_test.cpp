@@ -213,7 +213,7 @@ TEST_P(Failure, HeldLockTimesOut) {
   env_.chain(1);
   MigrateOptions o = env_.options();
   o.settings->lock_wait_timeout = std::chrono::milliseconds(300);
-  std::unique_ptr<MigrationLock> held = MigrationLock::acquire(db_.url(), *o.settings, {});
+  std::unique_ptr<MigrationLock> held = MigrationLock::acquire(db_, *o.settings, {});
   const auto start = std::chrono::steady_clock::now();
   const auto e = error_of<LockTimeout>([&] { upgrade(db_, "head", o); });
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
