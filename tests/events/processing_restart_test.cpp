@@ -17,7 +17,6 @@
 namespace retort::events {
 namespace {
 
-
 constexpr int kEvents = 1500;
 
 // Every execution of the handler: event id -> attempts it ran for.
@@ -113,8 +112,8 @@ TEST_F(ServerRestart, WorkersReconnectFinishAndCommitOneResultPerEvent) {
     EXPECT_NE(started_at(), before) << "the server did not restart";
   }
   ASSERT_LT(executed_at_restart.back(), kEvents) << "the queue drained before the last restart";
-  const bool drained = eventually([&] { return count("status = 'done'") == kEvents; },
-                                  std::chrono::seconds(120));
+  const bool drained =
+      eventually([&] { return count("status = 'done'") == kEvents; }, std::chrono::seconds(120));
   for (auto& w : workers) w->stop();
   for (auto& r : runners) r.join();
 

@@ -23,7 +23,6 @@
 namespace retort::events {
 namespace {
 
-
 using WakeUp = ProcessingDb;
 
 // The poll interval is ten minutes: an event stored while the worker idles is processed within

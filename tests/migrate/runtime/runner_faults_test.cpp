@@ -2,9 +2,10 @@
 // statement, a broken link, a reply lost after the step ran. Upgrade and downgrade, one
 // transaction per revision or one for the whole run, and a non-transactional revision in the
 // chain. On PostgreSQL the steps include the migration lock's own connection (taking the
-// advisory lock, and releasing it). After each fault the version table and the schema agree (nothing half-applied that the
-// version table does not account for), the error names the revision that was running and says
-// whether it was rolled back, and the same command without faults completes.
+// advisory lock, and releasing it). After each fault the version table and the schema agree
+// (nothing half-applied that the version table does not account for), the error names the revision
+// that was running and says whether it was rolled back, and the same command without faults
+// completes.
 #include <gtest/gtest.h>
 
 #include <cstdio>
