@@ -6,7 +6,6 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <asio/co_spawn.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -15,6 +14,7 @@
 #include "async/pg_async_connection.hpp"
 #include "async/pg_socket.hpp"
 #include "async/sqlite_async_connection.hpp"
+#include "async/watched_call.hpp"
 #include "driver/postgres/pg_connect.hpp"
 
 namespace retort::async {
@@ -81,12 +81,6 @@ asio::awaitable<bool> handshake(PGconn* conn, const DatabaseUrl& url, std::chron
   }
 }
 
-// PQconnectStartParams resolves the host name before it returns: run on the helper thread.
-asio::awaitable<ConnPtr> start_connection(driver::pg::Params params) {
-  const driver::pg::ConnectKeywords keywords(params);
-  co_return ConnPtr(PQconnectStartParams(keywords.keywords.data(), keywords.values.data(), 0));
-}
-
 // One connection attempt; `established` false when libpq gave up (its reason is in conn, which
 // may be null).
 struct Attempt {
@@ -96,10 +90,16 @@ struct Attempt {
 
 asio::awaitable<Attempt> attempt(driver::pg::Params params, const DatabaseUrl& url) {
   const std::chrono::seconds limit = connect_timeout(params);
-  // A named awaitable: GCC 12 destroys a lambda temporary inside a co_await expression twice.
-  asio::awaitable<ConnPtr> start = start_connection(std::move(params));
   Attempt a;
-  a.conn = co_await asio::co_spawn(detail::helper_thread(), std::move(start), asio::use_awaitable);
+  // PQconnectStartParams resolves the host name before it returns: run on the helper thread
+  // (watched_call, not co_spawn: a pool may be destroyed, with its io_context, meanwhile).
+  // A named awaitable: GCC 12 destroys a lambda temporary inside a co_await expression twice.
+  asio::awaitable<ConnPtr> start =
+      detail::watched_call<ConnPtr>(detail::helper_thread(), [params = std::move(params)] {
+        const driver::pg::ConnectKeywords keywords(params);
+        return ConnPtr(PQconnectStartParams(keywords.keywords.data(), keywords.values.data(), 0));
+      });
+  a.conn = co_await std::move(start);
   if (!a.conn || PQstatus(a.conn.get()) == CONNECTION_BAD) co_return a;
   a.established = co_await handshake(a.conn.get(), url, limit);
   co_return a;

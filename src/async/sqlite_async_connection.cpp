@@ -7,13 +7,13 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "async/helper_thread.hpp"
+#include "async/watched_call.hpp"
 #include "driver/backends.hpp"
 #include "retort/error.hpp"
 
@@ -211,24 +211,19 @@ asio::awaitable<void> SqliteAsyncConnection::end_transaction(bool commit) {
   co_await run(std::move(work), StatementOptions{});
 }
 
-namespace {
-
-// Runs on a worker.
-asio::awaitable<std::shared_ptr<SqliteConnection>> open_on_worker(DatabaseUrl url,
-                                                                  ConnectionOptions options) {
-  std::unique_ptr<retort::Connection> opened = driver::connect_sqlite(url, options);
-  co_return std::shared_ptr<SqliteConnection>(static_cast<SqliteConnection*>(opened.release()));
-}
-
-}  // namespace
-
 asio::awaitable<std::unique_ptr<Connection>> connect_sqlite(DatabaseUrl url,
                                                             ConnectionOptions options) {
-  // A named awaitable: GCC 12 destroys a temporary inside a co_await expression twice.
+  // Opened on a worker: a file may be locked, or on a slow disk. watched_call, not co_spawn: the
+  // pool may be destroyed, with its io_context, while a connection is still opening.
+  // A named awaitable: GCC 12 destroys a lambda temporary inside a co_await expression twice.
   asio::awaitable<std::shared_ptr<SqliteConnection>> open =
-      open_on_worker(std::move(url), std::move(options));
-  std::shared_ptr<SqliteConnection> conn =
-      co_await asio::co_spawn(sqlite_workers(), std::move(open), asio::use_awaitable);
+      watched_call<std::shared_ptr<SqliteConnection>>(
+          sqlite_workers(), [url = std::move(url), options = std::move(options)] {
+            std::unique_ptr<retort::Connection> opened = driver::connect_sqlite(url, options);
+            return std::shared_ptr<SqliteConnection>(
+                static_cast<SqliteConnection*>(opened.release()));
+          });
+  std::shared_ptr<SqliteConnection> conn = co_await std::move(open);
   co_return std::make_unique<SqliteAsyncConnection>(co_await asio::this_coro::executor,
                                                     std::move(conn));
 }
